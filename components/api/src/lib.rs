@@ -1,0 +1,17 @@
+//! The contracts between Stardust's components: traits with written obligations, plain types
+//! and error enums. No implementation lives here, and nothing here touches hardware.
+//!
+//! Conventions: "MUST" is an obligation an implementation has to meet for the kernel to be
+//! correct; "SHOULD" is expected but may be traded for size or speed, with the trade documented
+//! by the implementation.
+
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+pub mod console;
+pub mod heap;
+pub mod memory;
+
+pub use console::Console;
+pub use heap::{AllocationError, HeapAllocator, HeapStats};
+pub use memory::MemoryRegion;

@@ -1,0 +1,226 @@
+//! CPU exceptions: an entry stub for each of the 32 vectors, the IDT, and the report.
+//!
+//! Every exception is fatal: the kernel prints the vector, its name, RIP, the error code and,
+//! for a page fault, the faulting address with what it most likely means, then leaves the VM
+//! with [`exit_code::CPU_EXCEPTION`] (or [`exit_code::STACK_OVERFLOW`] for a guard-page hit).
+
+use crate::{exit_code, gdt, paging, power, serial::SERIAL};
+use core::fmt::Write;
+
+/// Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30.
+const ERROR_CODE_VECTORS: u32 = 0x6022_7d00;
+const STUB_SIZE: u64 = 16;
+const VECTORS: usize = 32;
+const IDT_ENTRIES: usize = 256;
+const KERNEL_CODE_SELECTOR: u64 = 0x08;
+const INTERRUPT_GATE: u64 = 0x8e;
+
+core::arch::global_asm!(
+    r#"
+    .pushsection .text.stardust_exceptions, "ax"
+    .balign 16
+    .global stardust_exception_stubs
+stardust_exception_stubs:
+    .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .balign 16
+    .if (({error_code_vectors} >> \vector) & 1) == 0
+    pushq $0
+    .endif
+    pushq $\vector
+    jmp exception_common
+    .endr
+
+exception_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, %rdi
+    cld
+    call stardust_exception
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp
+    iretq
+    .popsection
+"#,
+    error_code_vectors = const ERROR_CODE_VECTORS,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    static stardust_exception_stubs: u8;
+}
+
+/// The registers as the stub leaves them on the stack.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ExceptionFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+#[repr(C, align(16))]
+struct Idt([u64; IDT_ENTRIES * 2]);
+
+static mut IDT: Idt = Idt([0; IDT_ENTRIES * 2]);
+
+/// Vectors that run on the emergency stack: NMI, double fault, page fault, machine check.
+fn uses_emergency_stack(vector: usize) -> bool {
+    matches!(vector, 2 | 8 | 14 | 18)
+}
+
+pub(crate) fn init() {
+    let stubs = (&raw const stardust_exception_stubs) as u64;
+    // SAFETY: runs once on the boot CPU with interrupts off; the IDT is written before `lidt`
+    // loads it, and every entry points at a stub in the block above.
+    unsafe {
+        let idt = (&raw mut IDT).cast::<u64>();
+        for vector in 0..VECTORS {
+            let handler = stubs + vector as u64 * STUB_SIZE;
+            let ist = if uses_emergency_stack(vector) { u64::from(gdt::EMERGENCY_IST) } else { 0 };
+            let low = (handler & 0xffff)
+                | KERNEL_CODE_SELECTOR << 16
+                | ist << 32
+                | INTERRUPT_GATE << 40
+                | ((handler >> 16) & 0xffff) << 48;
+            idt.add(vector * 2).write(low);
+            idt.add(vector * 2 + 1).write(handler >> 32);
+        }
+        let pointer = x86_64::structures::DescriptorTablePointer {
+            limit: (IDT_ENTRIES * 16 - 1) as u16,
+            base: x86_64::VirtAddr::new(idt as u64),
+        };
+        x86_64::instructions::tables::lidt(&pointer);
+    }
+}
+
+fn name(vector: u64) -> &'static str {
+    const NAMES: [&str; 22] = [
+        "divide error (#DE)",
+        "debug (#DB)",
+        "non-maskable interrupt (NMI)",
+        "breakpoint (#BP)",
+        "overflow (#OF)",
+        "bound range exceeded (#BR)",
+        "invalid opcode (#UD)",
+        "device not available (#NM)",
+        "double fault (#DF)",
+        "coprocessor segment overrun",
+        "invalid TSS (#TS)",
+        "segment not present (#NP)",
+        "stack-segment fault (#SS)",
+        "general protection fault (#GP)",
+        "page fault (#PF)",
+        "reserved",
+        "x87 floating-point error (#MF)",
+        "alignment check (#AC)",
+        "machine check (#MC)",
+        "SIMD floating-point error (#XM)",
+        "virtualization exception (#VE)",
+        "control protection (#CP)",
+    ];
+    NAMES.get(vector as usize).copied().unwrap_or("reserved")
+}
+
+const PAGE_FAULT: u64 = 14;
+
+/// What a page fault's error code and address most likely mean.
+fn page_fault_cause(error_code: u64, address: u64) -> &'static str {
+    let present = error_code & 1 != 0;
+    let write = error_code & 2 != 0;
+    let fetch = error_code & 16 != 0;
+    match (present, write, fetch) {
+        _ if address < paging::FIRST_MAPPED => "null pointer dereference",
+        (true, _, true) => "instruction fetch from a no-execute page (stack, heap or data)",
+        (true, true, _) => "write to a read-only page (code or constant data)",
+        (false, _, true) => "jump to an unmapped address",
+        (false, true, _) => "write to an unmapped address",
+        (false, false, _) => "read from an unmapped address",
+        _ => "protection violation",
+    }
+}
+
+fn read_cr2() -> u64 {
+    let value: u64;
+    // SAFETY: reading CR2 has no side effect.
+    unsafe { core::arch::asm!("mov {0}, cr2", out(reg) value, options(nomem, nostack, preserves_flags)) };
+    value
+}
+
+/// Called by the stubs with interrupts off, on the faulting stack or the emergency stack.
+#[unsafe(no_mangle)]
+extern "C" fn stardust_exception(frame: &ExceptionFrame) {
+    // The console has no lock to take: this path cannot deadlock on one.
+    let mut out = &SERIAL;
+    let fault_address = read_cr2();
+    if frame.vector == PAGE_FAULT && paging::is_boot_stack_guard(fault_address) {
+        let _ = writeln!(
+            out,
+            "\nstardust: stack overflow: the boot stack ran into its guard page at {fault_address:#x} (RIP {:#x})",
+            frame.rip
+        );
+        power::exit(exit_code::STACK_OVERFLOW);
+    }
+    let _ = writeln!(
+        out,
+        "\nstardust: CPU exception {} {}: RIP {:#x}, error code {:#x}, RSP {:#x}",
+        frame.vector,
+        name(frame.vector),
+        frame.rip,
+        frame.error_code,
+        frame.rsp
+    );
+    if frame.vector == PAGE_FAULT {
+        let _ = writeln!(
+            out,
+            "stardust: faulting address {fault_address:#x}: {}",
+            page_fault_cause(frame.error_code, fault_address)
+        );
+    }
+    power::exit(exit_code::CPU_EXCEPTION);
+}

@@ -1,0 +1,29 @@
+//! The app's arguments, from the kernel command line after `--`.
+
+use alloc_crate::string::{String, ToString};
+
+static COMMAND_LINE: spin::Once<(&'static str, &'static str)> = spin::Once::new();
+
+pub(crate) fn init(app: &'static str, cmdline: &'static str) {
+    COMMAND_LINE.call_once(|| (app, cmdline));
+}
+
+/// The arguments: the app's name first, then every word after `--` on the kernel command line.
+pub fn args() -> Args {
+    let (app, cmdline) = COMMAND_LINE.get().copied().unwrap_or(("app", ""));
+    Args { name: Some(app), rest: stardust_bootargs::app_arguments(cmdline) }
+}
+
+/// Iterator over the app's arguments, as `String`s (like `std::env::Args`).
+pub struct Args {
+    name: Option<&'static str>,
+    rest: stardust_bootargs::AppArguments<'static>,
+}
+
+impl Iterator for Args {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        self.name.take().or_else(|| self.rest.next()).map(str::to_string)
+    }
+}

@@ -1,0 +1,94 @@
+//! The Stardust runtime and the API apps are written against, shaped like Rust's std.
+//!
+//! Apps use `println!`, [`env::args`], [`process::exit`], [`time::Instant`] and `alloc`'s
+//! collections as they would on std. The kernel side is [`start`]: the image (glue/image)
+//! calls it with the implementations its profile chose, and it brings the system up in the
+//! order hal → console and log → kernel options → heap → app.
+//!
+//! This crate is generic over every slot; only the image's generated wiring names
+//! implementations.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc as alloc_crate;
+
+pub mod console;
+pub mod env;
+mod logger;
+pub mod process;
+pub mod time;
+
+pub use alloc_crate::{borrow, boxed, collections, format, rc, string, vec};
+pub use hal::heap::GlobalHeap;
+pub use hal::BootInfo;
+pub use stardust_api::{HeapAllocator, HeapStats};
+
+use stardust_bootargs::KernelOption;
+
+/// The common imports for apps: `use stardust::prelude::*;`.
+pub mod prelude {
+    pub use crate::{eprint, eprintln, print, println};
+    pub use alloc_crate::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
+}
+
+/// What the profile fixed at build time; generated from `profiles/<name>.toml` by glue/image.
+#[derive(Debug)]
+pub struct Config {
+    /// The profile's name.
+    pub profile: &'static str,
+    /// The app's name (`env::args()`'s first item).
+    pub app: &'static str,
+    /// The log level at boot when the command line does not set one.
+    pub log_level: log::LevelFilter,
+}
+
+/// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
+pub fn start<A: HeapAllocator>(
+    boot: &'static BootInfo,
+    heap: &'static GlobalHeap<A>,
+    config: &'static Config,
+    app: fn() -> i32,
+) -> ! {
+    logger::init(config.log_level);
+    let mut report_boot_time = false;
+    for option in stardust_bootargs::kernel_options(boot.cmdline()) {
+        match option {
+            KernelOption::Log(level) => logger::set_level(level),
+            KernelOption::BootTime => report_boot_time = true,
+            KernelOption::Monitor(_) => {}
+            KernelOption::BadValue(word) => log::warn!("kernel option `{word}` has a bad value; ignored"),
+            KernelOption::Unknown(word) => log::warn!("unknown kernel option `{word}`; ignored"),
+        }
+    }
+    if boot.cmdline_truncated {
+        log::warn!("the command line is longer than {} bytes; the rest is ignored", hal::boot::MAX_CMDLINE);
+    }
+    if boot.unusable_ram > 0 {
+        log::warn!("{} KiB of RAM lies beyond what the kernel maps; not used", boot.unusable_ram >> 10);
+    }
+    heap.init(boot.free_memory());
+    env::init(config.app, boot.cmdline());
+    let stats = heap.stats();
+    log::debug!(
+        "profile {}, app {}, heap {} KiB in {} region(s), image {:#x}..{:#x}",
+        config.profile,
+        config.app,
+        stats.total >> 10,
+        boot.free_memory().count(),
+        boot.image.start,
+        boot.image.end
+    );
+    if report_boot_time {
+        let ticks = hal::cpu::rdtsc().wrapping_sub(boot.entry_tsc);
+        let micros = u64::try_from(hal::time::ticks_to_nanoseconds(ticks) / 1000).unwrap_or(u64::MAX);
+        println!("stardust: entry-to-main {micros} us ({} MHz TSC)", hal::time::tsc_frequency() / 1_000_000);
+    }
+    process::exit(app())
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    eprintln!("\nstardust: {info}");
+    hal::power::exit(hal::exit_code::PANIC)
+}
