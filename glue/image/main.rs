@@ -16,6 +16,7 @@ use stardust::process::Termination;
 #[global_allocator]
 static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new(wiring::Allocator::new());
 
+#[allow(clippy::unit_arg, reason = "an app's main may return (), like std's")]
 fn run_app() -> i32 {
     wiring::app::main().report()
 }

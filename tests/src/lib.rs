@@ -1,1 +1,162 @@
-pub fn placeholder() {}
+//! Helpers for Stardust's boot tests: build an image once per configuration, boot it in QEMU
+//! through `scripts/run`, and check the serial output line by line, in order.
+//!
+//! Every check that fails prints everything the VM printed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// Seconds a VM may run before the test calls it hung.
+pub const BOOT_TIMEOUT_SECONDS: u32 = 120;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
+}
+
+/// The profiles that exist (`profiles/*.toml`), sorted.
+pub fn profiles() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("profiles"))
+        .expect("profiles/ exists")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok()?.strip_suffix(".toml").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Builds (once per test process) the image for `profile` with extra `features`; returns its path.
+pub fn image(profile: &str, features: &[&str]) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let key = format!("{profile}:{}", features.join(","));
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|poison| poison.into_inner());
+    if let Some(path) = built.get(&key) {
+        return path.clone();
+    }
+    let mut command = Command::new(root().join("scripts/run"));
+    command.arg(profile).arg("--build-only");
+    if !features.is_empty() {
+        command.arg("--features").arg(features.join(","));
+    }
+    let output = command.output().expect("scripts/run starts");
+    assert!(
+        output.status.success(),
+        "building {key} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    built.insert(key, path.clone());
+    path
+}
+
+/// How to boot.
+#[derive(Debug, Clone)]
+pub struct Boot<'a> {
+    pub image: PathBuf,
+    pub machine: &'a str,
+    pub memory: &'a str,
+    pub kernel_options: Vec<&'a str>,
+    pub app_arguments: Option<Vec<&'a str>>,
+}
+
+impl<'a> Boot<'a> {
+    /// Boot `image` on `machine` with 16 MiB, no options, no arguments.
+    pub fn new(image: PathBuf, machine: &'a str) -> Self {
+        Boot { image, machine, memory: "16M", kernel_options: Vec::new(), app_arguments: None }
+    }
+
+    pub fn memory(mut self, memory: &'a str) -> Self {
+        self.memory = memory;
+        self
+    }
+
+    pub fn kernel_option(mut self, option: &'a str) -> Self {
+        self.kernel_options.push(option);
+        self
+    }
+
+    pub fn args(mut self, arguments: &[&'a str]) -> Self {
+        self.app_arguments = Some(arguments.to_vec());
+        self
+    }
+
+    /// Boots through `scripts/run --image` and waits for the VM to stop.
+    pub fn run(&self) -> Outcome {
+        let mut command = Command::new(root().join("scripts/run"));
+        command
+            .arg("--image")
+            .arg(&self.image)
+            .args(["--machine", self.machine, "--mem", self.memory])
+            .args(["--timeout", &BOOT_TIMEOUT_SECONDS.to_string()]);
+        for option in &self.kernel_options {
+            command.args(["--kernel-opt", option]);
+        }
+        if let Some(arguments) = &self.app_arguments {
+            command.arg("--").args(arguments);
+        }
+        let output = command.output().expect("scripts/run starts");
+        Outcome {
+            description: format!("{} on {} with -m {}", self.image.display(), self.machine, self.memory),
+            serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.status.code(),
+        }
+    }
+}
+
+/// What a boot produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub description: String,
+    /// Everything the VM printed on its serial console (`\r` removed).
+    pub serial: String,
+    /// What scripts/run and QEMU printed on standard error.
+    pub stderr: String,
+    /// scripts/run's exit status (the app's code).
+    pub code: Option<i32>,
+}
+
+impl Outcome {
+    fn report(&self) -> String {
+        format!(
+            "{}\nexit code: {:?}\n--- serial output ---\n{}--- stderr ---\n{}---",
+            self.description, self.code, self.serial, self.stderr
+        )
+    }
+
+    /// Asserts the exit code.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "wrong exit code\n{}", self.report());
+        self
+    }
+
+    /// Asserts that lines containing each of `expected` appear in this order (other lines may
+    /// come between them).
+    pub fn expect_lines(&self, expected: &[&str]) -> &Self {
+        let mut lines = self.serial.lines();
+        for wanted in expected {
+            if !lines.by_ref().any(|line| line.contains(wanted)) {
+                panic!(
+                    "expected a line containing {wanted:?} (after the previous ones), in order {expected:?}\n{}",
+                    self.report()
+                );
+            }
+        }
+        self
+    }
+
+    /// Asserts that no line contains `text`.
+    pub fn expect_no_line(&self, text: &str) -> &Self {
+        assert!(!self.serial.contains(text), "unexpected {text:?}\n{}", self.report());
+        self
+    }
+
+    /// Asserts the serial output is exactly `expected` lines.
+    pub fn expect_exact(&self, expected: &[&str]) -> &Self {
+        let lines: Vec<&str> = self.serial.lines().collect();
+        assert_eq!(lines, expected, "serial output differs\n{}", self.report());
+        self
+    }
+}

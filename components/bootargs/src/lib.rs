@@ -48,10 +48,8 @@ impl<'a> Iterator for AppArguments<'a> {
 /// The kernel's words, in order, parsed.
 pub fn kernel_options(cmdline: &str) -> impl Iterator<Item = KernelOption<'_>> {
     let before = cmdline.split_ascii_whitespace().take_while(|word| *word != SEPARATOR);
-    let after = cmdline
-        .split_ascii_whitespace()
-        .skip_while(|word| *word != SEPARATOR)
-        .filter(|word| is_monitor_word(word));
+    let after =
+        cmdline.split_ascii_whitespace().skip_while(|word| *word != SEPARATOR).filter(|word| is_monitor_word(word));
     before.chain(after).map(KernelOption::parse)
 }
 

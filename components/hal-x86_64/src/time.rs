@@ -58,7 +58,7 @@ fn pit_frequency() -> Option<u64> {
     let start_tsc = rdtsc();
     for _ in 0..MAX_PIT_READS {
         let elapsed = start_count.wrapping_sub(read_pit());
-        if elapsed >= CALIBRATION_TICKS && elapsed < u16::MAX / 2 {
+        if (CALIBRATION_TICKS..u16::MAX / 2).contains(&elapsed) {
             let ticks = rdtsc() - start_tsc;
             return Some(ticks * PIT_HZ / u64::from(elapsed));
         }

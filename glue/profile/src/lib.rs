@@ -12,6 +12,6 @@ mod resolve;
 mod schema;
 mod toml;
 
-pub use resolve::{resolve, Resolution, ResolveError, SLOTS};
+pub use resolve::{Resolution, ResolveError, SLOTS, resolve};
 pub use schema::{LogLevel, Profile, ProfileError};
-pub use toml::{parse as parse_toml, Document, ParseError, Value};
+pub use toml::{Document, ParseError, Value, parse as parse_toml};

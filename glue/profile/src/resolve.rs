@@ -94,16 +94,12 @@ impl fmt::Display for ResolveError {
                 write!(f, "feature `profile-{name}` has no profiles/{name}.toml")
             }
             ResolveError::BadProfile { name, error } => write!(f, "profiles/{name}.toml: {error}"),
-            ResolveError::TwoChoices { slot, chosen } => write!(
-                f,
-                "two explicit choices for the {slot} slot: {}; enable at most one",
-                chosen.join(" and ")
-            ),
-            ResolveError::UnknownChoice { slot, name, from, known } => write!(
-                f,
-                "{from} names {slot} `{name}`, which does not exist (known: {})",
-                known.join(", ")
-            ),
+            ResolveError::TwoChoices { slot, chosen } => {
+                write!(f, "two explicit choices for the {slot} slot: {}; enable at most one", chosen.join(" and "))
+            }
+            ResolveError::UnknownChoice { slot, name, from, known } => {
+                write!(f, "{from} names {slot} `{name}`, which does not exist (known: {})", known.join(", "))
+            }
         }
     }
 }
@@ -125,8 +121,8 @@ pub fn resolve(
     };
     let profile_name = profile_feature.trim_start_matches("profile-").to_string();
     let text = load(&profile_name).ok_or_else(|| ResolveError::MissingProfileFile { name: profile_name.clone() })?;
-    let profile = Profile::parse(&text)
-        .map_err(|error| ResolveError::BadProfile { name: profile_name.clone(), error })?;
+    let profile =
+        Profile::parse(&text).map_err(|error| ResolveError::BadProfile { name: profile_name.clone(), error })?;
 
     let mut choices = Vec::new();
     for slot in SLOTS {
@@ -138,20 +134,19 @@ pub fn resolve(
             return Err(ResolveError::TwoChoices { slot: slot.name, chosen: explicit });
         }
         let (name, from, by_feature) = match explicit.first() {
-            Some(feature) => {
-                (feature[slot.feature_prefix.len()..].to_string(), format!("feature `{feature}`"), true)
-            }
+            Some(feature) => (feature[slot.feature_prefix.len()..].to_string(), format!("feature `{feature}`"), true),
             None => {
                 let key = format!("slots.{}", slot.name);
                 let name = profile.slot_default(&key).unwrap_or_default().to_string();
                 (name, format!("profiles/{profile_name}.toml key `{key}`"), false)
             }
         };
-        let choice = slot
-            .choices
-            .iter()
-            .find(|c| c.name == name)
-            .ok_or(ResolveError::UnknownChoice { slot: slot.name, name, from, known })?;
+        let choice = slot.choices.iter().find(|c| c.name == name).ok_or(ResolveError::UnknownChoice {
+            slot: slot.name,
+            name,
+            from,
+            known,
+        })?;
         choices.push((slot, choice, by_feature));
     }
     Ok(Resolution { profile_name, profile, choices })

@@ -91,14 +91,8 @@ impl fmt::Display for ProfileError {
     }
 }
 
-const KNOWN_KEYS: [&str; 6] = [
-    "description",
-    "size_budget",
-    "slots.app",
-    "slots.allocator",
-    "kernel.log_level",
-    "kernel.boot_stack_kib",
-];
+const KNOWN_KEYS: [&str; 6] =
+    ["description", "size_budget", "slots.app", "slots.allocator", "kernel.log_level", "kernel.boot_stack_kib"];
 
 struct Reader<'a> {
     document: &'a Document,
@@ -106,11 +100,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn get(&self, key: &'static str) -> Result<(&Value, usize), ProfileError> {
-        self.document
-            .entries
-            .get(key)
-            .map(|(value, line)| (value, *line))
-            .ok_or(ProfileError::MissingKey { key })
+        self.document.entries.get(key).map(|(value, line)| (value, *line)).ok_or(ProfileError::MissingKey { key })
     }
 
     fn string(&self, key: &'static str) -> Result<String, ProfileError> {

@@ -65,19 +65,15 @@ pub fn parse(text: &str) -> Result<Document, ParseError> {
             continue;
         }
         if let Some(rest) = content.strip_prefix('[') {
-            let name = rest
-                .strip_suffix(']')
-                .ok_or_else(|| error("a section header must end with `]`".into()))?
-                .trim();
+            let name = rest.strip_suffix(']').ok_or_else(|| error("a section header must end with `]`".into()))?.trim();
             if !is_bare_key(name) {
                 return Err(error(format!("bad section name `{name}`")));
             }
             section = name.to_string();
             continue;
         }
-        let (key, value) = content
-            .split_once('=')
-            .ok_or_else(|| error(format!("expected `key = value`, found `{content}`")))?;
+        let (key, value) =
+            content.split_once('=').ok_or_else(|| error(format!("expected `key = value`, found `{content}`")))?;
         let key = key.trim();
         if !is_bare_key(key) {
             return Err(error(format!("bad key `{key}`")));
@@ -145,9 +141,9 @@ fn parse_value(text: &str) -> Result<Value, String> {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => digits.parse::<u64>(),
     };
-    parsed.map(Value::Integer).map_err(|_| {
-        format!("`{text}` is not a string (in double quotes), a non-negative integer or a boolean")
-    })
+    parsed
+        .map(Value::Integer)
+        .map_err(|_| format!("`{text}` is not a string (in double quotes), a non-negative integer or a boolean"))
 }
 
 #[cfg(test)]
@@ -156,10 +152,8 @@ mod tests {
 
     #[test]
     fn sections_keys_and_values() {
-        let document = parse(
-            "name = \"minimal\" # trailing\n[kernel]\nstack = 16_384\nhex = 0x10\non = true\n",
-        )
-        .unwrap();
+        let document =
+            parse("name = \"minimal\" # trailing\n[kernel]\nstack = 16_384\nhex = 0x10\non = true\n").unwrap();
         assert_eq!(document.entries["name"].0, Value::String("minimal".into()));
         assert_eq!(document.entries["kernel.stack"], (Value::Integer(16384), 3));
         assert_eq!(document.entries["kernel.hex"].0, Value::Integer(16));

@@ -20,8 +20,8 @@ pub mod process;
 pub mod time;
 
 pub use alloc_crate::{borrow, boxed, collections, format, rc, string, vec};
-pub use hal::heap::GlobalHeap;
 pub use hal::BootInfo;
+pub use hal::heap::GlobalHeap;
 pub use stardust_api::{HeapAllocator, HeapStats};
 
 use stardust_bootargs::KernelOption;

@@ -1,0 +1,26 @@
+# Shared by the scripts: the repository root and installing what a fresh machine lacks.
+# shellcheck shell=bash
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Installs Debian packages when a command is missing: with apt-get when running as root (CI,
+# a fresh machine), otherwise says exactly what to install. Usage: need COMMAND PACKAGE.
+need() {
+    local command=$1 package=$2
+    command -v "$command" >/dev/null && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "installing $package (for $command) with apt-get" >&2
+        if [[ -z "${apt_updated:-}" ]]; then apt-get update -qq >&2; apt_updated=1; fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >&2 &&
+            command -v "$command" >/dev/null && return 0
+        echo "could not install $package" >&2
+        return 1
+    fi
+    echo "$command is missing: install it with 'sudo apt-get install $package'" >&2
+    return 1
+}
+
+# The host's target triple, for host-side tests.
+host_target() {
+    rustc -vV | sed -n 's/^host: //p'
+}

@@ -1,0 +1,166 @@
+//! Boot tests: real images in real QEMU (TCG), checking ordered serial output and exit codes.
+
+use stardust_boot_tests::{Boot, image, profiles};
+
+const MACHINES: [&str; 2] = ["microvm", "q35"];
+
+/// What each app prints when run without arguments, in order.
+fn expected_output(app: &str) -> &'static [&'static str] {
+    match app {
+        "hello" => &["Hello from Stardust!"],
+        other => panic!("no expected output for app {other}: add it to expected_output"),
+    }
+}
+
+fn default_app(profile: &str) -> String {
+    let text = std::fs::read_to_string(stardust_boot_tests::root().join(format!("profiles/{profile}.toml"))).unwrap();
+    let line = text.lines().find(|line| line.trim_start().starts_with("app =")).expect("profile names an app");
+    line.split('"').nth(1).expect("app = \"name\"").to_string()
+}
+
+#[test]
+fn every_profile_boots_its_default_app_on_every_machine() {
+    for profile in profiles() {
+        let app = default_app(&profile);
+        for machine in MACHINES {
+            Boot::new(image(&profile, &[]), machine).run().expect_code(0).expect_exact(expected_output(&app));
+        }
+    }
+}
+
+#[test]
+fn hello_prints_its_arguments_in_order() {
+    for machine in MACHINES {
+        Boot::new(image("minimal", &[]), machine)
+            .args(&["alpha", "beta", "gamma"])
+            .run()
+            .expect_code(0)
+            .expect_exact(&["Hello from Stardust!", "argument 1: alpha", "argument 2: beta", "argument 3: gamma"]);
+    }
+}
+
+#[test]
+fn hello_runs_in_two_mebibytes() {
+    for machine in MACHINES {
+        Boot::new(image("minimal", &[]), machine)
+            .memory("2M")
+            .run()
+            .expect_code(0)
+            .expect_lines(&["Hello from Stardust!"]);
+    }
+}
+
+#[test]
+fn unknown_and_bad_kernel_options_warn_and_boot_goes_on() {
+    Boot::new(image("minimal", &[]), "microvm")
+        .kernel_option("stardust.frobnicate=1")
+        .kernel_option("stardust.log=loud")
+        .args(&["x"])
+        .run()
+        .expect_code(0)
+        .expect_lines(&[
+            "[warn] unknown kernel option `stardust.frobnicate=1`; ignored",
+            "[warn] kernel option `stardust.log=loud` has a bad value; ignored",
+            "Hello from Stardust!",
+            "argument 1: x",
+        ]);
+}
+
+#[test]
+fn log_level_off_silences_warnings() {
+    Boot::new(image("minimal", &[]), "microvm")
+        .kernel_option("stardust.log=off")
+        .kernel_option("stardust.frobnicate")
+        .run()
+        .expect_code(0)
+        .expect_exact(&["Hello from Stardust!"]);
+}
+
+#[test]
+fn boottime_reports_entry_to_main() {
+    for machine in MACHINES {
+        Boot::new(image("minimal", &[]), machine)
+            .kernel_option("stardust.boottime")
+            .run()
+            .expect_code(0)
+            .expect_lines(&["stardust: entry-to-main ", "Hello from Stardust!"]);
+    }
+}
+
+fn faults(machine: &str, arguments: &[&str]) -> stardust_boot_tests::Outcome {
+    Boot::new(image("minimal", &["app-faults"]), machine).args(arguments).run()
+}
+
+#[test]
+fn exit_codes_leave_the_vm() {
+    for machine in MACHINES {
+        faults(machine, &["exit", "42"]).expect_code(42).expect_lines(&["faults: exit"]);
+    }
+    faults("microvm", &["return", "7"]).expect_code(7);
+    faults("microvm", &["exit", "0"]).expect_code(0);
+    faults("microvm", &["exit", "126"]).expect_code(126);
+    faults("microvm", &["error"]).expect_code(1).expect_lines(&["faults: error", "Error: \"deliberate error\""]);
+    faults("microvm", &[]).expect_code(2).expect_lines(&["usage: faults MODE"]);
+}
+
+#[test]
+fn a_panic_prints_message_and_location_and_exits_101() {
+    for machine in MACHINES {
+        faults(machine, &["panic"]).expect_code(101).expect_lines(&[
+            "faults: panic",
+            "stardust: panicked at apps/faults/src/lib.rs:",
+            "deliberate panic from the faults app",
+        ]);
+    }
+}
+
+#[test]
+fn a_null_dereference_is_a_reported_page_fault() {
+    for machine in MACHINES {
+        faults(machine, &["null"]).expect_code(102).expect_lines(&[
+            "faults: null",
+            "stardust: CPU exception 14 page fault (#PF): RIP 0x",
+            "stardust: faulting address 0x0: null pointer dereference",
+        ]);
+    }
+}
+
+#[test]
+fn writing_to_code_faults() {
+    faults("microvm", &["write-code"])
+        .expect_code(102)
+        .expect_lines(&[
+            "faults: write-code",
+            "stardust: CPU exception 14 page fault (#PF)",
+            "write to a read-only page (code or constant data)",
+        ])
+        .expect_no_line("the kernel did not catch it");
+}
+
+#[test]
+fn executing_the_stack_faults() {
+    faults("microvm", &["exec-stack"])
+        .expect_code(102)
+        .expect_lines(&[
+            "faults: exec-stack",
+            "stardust: CPU exception 14 page fault (#PF)",
+            "instruction fetch from a no-execute page",
+        ])
+        .expect_no_line("the kernel did not catch it");
+}
+
+#[test]
+fn an_invalid_opcode_is_reported() {
+    faults("microvm", &["invalid-opcode"])
+        .expect_code(102)
+        .expect_lines(&["faults: invalid-opcode", "stardust: CPU exception 6 invalid opcode (#UD): RIP 0x"]);
+}
+
+#[test]
+fn a_stack_overflow_hits_the_guard_page() {
+    for machine in MACHINES {
+        faults(machine, &["overflow"])
+            .expect_code(104)
+            .expect_lines(&["faults: overflow", "stardust: stack overflow: the boot stack ran into its guard page"]);
+    }
+}

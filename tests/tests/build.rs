@@ -1,0 +1,29 @@
+//! Build-time checks: the profile mechanism refuses what it must, naming the culprits.
+
+use stardust_boot_tests::root;
+use std::process::Command;
+
+fn build_fails_with(features: Option<&str>, expected: &str) {
+    let mut command = Command::new("cargo");
+    command.current_dir(root()).args(["build", "--release", "--quiet"]);
+    if let Some(features) = features {
+        command.args(["--features", features]);
+    }
+    let output = command.output().expect("cargo starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the build with {features:?} should fail");
+    assert!(stderr.contains(expected), "expected {expected:?} in the build's errors:\n{stderr}");
+}
+
+#[test]
+fn a_build_without_a_profile_fails_and_lists_the_profiles() {
+    build_fails_with(None, "stardust: no profile selected: enable exactly one of profile-minimal");
+}
+
+#[test]
+fn two_choices_for_one_slot_fail_the_build() {
+    build_fails_with(
+        Some("profile-minimal,app-hello,app-faults"),
+        "stardust: two explicit choices for the app slot: app-faults and app-hello; enable at most one",
+    );
+}

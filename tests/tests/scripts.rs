@@ -1,0 +1,40 @@
+//! The command-line behaviour of scripts/run: help, errors, exit codes.
+
+use stardust_boot_tests::root;
+use std::process::Command;
+
+fn run(arguments: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(root().join("scripts/run")).args(arguments).output().expect("scripts/run starts");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_explains_every_option() {
+    let (code, stdout, _) = run(&["--help"]);
+    assert_eq!(code, Some(0));
+    for option in
+        ["--features", "--app", "--machine", "--accel", "--mem", "--smp", "--gdb", "--timeout", "--log", "Exit status"]
+    {
+        assert!(stdout.contains(option), "--help does not mention {option}:\n{stdout}");
+    }
+}
+
+#[test]
+fn bad_command_lines_exit_2_with_a_message() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["nosuch"], "no profile 'nosuch'; profiles: minimal"),
+        (&["minimal", "--machine", "pc98"], "--machine must be microvm or q35"),
+        (&["minimal", "--smp", "0"], "--smp must be a positive number"),
+        (&["minimal", "--frobnicate"], "unknown option '--frobnicate'"),
+        (&[], "no profile given"),
+    ];
+    for (arguments, message) in cases {
+        let (code, _, stderr) = run(arguments);
+        assert_eq!(code, Some(2), "{arguments:?}: {stderr}");
+        assert!(stderr.contains(message), "{arguments:?}: expected {message:?} in {stderr}");
+    }
+}
