@@ -131,11 +131,13 @@ pub(crate) fn init() {
             idt.add(vector * 2).write(low);
             idt.add(vector * 2 + 1).write(handler >> 32);
         }
-        let pointer = x86_64::structures::DescriptorTablePointer {
-            limit: (IDT_ENTRIES * 16 - 1) as u16,
-            base: x86_64::VirtAddr::new(idt as u64),
-        };
-        x86_64::instructions::tables::lidt(&pointer);
+        #[repr(C, packed)]
+        struct Pointer {
+            limit: u16,
+            base: u64,
+        }
+        let pointer = Pointer { limit: (IDT_ENTRIES * 16 - 1) as u16, base: idt as u64 };
+        core::arch::asm!("lidt [{0}]", in(reg) &pointer, options(readonly, nostack, preserves_flags));
     }
 }
 
