@@ -44,8 +44,9 @@ _start32:
     movl %eax, stardust_entry_tsc
     movl %edx, stardust_entry_tsc + 4
     movl $stardust_pdpt + 3, stardust_pml4
-    movl $stardust_page_directories + 3, stardust_pdpt
-    movl $0x83, stardust_page_directories
+    /* the first 2 MiB, through the last page directory (see paging.rs) */
+    movl $stardust_page_directories + 3 * 4096 + 3, stardust_pdpt
+    movl $0x83, stardust_page_directories + 3 * 4096
     movl $stardust_pml4, %eax
     movl %eax, %cr3
     movl %cr4, %eax
@@ -146,7 +147,7 @@ pub struct BootInfo {
     cmdline_length: usize,
     /// True if the command line was longer than [`MAX_CMDLINE`] and was cut.
     pub cmdline_truncated: bool,
-    /// Bytes of RAM the kernel cannot use (beyond the mapped 4 GiB, or past the region limit).
+    /// Bytes of RAM the kernel cannot use (above [`paging::RAM_LIMIT`], or past the region limit).
     pub unusable_ram: u64,
     /// Physical address of the ACPI RSDP, if the monitor gave one.
     pub rsdp: Option<u64>,
@@ -159,7 +160,7 @@ pub struct BootInfo {
 /// Why the start_info could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BootError {
-    /// The pointer is null or outside mapped memory.
+    /// The pointer is null or outside the first 2 MiB.
     BadPointer(u64),
     /// The structure's magic number is wrong.
     BadMagic(u32),
@@ -172,7 +173,9 @@ pub enum BootError {
 impl core::fmt::Display for BootError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            BootError::BadPointer(address) => write!(f, "start_info pointer {address:#x} is not in mapped memory"),
+            BootError::BadPointer(address) => {
+                write!(f, "boot information at {address:#x} lies outside the first 2 MiB")
+            }
             BootError::BadMagic(magic) => write!(f, "start_info magic is {magic:#x}, not {START_INFO_MAGIC:#x}"),
             BootError::NoMemoryMap => f.write_str("start_info version 0 carries no memory map"),
             BootError::NoRam => f.write_str("the memory map lists no usable RAM"),
@@ -180,11 +183,11 @@ impl core::fmt::Display for BootError {
     }
 }
 
-/// Reads `T` from physical memory at `address` after checking the range is mapped (page 0 still
-/// is, read-only, while the boot information is read).
+/// Reads `T` from physical memory at `address`, which must lie in the boot code's mapping (the
+/// first 2 MiB, where every monitor we know puts its boot structures).
 fn read_physical<T: Copy>(address: u64) -> Result<T, BootError> {
     let size = core::mem::size_of::<T>() as u64;
-    if address == 0 || address.saturating_add(size) > paging::MAPPED_LIMIT {
+    if address == 0 || address.saturating_add(size) > paging::BOOT_MAPPED_LIMIT {
         return Err(BootError::BadPointer(address));
     }
     // SAFETY: the range is inside the identity map (checked above) and `T` is plain data for
@@ -227,7 +230,7 @@ impl BootInfo {
                 continue;
             }
             let end = start.saturating_add(size);
-            let usable_end = end.min(paging::MAPPED_LIMIT);
+            let usable_end = end.min(paging::RAM_LIMIT);
             info.unusable_ram += end - usable_end.max(start);
             if usable_end <= start {
                 continue;
@@ -279,7 +282,7 @@ impl BootInfo {
     /// pointers) and the image. The monitor's own boot structures have been copied out.
     pub fn free_memory(&self) -> impl Iterator<Item = MemoryRegion> + '_ {
         let image = MemoryRegion { start: self.image.start, end: self.image.end };
-        let null_page = MemoryRegion { start: 0, end: paging::FIRST_MAPPED };
+        let null_page = MemoryRegion { start: 0, end: 4096 };
         self.ram()
             .iter()
             .map(move |region| region.subtract(&null_page).1)
@@ -299,7 +302,6 @@ extern "C" fn stardust_hal_entry(start_info: u64) -> ! {
     SERIAL.init();
     gdt::init();
     exceptions::init();
-    paging::init();
     mask_legacy_pic();
     let info = match BootInfo::parse(start_info) {
         Ok(info) => BOOT_INFO.call_once(|| info),
@@ -308,7 +310,7 @@ extern "C" fn stardust_hal_entry(start_info: u64) -> ! {
             power::exit(exit_code::BOOT_FAILURE)
         }
     };
-    paging::unmap_null_page();
+    paging::init(info.ram().iter().map(|region| region.end).max().unwrap_or(0));
     // SAFETY: `stardust_image_main` is defined exactly once, by the image crate, with this
     // signature; the hardware it relies on is set up above.
     unsafe { stardust_image_main(info) }

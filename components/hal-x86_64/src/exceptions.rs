@@ -177,7 +177,7 @@ fn page_fault_cause(error_code: u64, address: u64) -> &'static str {
     let write = error_code & 2 != 0;
     let fetch = error_code & 16 != 0;
     match (present, write, fetch) {
-        _ if address < paging::FIRST_MAPPED => "null pointer dereference",
+        _ if address < 4096 => "null pointer dereference",
         (true, _, true) => "instruction fetch from a no-execute page (stack, heap or data)",
         (true, true, _) => "write to a read-only page (code or constant data)",
         (false, _, true) => "jump to an unmapped address",
