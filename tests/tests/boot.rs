@@ -164,3 +164,16 @@ fn a_stack_overflow_hits_the_guard_page() {
             .expect_lines(&["faults: overflow", "stardust: stack overflow: the boot stack ran into its guard page"]);
     }
 }
+
+#[test]
+fn the_clock_is_calibrated() {
+    // A lower bound only: a slow or busy host makes the wall time longer, never shorter, so this
+    // cannot fail by noise; a TSC frequency measured too low would make the app finish early.
+    for machine in MACHINES {
+        let started = std::time::Instant::now();
+        let outcome = Boot::new(image("minimal", &["app-clock"]), machine).args(&["400"]).run();
+        let wall = started.elapsed();
+        outcome.expect_code(0).expect_lines(&["clock: waiting 400 ms", "clock: waited "]);
+        assert!(wall >= std::time::Duration::from_millis(400), "the VM measured 400 ms in {wall:?} of host time");
+    }
+}

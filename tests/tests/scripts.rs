@@ -38,3 +38,11 @@ fn bad_command_lines_exit_2_with_a_message() {
         assert!(stderr.contains(message), "{arguments:?}: expected {message:?} in {stderr}");
     }
 }
+
+#[test]
+fn every_profile_fits_its_size_budget() {
+    let output = Command::new(root().join("scripts/size")).output().expect("scripts/size starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "scripts/size failed:\n{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.lines().any(|line| line.starts_with("minimal ") && line.ends_with(" ok")), "{stdout}");
+}

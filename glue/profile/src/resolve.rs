@@ -33,7 +33,11 @@ pub const SLOTS: &[Slot] = &[
     Slot {
         name: "app",
         feature_prefix: "app-",
-        choices: &[Choice { name: "hello", path: "::hello" }, Choice { name: "faults", path: "::faults" }],
+        choices: &[
+            Choice { name: "hello", path: "::hello" },
+            Choice { name: "faults", path: "::faults" },
+            Choice { name: "clock", path: "::clock" },
+        ],
     },
     Slot {
         name: "allocator",
