@@ -62,9 +62,10 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
         chosen.join(", ")
     );
     let app = resolution.choice("app").map(|c| (c.name, c.path)).unwrap_or(("?", "?"));
-    let allocator = resolution.choice("allocator").map(|c| c.path).unwrap_or("?");
+    let allocator = resolution.choice("allocator").map(|c| (c.path, c.constructor)).unwrap_or(("?", "?"));
     let _ = writeln!(text, "pub use {} as app;", app.1);
-    let _ = writeln!(text, "pub type Allocator = {allocator};");
+    let _ = writeln!(text, "pub type Allocator = {};", allocator.0);
+    let _ = writeln!(text, "pub const fn allocator() -> Allocator {{ {} }}", allocator.1);
     let _ = writeln!(
         text,
         "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{} }};",

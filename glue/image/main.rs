@@ -14,7 +14,7 @@ mod wiring {
 use stardust::process::Termination;
 
 #[global_allocator]
-static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new(wiring::Allocator::new());
+static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new(wiring::allocator());
 
 #[allow(clippy::unit_arg, reason = "an app's main may return (), like std's")]
 fn run_app() -> i32 {

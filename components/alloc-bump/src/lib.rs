@@ -1,8 +1,8 @@
 //! A bump allocator for Stardust's heap slot: the smallest allocator there is.
 //!
-//! Each region keeps a cursor that moves up on every allocation. Freeing the most recent block
-//! of a region moves its cursor back (so a LIFO pattern reuses memory); any other free only
-//! updates the statistics. It is not a general-purpose allocator: long-running apps that free
+//! Each region keeps a cursor that moves up on every allocation. Freeing (or shrinking) the
+//! most recent block of a region moves its cursor back, so a LIFO pattern reuses memory; any
+//! other free only updates the statistics. It is not a general-purpose allocator: apps that free
 //! and allocate in a loop want `alloc-buddy` or `alloc-tlsf`.
 
 #![cfg_attr(not(test), no_std)]
@@ -49,16 +49,26 @@ impl BumpAllocator {
         self.stats.free = arenas.iter().map(|a| a.end - a.next).sum();
         self.stats.largest_free = arenas.iter().map(|a| a.end - a.next).max().unwrap_or(0);
     }
+
+    /// The arena whose newest block ends at `end`.
+    fn arena_ending_at(&mut self, end: u64) -> Option<&mut Arena> {
+        self.arenas[..self.count].iter_mut().find(|a| a.next == end)
+    }
+
+    fn count_use(&mut self, old: u64, new: u64) {
+        self.stats.in_use = self.stats.in_use.saturating_sub(old) + new;
+        self.stats.peak = self.stats.peak.max(self.stats.in_use);
+        self.refresh_free();
+    }
 }
 
 impl HeapAllocator for BumpAllocator {
-    fn add_region(&mut self, region: MemoryRegion) {
-        if region.is_empty() || self.count == MAX_REGIONS {
-            return;
+    fn init(&mut self, regions: &[MemoryRegion]) {
+        for region in regions.iter().filter(|r| !r.is_empty()).take(MAX_REGIONS) {
+            self.arenas[self.count] = Arena { next: region.start, end: region.end };
+            self.count += 1;
+            self.stats.total += region.len();
         }
-        self.arenas[self.count] = Arena { next: region.start, end: region.end };
-        self.count += 1;
-        self.stats.total += region.len();
         self.refresh_free();
     }
 
@@ -70,9 +80,7 @@ impl HeapAllocator for BumpAllocator {
             let Some(end) = start.checked_add(size) else { continue };
             if end <= arena.end {
                 arena.next = end;
-                self.stats.in_use += size;
-                self.stats.peak = self.stats.peak.max(self.stats.in_use);
-                self.refresh_free();
+                self.count_use(0, size);
                 return Ok(start);
             }
         }
@@ -82,11 +90,22 @@ impl HeapAllocator for BumpAllocator {
 
     fn deallocate(&mut self, address: u64, layout: Layout) {
         let size = layout.size() as u64;
-        self.stats.in_use = self.stats.in_use.saturating_sub(size);
-        if let Some(arena) = self.arenas[..self.count].iter_mut().find(|a| a.next == address + size) {
+        if let Some(arena) = self.arena_ending_at(address + size) {
             arena.next = address;
-            self.refresh_free();
         }
+        self.count_use(size, 0);
+    }
+
+    fn resize_in_place(&mut self, address: u64, layout: Layout, new_size: usize) -> bool {
+        let (old, new) = (layout.size() as u64, new_size as u64);
+        match self.arena_ending_at(address + old) {
+            Some(arena) if address + new <= arena.end => arena.next = address + new,
+            Some(_) => return false,
+            None if new > old => return false,
+            None => {} // shrinking a block in the middle: the tail stays unused
+        }
+        self.count_use(old, new);
+        true
     }
 
     fn stats(&self) -> HeapStats {
@@ -97,31 +116,18 @@ impl HeapAllocator for BumpAllocator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use stardust_api::fakes::{self, SharedMemory};
 
     fn layout(size: usize, align: usize) -> Layout {
         Layout::from_size_align(size, align).unwrap()
     }
 
     fn heap(regions: &[(u64, u64)]) -> BumpAllocator {
+        let regions: Vec<MemoryRegion> = regions.iter().map(|&(start, end)| MemoryRegion { start, end }).collect();
         let mut heap = BumpAllocator::new();
-        for &(start, end) in regions {
-            heap.add_region(MemoryRegion { start, end });
-        }
+        heap.init(&regions);
         heap
-    }
-
-    #[test]
-    fn allocations_are_aligned_disjoint_and_inside_a_region() {
-        let mut heap = heap(&[(0x1001, 0x2000), (0x10000, 0x20000)]);
-        let mut blocks: Vec<(u64, u64)> = Vec::new();
-        for (size, align) in [(1, 1), (3, 8), (100, 64), (4096, 4096), (7, 2), (0x8000, 16)] {
-            let address = heap.allocate(layout(size, align)).unwrap();
-            assert_eq!(address % align as u64, 0);
-            let end = address + size as u64;
-            assert!((0x1001..=0x2000).contains(&end) && address >= 0x1001 || address >= 0x10000 && end <= 0x20000);
-            assert!(blocks.iter().all(|&(s, e)| end <= s || address >= e));
-            blocks.push((address, end));
-        }
     }
 
     #[test]
@@ -152,11 +158,32 @@ mod tests {
     }
 
     #[test]
+    fn the_newest_block_grows_in_place_older_ones_do_not() {
+        let mut heap = heap(&[(0x1000, 0x2000)]);
+        let a = heap.allocate(layout(0x100, 8)).unwrap();
+        let b = heap.allocate(layout(0x100, 8)).unwrap();
+        assert!(!heap.resize_in_place(a, layout(0x100, 8), 0x200));
+        assert!(heap.resize_in_place(a, layout(0x100, 8), 0x80));
+        assert!(heap.resize_in_place(b, layout(0x100, 8), 0x800));
+        assert!(!heap.resize_in_place(b, layout(0x800, 8), 0x1000));
+        assert_eq!(heap.stats().in_use, 0x880);
+    }
+
+    #[test]
     fn extra_regions_are_ignored_not_lost_track_of() {
-        let mut heap = BumpAllocator::new();
-        for index in 0..(MAX_REGIONS as u64 + 3) {
-            heap.add_region(MemoryRegion { start: index * 0x1000, end: index * 0x1000 + 0x800 });
+        let regions: Vec<(u64, u64)> = (0..MAX_REGIONS as u64 + 3).map(|i| (i * 0x1000, i * 0x1000 + 0x800)).collect();
+        assert_eq!(heap(&regions).stats().total, MAX_REGIONS as u64 * 0x800);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn random_sequences_keep_the_contract(operations in fakes::operations(200)) {
+            let regions = [MemoryRegion { start: 0x1000, end: 0x9f000 }, MemoryRegion { start: 0x10_0000, end: 0x40_0000 }];
+            let mut memory = SharedMemory::new(&regions);
+            let mut heap = BumpAllocator::new();
+            heap.init(&regions);
+            fakes::check(&mut heap, &mut memory, &regions, &operations);
         }
-        assert_eq!(heap.stats().total, MAX_REGIONS as u64 * 0x800);
     }
 }

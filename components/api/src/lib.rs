@@ -5,13 +5,15 @@
 //! correct; "SHOULD" is expected but may be traded for size or speed, with the trade documented
 //! by the implementation.
 
-#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(any(test, feature = "fakes")), no_std)]
 #![forbid(unsafe_code)]
 
 pub mod console;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod heap;
 pub mod memory;
 
 pub use console::Console;
-pub use heap::{AllocationError, HeapAllocator, HeapStats};
+pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;

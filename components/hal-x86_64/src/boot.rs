@@ -138,6 +138,8 @@ const MAX_RAM_REGIONS: usize = 16;
 pub const MAX_CMDLINE: usize = 2048;
 const START_INFO_MAGIC: u32 = 0x336e_c578;
 const E820_RAM: u32 = 1;
+/// Page 0 is never mapped (null pointers fault), so never heap.
+const NULL_PAGE_END: u64 = 4096;
 
 /// What the monitor told us at boot, copied out of its memory so the heap may reuse that memory.
 pub struct BootInfo {
@@ -282,10 +284,9 @@ impl BootInfo {
     /// pointers) and the image. The monitor's own boot structures have been copied out.
     pub fn free_memory(&self) -> impl Iterator<Item = MemoryRegion> + '_ {
         let image = MemoryRegion { start: self.image.start, end: self.image.end };
-        let null_page = MemoryRegion { start: 0, end: 4096 };
         self.ram()
             .iter()
-            .map(move |region| region.subtract(&null_page).1)
+            .map(|region| MemoryRegion { start: region.start.max(NULL_PAGE_END), end: region.end })
             .flat_map(move |region| {
                 let (below, above) = region.subtract(&image);
                 [below, above]

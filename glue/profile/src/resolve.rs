@@ -25,6 +25,8 @@ pub struct Choice {
     pub name: &'static str,
     /// The Rust path that glue names (a crate, or a type inside one).
     pub path: &'static str,
+    /// A constant expression that builds it, for slots that hold a value (empty otherwise).
+    pub constructor: &'static str,
 }
 
 /// Every slot of the image. Adding an implementation: a crate, a dependency and a feature in the
@@ -34,15 +36,33 @@ pub const SLOTS: &[Slot] = &[
         name: "app",
         feature_prefix: "app-",
         choices: &[
-            Choice { name: "hello", path: "::hello" },
-            Choice { name: "faults", path: "::faults" },
-            Choice { name: "clock", path: "::clock" },
+            Choice { name: "hello", path: "::hello", constructor: "" },
+            Choice { name: "faults", path: "::faults", constructor: "" },
+            Choice { name: "clock", path: "::clock", constructor: "" },
+            Choice { name: "allocstress", path: "::allocstress", constructor: "" },
+            Choice { name: "allocbench", path: "::allocbench", constructor: "" },
         ],
     },
     Slot {
         name: "allocator",
         feature_prefix: "alloc-",
-        choices: &[Choice { name: "bump", path: "::alloc_bump::BumpAllocator" }],
+        choices: &[
+            Choice {
+                name: "bump",
+                path: "::alloc_bump::BumpAllocator",
+                constructor: "::alloc_bump::BumpAllocator::new()",
+            },
+            Choice {
+                name: "buddy",
+                path: "::alloc_buddy::BuddyAllocator<::stardust::HeapWords>",
+                constructor: "::alloc_buddy::BuddyAllocator::new(::stardust::HeapWords)",
+            },
+            Choice {
+                name: "tlsf",
+                path: "::alloc_tlsf::TlsfAllocator<::stardust::HeapWords>",
+                constructor: "::alloc_tlsf::TlsfAllocator::new(::stardust::HeapWords)",
+            },
+        ],
     },
 ];
 
@@ -199,7 +219,7 @@ mod tests {
         let message = run(&["profile-minimal", "app-hello", "app-faults"]).unwrap_err().to_string();
         assert!(message.contains("app slot: app-faults and app-hello"), "{message}");
         let message = run(&["profile-minimal", "alloc-nonesuch"]).unwrap_err().to_string();
-        assert!(message.contains("`nonesuch`") && message.contains("known: bump"), "{message}");
+        assert!(message.contains("`nonesuch`") && message.contains("known: bump, buddy, tlsf"), "{message}");
         let message = run(&["profile-nowhere"]).unwrap_err().to_string();
         assert!(message.contains("profiles/nowhere.toml"), "{message}");
         let message = run(&["profile-broken"]).unwrap_err().to_string();

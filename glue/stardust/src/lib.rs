@@ -15,13 +15,14 @@ extern crate alloc as alloc_crate;
 
 pub mod console;
 pub mod env;
+pub mod heap;
 mod logger;
 pub mod process;
 pub mod time;
 
 pub use alloc_crate::{borrow, boxed, collections, format, rc, string, vec};
 pub use hal::BootInfo;
-pub use hal::heap::GlobalHeap;
+pub use hal::heap::{GlobalHeap, HeapWords};
 pub use stardust_api::{HeapAllocator, HeapStats};
 
 use stardust_bootargs::KernelOption;
@@ -44,7 +45,7 @@ pub struct Config {
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
-pub fn start<A: HeapAllocator>(
+pub fn start<A: HeapAllocator + Send>(
     boot: &'static BootInfo,
     heap: &'static GlobalHeap<A>,
     config: &'static Config,
@@ -68,6 +69,7 @@ pub fn start<A: HeapAllocator>(
         log::warn!("{} KiB of RAM lies beyond what the kernel maps; not used", boot.unusable_ram >> 10);
     }
     heap.init(boot.free_memory());
+    heap::register(heap);
     env::init(config.app, boot.cmdline());
     let stats = heap.stats();
     log::debug!(
@@ -89,6 +91,9 @@ pub fn start<A: HeapAllocator>(
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    if heap::report_out_of_memory(info) {
+        hal::power::exit(hal::exit_code::OUT_OF_MEMORY)
+    }
     eprintln!("\nstardust: {info}");
     hal::power::exit(hal::exit_code::PANIC)
 }

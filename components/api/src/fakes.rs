@@ -1,0 +1,200 @@
+//! Host test doubles: a heap memory backed by a `Vec`, and a model checker that drives any
+//! [`HeapAllocator`] through a sequence of operations and checks the contract after each one.
+
+use crate::heap::{HeapAllocator, HeapMemory, HeapStats};
+use crate::memory::MemoryRegion;
+use core::alloc::Layout;
+use proptest::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Heap memory for host tests: regions of `u64` words. Cloning shares the same words, so a test
+/// can fill and check blocks while the allocator owns its handle. Any access outside the regions
+/// or unaligned panics, which turns an allocator bug into a test failure.
+#[derive(Debug, Clone)]
+pub struct SharedMemory {
+    regions: Rc<Vec<MemoryRegion>>,
+    words: Rc<RefCell<Vec<Vec<u64>>>>,
+}
+
+impl SharedMemory {
+    /// Memory for `regions` (sorted, non-overlapping), zero-filled.
+    pub fn new(regions: &[MemoryRegion]) -> Self {
+        let words = regions.iter().map(|r| vec![0; (r.len() / 8) as usize]).collect();
+        SharedMemory { regions: Rc::new(regions.to_vec()), words: Rc::new(RefCell::new(words)) }
+    }
+
+    fn locate(&self, address: u64) -> (usize, usize) {
+        assert_eq!(address % 8, 0, "unaligned heap access at {address:#x}");
+        let index = self
+            .regions
+            .iter()
+            .position(|r| address >= r.start && address + 8 <= r.end)
+            .unwrap_or_else(|| panic!("heap access at {address:#x} lies outside every region"));
+        (index, ((address - self.regions[index].start) / 8) as usize)
+    }
+}
+
+impl HeapMemory for SharedMemory {
+    fn read(&self, address: u64) -> u64 {
+        let (region, word) = self.locate(address);
+        self.words.borrow()[region][word]
+    }
+
+    fn write(&mut self, address: u64, value: u64) {
+        let (region, word) = self.locate(address);
+        self.words.borrow_mut()[region][word] = value;
+    }
+}
+
+/// One step of a property test.
+#[derive(Debug, Clone)]
+pub enum Operation {
+    /// Allocate `size` bytes aligned to `1 << align_log2`.
+    Allocate { size: usize, align_log2: u8 },
+    /// Free the live block at `index % live`.
+    Free { index: usize },
+    /// Reallocate the live block at `index % live` to `new_size` (in place or moved).
+    Resize { index: usize, new_size: usize },
+}
+
+fn size_strategy() -> impl Strategy<Value = usize> {
+    prop_oneof![4 => 1usize..64, 3 => 64usize..4096, 2 => 4096usize..20_000, 1 => 20_000usize..70_000]
+}
+
+/// Random operation sequences: sizes from 1 byte to several pages, alignments 1 to 8 KiB.
+pub fn operations(length: usize) -> impl Strategy<Value = Vec<Operation>> {
+    let operation = prop_oneof![
+        5 => (size_strategy(), 0u8..=13).prop_map(|(size, align_log2)| Operation::Allocate { size, align_log2 }),
+        3 => any::<usize>().prop_map(|index| Operation::Free { index }),
+        2 => (any::<usize>(), size_strategy()).prop_map(|(index, new_size)| Operation::Resize { index, new_size }),
+    ];
+    proptest::collection::vec(operation, 1..length)
+}
+
+struct Block {
+    address: u64,
+    layout: Layout,
+    tag: u64,
+}
+
+fn pattern(tag: u64, address: u64) -> u64 {
+    tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ address
+}
+
+/// The whole words inside `[address, address + size)`.
+fn words(address: u64, size: usize) -> impl Iterator<Item = u64> {
+    let first = address.next_multiple_of(8);
+    let end = (address + size as u64) / 8 * 8;
+    (first..end.max(first)).step_by(8)
+}
+
+fn fill(memory: &mut SharedMemory, block: &Block, from: usize) {
+    for word in words(block.address, block.layout.size()).filter(|w| *w + 8 > block.address + from as u64) {
+        memory.write(word, pattern(block.tag, word));
+    }
+}
+
+fn verify(memory: &SharedMemory, block: &Block, up_to: usize, what: &str) {
+    for word in words(block.address, up_to) {
+        assert_eq!(
+            memory.read(word),
+            pattern(block.tag, word),
+            "{what}: block {:#x} changed at {word:#x}",
+            block.address
+        );
+    }
+}
+
+/// Runs `operations` against `allocator` (already initialised over `regions`, owning a clone of
+/// `memory`), checking after every step: alignment, containment in one region, no overlap,
+/// contents untouched while live and preserved by resizing, and consistent statistics.
+/// Frees everything at the end and returns the final statistics.
+pub fn check<A: HeapAllocator>(
+    allocator: &mut A,
+    memory: &mut SharedMemory,
+    regions: &[MemoryRegion],
+    operations: &[Operation],
+) -> HeapStats {
+    let mut live: Vec<Block> = Vec::new();
+    let mut failures = 0;
+    let mut tag = 0;
+    let place = |live: &Vec<Block>, address: u64, layout: Layout, skip: Option<usize>| {
+        assert_eq!(address % layout.align() as u64, 0, "{address:#x} is not aligned for {layout:?}");
+        let end = address + layout.size() as u64;
+        assert!(
+            regions.iter().any(|r| address >= r.start && end <= r.end),
+            "block {address:#x}..{end:#x} is not inside one region"
+        );
+        for (index, other) in live.iter().enumerate() {
+            let other_end = other.address + other.layout.size() as u64;
+            assert!(
+                Some(index) == skip || end <= other.address || address >= other_end,
+                "block {address:#x}..{end:#x} overlaps live block {:#x}..{other_end:#x}",
+                other.address
+            );
+        }
+    };
+    for operation in operations {
+        match *operation {
+            Operation::Allocate { size, align_log2 } => {
+                let layout = Layout::from_size_align(size, 1 << align_log2).expect("valid layout");
+                match allocator.allocate(layout) {
+                    Ok(address) => {
+                        place(&live, address, layout, None);
+                        tag += 1;
+                        let block = Block { address, layout, tag };
+                        fill(memory, &block, 0);
+                        live.push(block);
+                    }
+                    Err(_) => failures += 1,
+                }
+            }
+            Operation::Free { index } if !live.is_empty() => {
+                let block = live.swap_remove(index % live.len());
+                verify(memory, &block, block.layout.size(), "before free");
+                allocator.deallocate(block.address, block.layout);
+            }
+            Operation::Resize { index, new_size } if !live.is_empty() => {
+                let index = index % live.len();
+                let old = &live[index];
+                verify(memory, old, old.layout.size(), "before resize");
+                let new_layout = Layout::from_size_align(new_size, old.layout.align()).expect("valid layout");
+                let kept = old.layout.size().min(new_size);
+                if allocator.resize_in_place(old.address, old.layout, new_size) {
+                    place(&live, old.address, new_layout, Some(index));
+                    verify(memory, &live[index], kept, "resized in place");
+                    live[index].layout = new_layout;
+                    let block = &live[index];
+                    fill(memory, block, kept);
+                } else {
+                    match allocator.allocate(new_layout) {
+                        Ok(address) => {
+                            place(&live, address, new_layout, None);
+                            let old = live.swap_remove(index);
+                            let block = Block { address, layout: new_layout, tag: old.tag };
+                            fill(memory, &block, 0);
+                            allocator.deallocate(old.address, old.layout);
+                            live.push(block);
+                        }
+                        Err(_) => failures += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+        let stats = allocator.stats();
+        let in_use: usize = live.iter().map(|b| b.layout.size()).sum();
+        assert_eq!(stats.in_use, in_use as u64, "in_use disagrees with the live blocks");
+        assert!(stats.in_use <= stats.peak, "{stats:?}");
+        assert!(stats.largest_free <= stats.free && stats.free <= stats.total, "{stats:?}");
+        assert_eq!(stats.failed, failures, "failed count");
+    }
+    for block in live.drain(..) {
+        verify(memory, &block, block.layout.size(), "at the end");
+        allocator.deallocate(block.address, block.layout);
+    }
+    let stats = allocator.stats();
+    assert_eq!(stats.in_use, 0);
+    stats
+}
