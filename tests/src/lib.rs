@@ -3,6 +3,8 @@
 //!
 //! Every check that fails prints everything the VM printed.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -8,6 +8,7 @@
 use crate::{cpu, exceptions, exit_code, gdt, paging, power, serial::SERIAL};
 use core::fmt::Write;
 use stardust_api::MemoryRegion;
+use stardust_bootargs::start_info::{self, PhysicalMemory, StartInfo};
 
 core::arch::global_asm!(
     r#"
@@ -64,6 +65,7 @@ _start32:
 
     .code64
 start64:
+    cld                        /* PVH leaves the direction flag unspecified; Rust assumes it clear */
     movw $0x10, %ax
     movw %ax, %ds
     movw %ax, %es
@@ -95,6 +97,8 @@ mod layout {
         pub static __image_start: u8;
         pub static __text_end: u8;
         pub static __rodata_end: u8;
+        pub static __emergency_stack_guard: u8;
+        pub static __emergency_stack_top: u8;
         pub static __stack_guard: u8;
         pub static __boot_stack_top: u8;
         pub static __image_end: u8;
@@ -110,6 +114,10 @@ pub struct ImageLayout {
     pub text_end: u64,
     /// End of read-only data.
     pub rodata_end: u64,
+    /// The emergency stack's guard page (never mapped).
+    pub emergency_stack_guard: u64,
+    /// Top of the emergency stack (exceptions that cannot trust the current stack).
+    pub emergency_stack_top: u64,
     /// The boot stack's guard page (never mapped).
     pub stack_guard: u64,
     /// Top of the boot stack.
@@ -125,6 +133,8 @@ impl ImageLayout {
             start: (&raw const layout::__image_start) as u64,
             text_end: (&raw const layout::__text_end) as u64,
             rodata_end: (&raw const layout::__rodata_end) as u64,
+            emergency_stack_guard: (&raw const layout::__emergency_stack_guard) as u64,
+            emergency_stack_top: (&raw const layout::__emergency_stack_top) as u64,
             stack_guard: (&raw const layout::__stack_guard) as u64,
             stack_top: (&raw const layout::__boot_stack_top) as u64,
             end: (&raw const layout::__image_end) as u64,
@@ -132,152 +142,66 @@ impl ImageLayout {
     }
 }
 
-/// How many RAM ranges of the memory map are kept.
-const MAX_RAM_REGIONS: usize = 16;
-/// The longest command line kept (Linux's x86 limit).
-pub const MAX_CMDLINE: usize = 2048;
-const START_INFO_MAGIC: u32 = 0x336e_c578;
-const E820_RAM: u32 = 1;
+/// The longest command line kept.
+pub const MAX_CMDLINE: usize = start_info::MAX_CMDLINE;
 /// Page 0 is never mapped (null pointers fault), so never heap.
 const NULL_PAGE_END: u64 = 4096;
 
 /// What the monitor told us at boot, copied out of its memory so the heap may reuse that memory.
 pub struct BootInfo {
-    ram: [MemoryRegion; MAX_RAM_REGIONS],
-    ram_count: usize,
-    cmdline: [u8; MAX_CMDLINE],
-    cmdline_length: usize,
-    /// True if the command line was longer than [`MAX_CMDLINE`] and was cut.
-    pub cmdline_truncated: bool,
-    /// Bytes of RAM the kernel cannot use (above [`paging::RAM_LIMIT`], or past the region limit).
-    pub unusable_ram: u64,
-    /// Physical address of the ACPI RSDP, if the monitor gave one.
-    pub rsdp: Option<u64>,
+    start_info: StartInfo,
     /// TSC when the kernel was entered.
     pub entry_tsc: u64,
     /// Where the image lies.
     pub image: ImageLayout,
 }
 
-/// Why the start_info could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BootError {
-    /// The pointer is null or outside the first 2 MiB.
-    BadPointer(u64),
-    /// The structure's magic number is wrong.
-    BadMagic(u32),
-    /// Version 0 has no memory map, and we need one.
-    NoMemoryMap,
-    /// The memory map holds no usable RAM.
-    NoRam,
-}
+/// Physical memory as the boot code maps it: the first 2 MiB (where every monitor we know puts
+/// its boot structures), page 0 included until the final page tables replace this mapping.
+struct BootMapping;
 
-impl core::fmt::Display for BootError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            BootError::BadPointer(address) => {
-                write!(f, "boot information at {address:#x} lies outside the first 2 MiB")
-            }
-            BootError::BadMagic(magic) => write!(f, "start_info magic is {magic:#x}, not {START_INFO_MAGIC:#x}"),
-            BootError::NoMemoryMap => f.write_str("start_info version 0 carries no memory map"),
-            BootError::NoRam => f.write_str("the memory map lists no usable RAM"),
+impl PhysicalMemory for BootMapping {
+    fn read(&self, address: u64, buffer: &mut [u8]) -> bool {
+        let Some(end) = address.checked_add(buffer.len() as u64) else { return false };
+        if address == 0 || end > paging::BOOT_MAPPED_LIMIT {
+            return false;
         }
+        // SAFETY: the range is inside the boot mapping (checked above) and is only read, into
+        // a byte buffer (any bit pattern is valid); nothing writes it concurrently.
+        unsafe { core::ptr::copy_nonoverlapping(address as *const u8, buffer.as_mut_ptr(), buffer.len()) };
+        true
     }
-}
-
-/// Reads `T` from physical memory at `address`, which must lie in the boot code's mapping (the
-/// first 2 MiB, where every monitor we know puts its boot structures).
-fn read_physical<T: Copy>(address: u64) -> Result<T, BootError> {
-    let size = core::mem::size_of::<T>() as u64;
-    if address == 0 || address.saturating_add(size) > paging::BOOT_MAPPED_LIMIT {
-        return Err(BootError::BadPointer(address));
-    }
-    // SAFETY: the range is inside the identity map (checked above) and `T` is plain data for
-    // which any bit pattern is valid (callers use integers only); the read may be unaligned.
-    Ok(unsafe { core::ptr::read_unaligned(address as *const T) })
 }
 
 impl BootInfo {
-    fn parse(start_info: u64) -> Result<BootInfo, BootError> {
-        let magic: u32 = read_physical(start_info)?;
-        if magic != START_INFO_MAGIC {
-            return Err(BootError::BadMagic(magic));
-        }
-        let version: u32 = read_physical(start_info + 4)?;
-        let cmdline_address: u64 = read_physical(start_info + 24)?;
-        let rsdp: u64 = read_physical(start_info + 32)?;
-        if version < 1 {
-            return Err(BootError::NoMemoryMap);
-        }
-        let memmap_address: u64 = read_physical(start_info + 40)?;
-        let memmap_entries: u32 = read_physical(start_info + 48)?;
-        let mut info = BootInfo {
-            ram: [MemoryRegion::EMPTY; MAX_RAM_REGIONS],
-            ram_count: 0,
-            cmdline: [0; MAX_CMDLINE],
-            cmdline_length: 0,
-            cmdline_truncated: false,
-            unusable_ram: 0,
-            rsdp: (rsdp != 0).then_some(rsdp),
-            // SAFETY: written once by the 32-bit entry code, before Rust ran.
-            entry_tsc: unsafe { (&raw const ENTRY_TSC).read() },
-            image: ImageLayout::get(),
-        };
-        for index in 0..u64::from(memmap_entries) {
-            let entry = memmap_address + index * 24;
-            let start: u64 = read_physical(entry)?;
-            let size: u64 = read_physical(entry + 8)?;
-            let kind: u32 = read_physical(entry + 16)?;
-            if kind != E820_RAM || size == 0 {
-                continue;
-            }
-            let end = start.saturating_add(size);
-            let usable_end = end.min(paging::RAM_LIMIT);
-            info.unusable_ram += end - usable_end.max(start);
-            if usable_end <= start {
-                continue;
-            }
-            if info.ram_count == MAX_RAM_REGIONS {
-                info.unusable_ram += usable_end - start;
-                continue;
-            }
-            info.ram[info.ram_count] = MemoryRegion { start, end: usable_end };
-            info.ram_count += 1;
-        }
-        if info.ram_count == 0 {
-            return Err(BootError::NoRam);
-        }
-        if cmdline_address != 0 {
-            info.copy_cmdline(cmdline_address)?;
-        }
-        Ok(info)
-    }
-
-    fn copy_cmdline(&mut self, address: u64) -> Result<(), BootError> {
-        for offset in 0..=MAX_CMDLINE as u64 {
-            let byte: u8 = read_physical(address + offset)?;
-            if byte == 0 {
-                return Ok(());
-            }
-            if offset as usize == MAX_CMDLINE {
-                self.cmdline_truncated = true;
-                return Ok(());
-            }
-            // Keep the text valid UTF-8 without an allocator: non-ASCII bytes become '?'.
-            self.cmdline[offset as usize] = if byte.is_ascii() { byte } else { b'?' };
-            self.cmdline_length += 1;
-        }
-        Ok(())
-    }
-
     /// The kernel command line (non-ASCII bytes replaced by `?`).
     pub fn cmdline(&self) -> &str {
-        core::str::from_utf8(&self.cmdline[..self.cmdline_length]).unwrap_or("")
+        self.start_info.cmdline()
     }
 
-    /// The RAM ranges of the memory map that the kernel maps.
+    /// The command line was longer than [`MAX_CMDLINE`] and was cut.
+    pub fn cmdline_truncated(&self) -> bool {
+        self.start_info.cmdline_truncated
+    }
+
+    /// The command line could not be read; it is taken as empty.
+    pub fn cmdline_unreadable(&self) -> bool {
+        self.start_info.cmdline_unreadable
+    }
+
+    /// Bytes of RAM the kernel does not use (above [`paging::RAM_LIMIT`], or listed twice).
+    pub fn unusable_ram(&self) -> u64 {
+        self.start_info.unusable_ram
+    }
+
+    /// Physical address of the ACPI RSDP, if the monitor gave one.
+    pub fn rsdp(&self) -> Option<u64> {
+        self.start_info.rsdp
+    }
+
+    /// The RAM ranges of the memory map, sorted and not overlapping.
     pub fn ram(&self) -> &[MemoryRegion] {
-        &self.ram[..self.ram_count]
+        self.start_info.ram()
     }
 
     /// RAM that nothing uses: the memory map's RAM less page 0 (kept unmapped to catch null
@@ -304,8 +228,13 @@ extern "C" fn stardust_hal_entry(start_info: u64) -> ! {
     gdt::init();
     exceptions::init();
     mask_legacy_pic();
-    let info = match BootInfo::parse(start_info) {
-        Ok(info) => BOOT_INFO.call_once(|| info),
+    let info = match StartInfo::parse(&BootMapping, start_info, paging::RAM_LIMIT) {
+        Ok(start_info) => BOOT_INFO.call_once(|| BootInfo {
+            start_info,
+            // SAFETY: written once by the 32-bit entry code, before Rust ran.
+            entry_tsc: unsafe { (&raw const ENTRY_TSC).read() },
+            image: ImageLayout::get(),
+        }),
         Err(error) => {
             let _ = writeln!(&SERIAL, "stardust: cannot boot: {error}");
             power::exit(exit_code::BOOT_FAILURE)

@@ -6,6 +6,8 @@
 
 use crate::{exit_code, gdt, paging, power, serial::SERIAL};
 use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
+use stardust_api::Console;
 
 /// Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30.
 const ERROR_CODE_VECTORS: u32 = 0x6022_7d00;
@@ -194,16 +196,23 @@ fn read_cr2() -> u64 {
     value
 }
 
+/// Set while an exception is being reported: a second one means the report itself failed.
+static REPORTING: AtomicBool = AtomicBool::new(false);
+
 /// Called by the stubs with interrupts off, on the faulting stack or the emergency stack.
 #[unsafe(no_mangle)]
 extern "C" fn stardust_exception(frame: &ExceptionFrame) {
     // The console has no lock to take: this path cannot deadlock on one.
     let mut out = &SERIAL;
+    if REPORTING.swap(true, Ordering::Relaxed) {
+        out.write_bytes(b"\nstardust: CPU exception while reporting a CPU exception\n");
+        power::exit(exit_code::CPU_EXCEPTION);
+    }
     let fault_address = read_cr2();
-    if frame.vector == PAGE_FAULT && paging::is_boot_stack_guard(fault_address) {
+    if let Some(stack) = paging::guarded_stack(fault_address).filter(|_| frame.vector == PAGE_FAULT) {
         let _ = writeln!(
             out,
-            "\nstardust: stack overflow: the boot stack ran into its guard page at {fault_address:#x} (RIP {:#x})",
+            "\nstardust: stack overflow: {stack} ran into its guard page at {fault_address:#x} (RIP {:#x})",
             frame.rip
         );
         power::exit(exit_code::STACK_OVERFLOW);

@@ -6,12 +6,6 @@ const TSS_SELECTOR: u16 = 0x18;
 const TSS_SIZE: u64 = 104;
 /// Interrupt-stack-table slot used by the exceptions in [`crate::exceptions`].
 pub(crate) const EMERGENCY_IST: u8 = 1;
-const EMERGENCY_STACK_SIZE: usize = 8192;
-
-#[repr(C, align(16))]
-struct EmergencyStack([u8; EMERGENCY_STACK_SIZE]);
-
-static mut EMERGENCY_STACK: EmergencyStack = EmergencyStack([0; EMERGENCY_STACK_SIZE]);
 
 /// The TSS as 32-bit words: IST1 is at byte 36, the I/O map base at byte 102.
 static mut TSS: [u32; 26] = [0; 26];
@@ -21,7 +15,7 @@ unsafe extern "C" {
 }
 
 pub(crate) fn init() {
-    let stack_top = (&raw const EMERGENCY_STACK) as u64 + EMERGENCY_STACK_SIZE as u64;
+    let stack_top = crate::boot::ImageLayout::get().emergency_stack_top;
     let tss = (&raw mut TSS) as u64;
     let low = (TSS_SIZE - 1)
         | (tss & 0xff_ffff) << 16

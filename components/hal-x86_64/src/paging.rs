@@ -41,8 +41,8 @@ static mut FIRST_TABLE: Table = Table([0; ENTRIES]);
 
 /// The entry for the 4 KiB page at `address` in the first 2 MiB.
 fn small_page_entry(address: u64, image: &ImageLayout) -> u64 {
-    let guard = image.stack_guard..image.stack_guard + SMALL_PAGE;
-    if address < SMALL_PAGE || guard.contains(&address) {
+    let guard = |start: u64| (start..start + SMALL_PAGE).contains(&address);
+    if address < SMALL_PAGE || guard(image.stack_guard) || guard(image.emergency_stack_guard) {
         0
     } else if (image.start..image.text_end).contains(&address) {
         address | PRESENT
@@ -53,10 +53,17 @@ fn small_page_entry(address: u64, image: &ImageLayout) -> u64 {
     }
 }
 
-/// True if `address` lies in the boot stack's guard page.
-pub fn is_boot_stack_guard(address: u64) -> bool {
-    let guard = ImageLayout::get().stack_guard;
-    (guard..guard + SMALL_PAGE).contains(&address)
+/// Which stack's guard page `address` lies in, if any.
+pub fn guarded_stack(address: u64) -> Option<&'static str> {
+    let image = ImageLayout::get();
+    let within = |start: u64| (start..start + SMALL_PAGE).contains(&address);
+    if within(image.stack_guard) {
+        Some("the boot stack")
+    } else if within(image.emergency_stack_guard) {
+        Some("the exception stack")
+    } else {
+        None
+    }
 }
 
 /// Builds the final tables, mapping RAM up to `ram_end` (clipped to [`RAM_LIMIT`]), and
@@ -68,7 +75,8 @@ pub(crate) fn init(ram_end: u64) {
     // first table and the RAM directories are not reachable from the live tables while they are
     // written (the boot mapping goes through the device directory). The first PDPT entry then
     // swaps the boot mapping for one with the same addresses, so the running code stays mapped;
-    // the boot entry is cleared once nothing points at it, and the CR3 reload flushes the TLB.
+    // a CR3 reload flushes every cached translation and paging-structure entry; only then is
+    // the boot entry cleared, and the other PDPT entries (new, so never cached) are filled.
     unsafe {
         let first = (&raw mut FIRST_TABLE).cast::<u64>();
         for index in 0..ENTRIES {
@@ -80,16 +88,18 @@ pub(crate) fn init(ram_end: u64) {
             let address = index as u64 * LARGE_PAGE;
             directories.add(index).write(address | PRESENT | WRITABLE | HUGE | NO_EXECUTE);
         }
-        // Volatile from here on: the compiler must not move the clearing of the boot entry
-        // before the switch away from it (it knows nothing of the MMU reading these tables).
+        // The compiler knows nothing of the MMU reading these tables: every store above must be
+        // done before the switch, and the asm statements (which may touch any memory) say so.
         let pdpt = (&raw mut PDPT).cast::<u64>();
         let directory = |index: usize| directories.add(index * ENTRIES) as u64 | PRESENT | WRITABLE;
+        let pml4 = (&raw mut PML4) as u64;
+        core::arch::asm!("", options(nostack, preserves_flags));
         pdpt.write_volatile(directory(0));
+        core::arch::asm!("mov cr3, {0}", in(reg) pml4, options(nostack, preserves_flags));
         directories.add(DEVICE_DIRECTORY * ENTRIES).write_volatile(0);
         for index in 1..DIRECTORIES {
             pdpt.add(index).write_volatile(directory(index));
         }
-        let pml4 = (&raw mut PML4) as u64;
         core::arch::asm!("mov cr3, {0}", in(reg) pml4, options(nostack, preserves_flags));
     }
 }

@@ -5,6 +5,10 @@
 //! fault under `-no-reboot`) never look like an app's code: `scripts/run` turns QEMU status `s`
 //! back into `(s >> 1) - 1`. That leaves 0..=126 for codes.
 //!
+//! Before that, the kernel writes `exit N` to QEMU's debug console port (0xe9), which
+//! `scripts/run` captures to a file: a QEMU status that does not match it (a signal, a crash of
+//! QEMU itself) is then never mistaken for the app's code.
+//!
 //! Other monitors have no such port; there the last console line carries the code and the VM
 //! is stopped through the i8042 reset line (Firecracker stops the VM on it).
 
@@ -13,6 +17,8 @@ use crate::exit_code;
 use stardust_api::Console;
 
 const DEBUG_EXIT_PORT: u16 = 0xf4;
+/// QEMU's debug console (`-debugcon`): a side channel the console never shows.
+const DEBUG_CONSOLE_PORT: u16 = 0xe9;
 const I8042_COMMAND: u16 = 0x64;
 const I8042_RESET: u8 = 0xfe;
 
@@ -24,17 +30,29 @@ pub fn exit(code: u8) -> ! {
     } else {
         code
     };
+    let (digits, used) = decimal(code);
+    let number = &digits[3 - used..];
+    for &byte in b"exit ".iter().chain(number).chain(b"\n") {
+        outb(DEBUG_CONSOLE_PORT, byte);
+    }
     outl(DEBUG_EXIT_PORT, u32::from(code) + 1);
     // Still running: this monitor has no isa-debug-exit. Say the code, then reset.
-    let mut line = *b"stardust: exit code    \n";
-    let digits = [code / 100, code / 10 % 10, code % 10];
-    let first = digits.iter().position(|&d| d != 0).unwrap_or(2);
-    for (slot, digit) in line[20..23].iter_mut().zip(&digits[first..]) {
-        *slot = b'0' + digit;
-    }
-    let length = 20 + (3 - first);
-    line[length] = b'\n';
-    crate::serial::SERIAL.write_bytes(&line[..=length]);
+    let console = &crate::serial::SERIAL;
+    console.write_bytes(b"stardust: exit code ");
+    console.write_bytes(number);
+    console.write_bytes(b"\n");
     outb(I8042_COMMAND, I8042_RESET);
     halt_forever()
+}
+
+/// `code` in decimal, without a formatter: three digit bytes, of which the last `used` count.
+fn decimal(code: u8) -> ([u8; 3], usize) {
+    let used = if code >= 100 {
+        3
+    } else if code >= 10 {
+        2
+    } else {
+        1
+    };
+    ([b'0' + code / 100, b'0' + code / 10 % 10, b'0' + code % 10], used)
 }

@@ -2,16 +2,21 @@
 //!
 //! The frequency comes from the hypervisor's CPUID leaf 0x40000010 where there is one
 //! (cloud-hypervisor, KVM with invariant TSC), otherwise from the PIT: count TSC ticks across a
-//! known number of PIT ticks. Calibration takes ~5 ms, so it runs lazily: an image that never
-//! reads the clock never pays it.
+//! known number of PIT ticks, twice (a stalled vCPU can make one measurement wrong, and two that
+//! agree are trusted). Calibration takes ~5 ms, so it runs lazily: an image that never reads the
+//! clock never pays it.
 
 use crate::cpu::{cpuid, inb, outb, rdtsc};
 
 const PIT_HZ: u64 = 1_193_182;
 const PIT_COMMAND: u16 = 0x43;
 const PIT_CHANNEL0: u16 = 0x40;
-/// ~5 ms of PIT ticks.
-const CALIBRATION_TICKS: u16 = 5_966;
+/// ~2.5 ms of PIT ticks per measurement.
+const CALIBRATION_TICKS: u16 = 2_983;
+/// Measurements at most; two that agree within 1% end it early.
+const MAX_MEASUREMENTS: usize = 4;
+/// Frequencies outside this range are measurement errors, not CPUs.
+const PLAUSIBLE_HZ: core::ops::RangeInclusive<u64> = 50_000_000..=50_000_000_000;
 /// Reads of the PIT before concluding it does not count (no PIT on this monitor).
 const MAX_PIT_READS: u32 = 200_000;
 /// Used when nothing can tell the frequency; times are then approximate, and a warning says so.
@@ -50,7 +55,23 @@ fn read_pit() -> u16 {
     u16::from_le_bytes([low, high])
 }
 
+/// Measures until two results agree within 1%; the lower of the two wins (a PIT count that
+/// wrapped during a stall makes a result too high, never too low).
 fn pit_frequency() -> Option<u64> {
+    let mut previous: Option<u64> = None;
+    for _ in 0..MAX_MEASUREMENTS {
+        let Some(hz) = pit_measurement() else { continue };
+        if let Some(earlier) = previous
+            && earlier.abs_diff(hz) <= earlier / 100
+        {
+            return Some(earlier.min(hz));
+        }
+        previous = Some(hz);
+    }
+    previous
+}
+
+fn pit_measurement() -> Option<u64> {
     outb(PIT_COMMAND, 0x30); // channel 0, low then high byte, mode 0 (one-shot), binary
     outb(PIT_CHANNEL0, 0xff);
     outb(PIT_CHANNEL0, 0xff);
@@ -59,8 +80,9 @@ fn pit_frequency() -> Option<u64> {
     for _ in 0..MAX_PIT_READS {
         let elapsed = start_count.wrapping_sub(read_pit());
         if (CALIBRATION_TICKS..u16::MAX / 2).contains(&elapsed) {
-            let ticks = rdtsc() - start_tsc;
-            return Some(ticks * PIT_HZ / u64::from(elapsed));
+            let ticks = rdtsc().checked_sub(start_tsc)?;
+            let hz = ticks.checked_mul(PIT_HZ)? / u64::from(elapsed);
+            return PLAUSIBLE_HZ.contains(&hz).then_some(hz);
         }
     }
     None

@@ -4,6 +4,7 @@
 //! infallible allocation that fails ends the app with a report and exit code 103.
 
 use core::alloc::Layout;
+use core::fmt::Write;
 pub use stardust_api::HeapStats;
 
 /// What the runtime needs of the heap, whatever allocator fills the slot.
@@ -45,19 +46,19 @@ pub(crate) fn report_out_of_memory(info: &core::panic::PanicInfo<'_>) -> bool {
         return false;
     };
     let stats = stats();
-    crate::eprintln!(
+    // Without the console's lock, like every crash report: the allocation may have failed
+    // while it was held.
+    let mut out = &hal::serial::SERIAL;
+    let _ = writeln!(
+        out,
         "\nstardust: out of memory: an allocation of {} bytes (align {}) failed",
         layout.size(),
         layout.align()
     );
-    crate::eprintln!(
+    let _ = writeln!(
+        out,
         "stardust: heap: {} bytes total, {} in use, {} peak, {} free, largest free block {}, {} failed requests",
-        stats.total,
-        stats.in_use,
-        stats.peak,
-        stats.free,
-        stats.largest_free,
-        stats.failed
+        stats.total, stats.in_use, stats.peak, stats.free, stats.largest_free, stats.failed
     );
     true
 }

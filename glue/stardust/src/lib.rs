@@ -25,6 +25,7 @@ pub use hal::BootInfo;
 pub use hal::heap::{GlobalHeap, HeapWords};
 pub use stardust_api::{HeapAllocator, HeapStats};
 
+use core::fmt::Write;
 use stardust_bootargs::KernelOption;
 
 /// The common imports for apps: `use stardust::prelude::*;`.
@@ -62,11 +63,14 @@ pub fn start<A: HeapAllocator + Send>(
             KernelOption::Unknown(word) => log::warn!("unknown kernel option `{word}`; ignored"),
         }
     }
-    if boot.cmdline_truncated {
+    if boot.cmdline_truncated() {
         log::warn!("the command line is longer than {} bytes; the rest is ignored", hal::boot::MAX_CMDLINE);
     }
-    if boot.unusable_ram > 0 {
-        log::warn!("{} KiB of RAM lies beyond what the kernel maps; not used", boot.unusable_ram >> 10);
+    if boot.cmdline_unreadable() {
+        log::warn!("the command line lies outside the first 2 MiB and cannot be read; ignored");
+    }
+    if boot.unusable_ram() > 0 {
+        log::warn!("{} KiB of RAM is not used (above 3 GiB, or listed twice)", boot.unusable_ram() >> 10);
     }
     heap.init(boot.free_memory());
     heap::register(heap);
@@ -89,11 +93,13 @@ pub fn start<A: HeapAllocator + Send>(
     process::exit(app())
 }
 
+/// Reports a panic and ends the VM. It writes to the serial port without the console's lock:
+/// the panic may have happened while that lock was held.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     if heap::report_out_of_memory(info) {
         hal::power::exit(hal::exit_code::OUT_OF_MEMORY)
     }
-    eprintln!("\nstardust: {info}");
+    let _ = writeln!(&hal::serial::SERIAL, "\nstardust: {info}");
     hal::power::exit(hal::exit_code::PANIC)
 }

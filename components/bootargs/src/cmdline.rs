@@ -1,0 +1,163 @@
+//! The kernel command line, split into kernel options and the app's arguments.
+//!
+//! The rule (also in the README): words are separated by spaces. Every word before the first
+//! `--` is a kernel option; every word after it is an argument for the app. The one exception is
+//! `virtio_mmio.device=...`, which a monitor (QEMU's microvm) appends at the very end: it is
+//! always a kernel option, wherever it stands. Without `--`, the app gets no arguments.
+//!
+//! Kernel options are `stardust.KEY=VALUE` (or a bare `stardust.KEY` flag). An option the
+//! kernel does not know is reported as a warning by the caller, never a crash.
+
+/// The separator between kernel options and app arguments.
+pub const SEPARATOR: &str = "--";
+
+/// Words a monitor adds to the command line on its own.
+const MONITOR_PREFIXES: [&str; 1] = ["virtio_mmio.device="];
+
+fn is_monitor_word(word: &str) -> bool {
+    MONITOR_PREFIXES.iter().any(|prefix| word.starts_with(prefix))
+}
+
+/// The app's arguments, in order (not including the program name).
+pub fn app_arguments(cmdline: &str) -> AppArguments<'_> {
+    AppArguments { words: cmdline.split_ascii_whitespace(), past_separator: false }
+}
+
+/// Iterator over the app's arguments; see [`app_arguments`].
+#[derive(Debug, Clone)]
+pub struct AppArguments<'a> {
+    words: core::str::SplitAsciiWhitespace<'a>,
+    past_separator: bool,
+}
+
+impl<'a> Iterator for AppArguments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if !self.past_separator {
+            self.words.by_ref().find(|word| *word == SEPARATOR)?;
+            self.past_separator = true;
+        }
+        self.words.by_ref().find(|word| !is_monitor_word(word))
+    }
+}
+
+/// The kernel's words, in order, parsed.
+pub fn kernel_options(cmdline: &str) -> impl Iterator<Item = KernelOption<'_>> {
+    let before = cmdline.split_ascii_whitespace().take_while(|word| *word != SEPARATOR);
+    let after =
+        cmdline.split_ascii_whitespace().skip_while(|word| *word != SEPARATOR).filter(|word| is_monitor_word(word));
+    before.chain(after).map(KernelOption::parse)
+}
+
+/// A log verbosity named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    fn parse(text: &str) -> Option<LogLevel> {
+        Some(match text {
+            "off" => LogLevel::Off,
+            "error" => LogLevel::Error,
+            "warn" => LogLevel::Warn,
+            "info" => LogLevel::Info,
+            "debug" => LogLevel::Debug,
+            "trace" => LogLevel::Trace,
+            _ => return None,
+        })
+    }
+}
+
+/// One kernel word, understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelOption<'a> {
+    /// `stardust.log=LEVEL`: the log level for this boot (capped by the image's compile-time cap).
+    Log(LogLevel),
+    /// `stardust.boottime`: print the time from kernel entry to the app's `main`.
+    BootTime,
+    /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
+    Monitor(&'a str),
+    /// A known option with a value it cannot take; the word is kept for the warning.
+    BadValue(&'a str),
+    /// A word the kernel does not know; the caller warns and goes on.
+    Unknown(&'a str),
+}
+
+impl<'a> KernelOption<'a> {
+    /// Parses one word.
+    pub fn parse(word: &'a str) -> KernelOption<'a> {
+        if is_monitor_word(word) {
+            return KernelOption::Monitor(word);
+        }
+        let Some(option) = word.strip_prefix("stardust.") else {
+            return KernelOption::Unknown(word);
+        };
+        let (key, value) = match option.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (option, None),
+        };
+        match (key, value) {
+            ("log", Some(level)) => LogLevel::parse(level).map_or(KernelOption::BadValue(word), KernelOption::Log),
+            ("log", None) => KernelOption::BadValue(word),
+            ("boottime", None | Some("1" | "on" | "yes" | "true")) => KernelOption::BootTime,
+            ("boottime", Some(_)) => KernelOption::BadValue(word),
+            _ => KernelOption::Unknown(word),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(cmdline: &str) -> Vec<&str> {
+        app_arguments(cmdline).collect()
+    }
+
+    fn kernel(cmdline: &str) -> Vec<KernelOption<'_>> {
+        kernel_options(cmdline).collect()
+    }
+
+    #[test]
+    fn the_separator_splits_kernel_from_app() {
+        assert_eq!(app("stardust.log=debug -- a b"), ["a", "b"]);
+        assert_eq!(kernel("stardust.log=debug -- a b"), [KernelOption::Log(LogLevel::Debug)]);
+        assert_eq!(app("-- a -- b"), ["a", "--", "b"]);
+        assert_eq!(app("stardust.log=info"), Vec::<&str>::new());
+        assert_eq!(app(""), Vec::<&str>::new());
+        assert_eq!(kernel(""), []);
+        assert_eq!(app("  --   x  "), ["x"]);
+    }
+
+    #[test]
+    fn monitor_words_always_go_to_the_kernel() {
+        let line = "-- a virtio_mmio.device=512@0xfeb00e00:12";
+        assert_eq!(app(line), ["a"]);
+        assert_eq!(kernel(line), [KernelOption::Monitor("virtio_mmio.device=512@0xfeb00e00:12")]);
+    }
+
+    #[test]
+    fn unknown_and_malformed_options_are_reported_not_fatal() {
+        assert_eq!(KernelOption::parse("stardust.log=loud"), KernelOption::BadValue("stardust.log=loud"));
+        assert_eq!(KernelOption::parse("stardust.log"), KernelOption::BadValue("stardust.log"));
+        assert_eq!(KernelOption::parse("stardust.nope=1"), KernelOption::Unknown("stardust.nope=1"));
+        assert_eq!(KernelOption::parse("console=ttyS0"), KernelOption::Unknown("console=ttyS0"));
+        assert_eq!(KernelOption::parse("stardust.boottime"), KernelOption::BootTime);
+        assert_eq!(KernelOption::parse("stardust.boottime=maybe"), KernelOption::BadValue("stardust.boottime=maybe"));
+    }
+
+    #[test]
+    fn any_text_splits_without_panicking() {
+        for line in ["--", "-- --", "\t\n--\u{85}x", "stardust.=", "stardust.log==", "é -- ü"] {
+            let _ = app(line);
+            let _ = kernel(line);
+        }
+    }
+}
