@@ -122,15 +122,9 @@ impl<M: HeapMemory> BuddyAllocator<M> {
         (order <= MAX_ORDER).then_some(order)
     }
 
-    fn refresh_largest(&mut self) {
-        self.stats.largest_free =
-            self.heads.iter().rposition(|&head| head != NIL).map_or(0, |index| 1 << (index as u32 + MIN_ORDER));
-    }
-
     fn count_use(&mut self, old: u64, new: u64) {
         self.stats.in_use = self.stats.in_use - old + new;
         self.stats.peak = self.stats.peak.max(self.stats.in_use);
-        self.refresh_largest();
     }
 }
 
@@ -158,7 +152,6 @@ impl<M: HeapMemory> HeapAllocator for BuddyAllocator<M> {
                 self.add_range(start, end);
             }
         }
-        self.refresh_largest();
     }
 
     fn allocate(&mut self, layout: Layout) -> Result<u64, AllocationError> {
@@ -212,7 +205,9 @@ impl<M: HeapMemory> HeapAllocator for BuddyAllocator<M> {
     }
 
     fn stats(&self) -> HeapStats {
-        self.stats
+        let largest_free =
+            self.heads.iter().rposition(|&head| head != NIL).map_or(0, |index| 1 << (index as u32 + MIN_ORDER));
+        HeapStats { largest_free, ..self.stats }
     }
 }
 

@@ -88,13 +88,12 @@ impl<M: HeapMemory> TlsfAllocator<M> {
     /// Tells the block after `block` (in memory) whether `block` is free, and where it starts.
     fn tell_next(&mut self, block: u64, free: bool) {
         let next = block + self.size_of(block);
-        let flags = self.flags_of(next);
-        let size = self.size_of(next);
+        let header = self.memory.read(next + 8);
         if free {
             self.memory.write(next, block);
-            self.set_header(next, size, flags | PREVIOUS_FREE);
-        } else {
-            self.set_header(next, size, flags & !PREVIOUS_FREE);
+            self.memory.write(next + 8, header | PREVIOUS_FREE);
+        } else if header & PREVIOUS_FREE != 0 {
+            self.memory.write(next + 8, header & !PREVIOUS_FREE);
         }
     }
 
@@ -166,36 +165,33 @@ impl<M: HeapMemory> TlsfAllocator<M> {
 
     /// Absorbs the block after `block` into it if that one is free (removing it from its list).
     fn merge_with_next(&mut self, block: u64) {
-        let size = self.size_of(block);
-        let next = block + size;
-        if self.flags_of(next) & FREE != 0 {
-            let next_size = self.size_of(next);
+        let header = self.memory.read(block + 8);
+        let next = block + (header & !FLAGS);
+        let next_header = self.memory.read(next + 8);
+        if next_header & FREE != 0 {
+            let next_size = next_header & !FLAGS;
             self.remove(next, next_size);
-            let flags = self.flags_of(block);
-            self.set_header(block, size + next_size, flags);
+            self.memory.write(block + 8, header + next_size);
         }
     }
 
-    fn refresh_largest(&mut self) {
-        self.stats.largest_free = match self.first_bitmap.checked_ilog2() {
-            None => 0,
-            Some(first) => {
-                let second = u32::from(self.second_bitmaps[first as usize]).ilog2();
-                let mut block = self.heads[first as usize][second as usize];
-                let mut largest = 0;
-                while block != NIL {
-                    largest = largest.max(self.size_of(block));
-                    block = self.memory.read(block + 16);
-                }
-                largest - HEADER
-            }
-        };
+    /// The largest free block's payload: the biggest block of the highest non-empty list. Only
+    /// that one list is walked, and only when statistics are asked for.
+    fn largest_free(&self) -> u64 {
+        let Some(first) = self.first_bitmap.checked_ilog2() else { return 0 };
+        let second = u32::from(self.second_bitmaps[first as usize]).ilog2();
+        let mut block = self.heads[first as usize][second as usize];
+        let mut largest = 0;
+        while block != NIL {
+            largest = largest.max(self.size_of(block));
+            block = self.memory.read(block + 16);
+        }
+        largest.saturating_sub(HEADER)
     }
 
     fn count_use(&mut self, old: u64, new: u64) {
         self.stats.in_use = self.stats.in_use - old + new;
         self.stats.peak = self.stats.peak.max(self.stats.in_use);
-        self.refresh_largest();
     }
 
     fn block_size_for(size: usize) -> Option<u64> {
@@ -220,7 +216,6 @@ impl<M: HeapMemory> HeapAllocator for TlsfAllocator<M> {
             self.stats.total += size;
             self.insert(start, size);
         }
-        self.refresh_largest();
     }
 
     fn allocate(&mut self, layout: Layout) -> Result<u64, AllocationError> {
@@ -300,7 +295,7 @@ impl<M: HeapMemory> HeapAllocator for TlsfAllocator<M> {
     }
 
     fn stats(&self) -> HeapStats {
-        self.stats
+        HeapStats { largest_free: self.largest_free(), ..self.stats }
     }
 }
 
