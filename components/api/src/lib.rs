@@ -13,7 +13,9 @@ pub mod console;
 pub mod fakes;
 pub mod heap;
 pub mod memory;
+pub mod scheduler;
 
 pub use console::Console;
 pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;
+pub use scheduler::{Priority, Scheduler, ThreadId, DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS};
