@@ -66,12 +66,20 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
     let _ = writeln!(text, "pub use {} as app;", app.1);
     let _ = writeln!(text, "pub type Allocator = {};", allocator.0);
     let _ = writeln!(text, "pub const fn allocator() -> Allocator {{ {} }}", allocator.1);
+    let scheduler = resolution.choice("scheduler").map(|c| (c.name, c.path, c.constructor)).unwrap_or(("?", "?", "?"));
+    let slice_ticks = (profile.time_slice_ms * profile.tick_hz / 1000).max(1);
+    let _ = writeln!(text, "#[allow(dead_code, reason = \"only preemptive schedulers take a time slice\")]");
+    let _ = writeln!(text, "pub const TIME_SLICE_TICKS: u32 = {slice_ticks};");
+    let _ = writeln!(text, "pub type Scheduler = {};", scheduler.1);
+    let _ = writeln!(text, "pub const fn scheduler() -> Scheduler {{ {} }}", scheduler.2);
+    let _ = writeln!(text, "pub const THREADS: bool = {};", scheduler.0 != "none");
     let _ = writeln!(
         text,
-        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{} }};",
+        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {} }};",
         resolution.profile_name,
         app.0,
-        profile.log_level.filter_name()
+        profile.log_level.filter_name(),
+        profile.tick_hz
     );
     let _ = writeln!(
         text,

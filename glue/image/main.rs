@@ -16,6 +16,8 @@ use stardust::process::Termination;
 #[global_allocator]
 static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new(wiring::allocator());
 
+static THREADS: stardust::thread::Runtime<wiring::Scheduler> = stardust::thread::Runtime::new(wiring::scheduler());
+
 #[allow(clippy::unit_arg, reason = "an app's main may return (), like std's")]
 fn run_app() -> i32 {
     wiring::app::main().report()
@@ -25,5 +27,6 @@ fn run_app() -> i32 {
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 fn stardust_image_main(boot: &'static stardust::BootInfo) -> ! {
-    stardust::start(boot, &HEAP, &wiring::CONFIG, run_app)
+    let threads = if wiring::THREADS { Some(&THREADS) } else { None };
+    stardust::start(boot, &HEAP, &wiring::CONFIG, threads, run_app)
 }

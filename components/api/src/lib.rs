@@ -18,4 +18,4 @@ pub mod scheduler;
 pub use console::Console;
 pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;
-pub use scheduler::{Priority, Scheduler, ThreadId, DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS};
+pub use scheduler::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId, ThreadQueue};

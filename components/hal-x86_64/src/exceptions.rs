@@ -32,6 +32,18 @@ stardust_exception_stubs:
     jmp exception_common
     .endr
 
+    /* Device interrupts: the local APIC timer and the APIC's spurious vector. */
+    .balign 16
+    .global stardust_interrupt_stubs
+stardust_interrupt_stubs:
+    pushq $0
+    pushq ${timer_vector}
+    jmp exception_common
+    .balign 16
+    pushq $0
+    pushq ${spurious_vector}
+    jmp exception_common
+
 exception_common:
     pushq %rax
     pushq %rbx
@@ -50,7 +62,7 @@ exception_common:
     pushq %r15
     movq %rsp, %rdi
     cld
-    call stardust_exception
+    call stardust_trap
     popq %r15
     popq %r14
     popq %r13
@@ -71,11 +83,14 @@ exception_common:
     .popsection
 "#,
     error_code_vectors = const ERROR_CODE_VECTORS,
+    timer_vector = const crate::interrupts::TIMER_VECTOR,
+    spurious_vector = const crate::interrupts::SPURIOUS_VECTOR,
     options(att_syntax)
 );
 
 unsafe extern "C" {
     static stardust_exception_stubs: u8;
+    static stardust_interrupt_stubs: u8;
 }
 
 /// The registers as the stub leaves them on the stack.
@@ -118,12 +133,16 @@ fn uses_emergency_stack(vector: usize) -> bool {
 
 pub(crate) fn init() {
     let stubs = (&raw const stardust_exception_stubs) as u64;
+    let interrupt_stubs = (&raw const stardust_interrupt_stubs) as u64;
+    let gates = (0..VECTORS).map(|vector| (vector, stubs + vector as u64 * STUB_SIZE)).chain([
+        (usize::from(crate::interrupts::TIMER_VECTOR), interrupt_stubs),
+        (usize::from(crate::interrupts::SPURIOUS_VECTOR), interrupt_stubs + STUB_SIZE),
+    ]);
     // SAFETY: runs once on the boot CPU with interrupts off; the IDT is written before `lidt`
-    // loads it, and every entry points at a stub in the block above.
+    // loads it, and every entry points at a stub in the blocks above.
     unsafe {
         let idt = (&raw mut IDT).cast::<u64>();
-        for vector in 0..VECTORS {
-            let handler = stubs + vector as u64 * STUB_SIZE;
+        for (vector, handler) in gates {
             let ist = if uses_emergency_stack(vector) { u64::from(gdt::EMERGENCY_IST) } else { 0 };
             let low = (handler & 0xffff)
                 | KERNEL_CODE_SELECTOR << 16
@@ -199,9 +218,19 @@ fn read_cr2() -> u64 {
 /// Set while an exception is being reported: a second one means the report itself failed.
 static REPORTING: AtomicBool = AtomicBool::new(false);
 
-/// Called by the stubs with interrupts off, on the faulting stack or the emergency stack.
+/// Called by every stub with interrupts off: device interrupts go to their handlers (and
+/// return), CPU exceptions are reported (and never return).
 #[unsafe(no_mangle)]
-extern "C" fn stardust_exception(frame: &ExceptionFrame) {
+extern "C" fn stardust_trap(frame: &ExceptionFrame) {
+    if frame.vector >= VECTORS as u64 {
+        crate::interrupts::dispatch(frame.vector as u8);
+        return;
+    }
+    report(frame);
+}
+
+/// Reports a CPU exception and ends the VM. Runs on the faulting stack or the emergency stack.
+fn report(frame: &ExceptionFrame) -> ! {
     // The console has no lock to take: this path cannot deadlock on one.
     let mut out = &SERIAL;
     if REPORTING.swap(true, Ordering::Relaxed) {
@@ -209,13 +238,21 @@ extern "C" fn stardust_exception(frame: &ExceptionFrame) {
         power::exit(exit_code::CPU_EXCEPTION);
     }
     let fault_address = read_cr2();
-    if let Some(stack) = paging::guarded_stack(fault_address).filter(|_| frame.vector == PAGE_FAULT) {
-        let _ = writeln!(
-            out,
-            "\nstardust: stack overflow: {stack} ran into its guard page at {fault_address:#x} (RIP {:#x})",
-            frame.rip
-        );
-        power::exit(exit_code::STACK_OVERFLOW);
+    if frame.vector == PAGE_FAULT {
+        if let Some(stack) = paging::guarded_stack(fault_address) {
+            let _ = writeln!(
+                out,
+                "\nstardust: stack overflow: {stack} ran into its guard page at {fault_address:#x} (RIP {:#x})",
+                frame.rip
+            );
+            power::exit(exit_code::STACK_OVERFLOW);
+        }
+        if let Some(thread) = crate::thread::guard_owner(fault_address) {
+            let _ = write!(out, "\nstardust: stack overflow: thread '");
+            crate::thread::write_name(thread, &mut out);
+            let _ = writeln!(out, "' ran into its stack's guard page at {fault_address:#x} (RIP {:#x})", frame.rip);
+            power::exit(exit_code::STACK_OVERFLOW);
+        }
     }
     let _ = writeln!(
         out,

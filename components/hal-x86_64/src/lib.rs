@@ -11,14 +11,19 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+extern crate alloc;
+
 pub mod boot;
 pub mod cpu;
 pub mod exceptions;
 mod gdt;
 pub mod heap;
-mod paging;
+pub mod interrupts;
+pub mod lapic;
+pub mod paging;
 pub mod power;
 pub mod serial;
+pub mod thread;
 pub mod time;
 
 pub use boot::BootInfo;
@@ -35,6 +40,8 @@ pub mod exit_code {
     pub const STACK_OVERFLOW: u8 = 104;
     /// The boot information from the monitor was unusable.
     pub const BOOT_FAILURE: u8 = 105;
+    /// Every thread is blocked and none sleeps: nothing can ever run again.
+    pub const DEADLOCK: u8 = 106;
     /// The largest code that can leave the VM through QEMU's isa-debug-exit.
     pub const MAX: u8 = 126;
 }

@@ -103,3 +103,111 @@ pub(crate) fn init(ram_end: u64) {
         core::arch::asm!("mov cr3, {0}", in(reg) pml4, options(nostack, preserves_flags));
     }
 }
+
+const CACHE_DISABLE: u64 = (1 << 3) | (1 << 4);
+const ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+/// The page-directory entry that maps `address` (below 4 GiB).
+fn directory_entry(address: u64) -> *mut u64 {
+    let index = (address >> 21) as usize;
+    // SAFETY: `index` < DIRECTORIES * ENTRIES for every address below 4 GiB (callers check);
+    // only a pointer is formed here.
+    unsafe { (&raw mut DIRECTORIES_TABLES).cast::<u64>().add(index) }
+}
+
+/// Maps device registers `[start, start + length)` (in the last GiB below 4 GiB) uncached, in
+/// 2 MiB pages. False if the range lies elsewhere. Call with interrupts off.
+pub fn map_device(start: u64, length: u64) -> bool {
+    let Some(end) = start.checked_add(length) else { return false };
+    if start < RAM_LIMIT || end > (DIRECTORIES as u64) << 30 {
+        return false;
+    }
+    let mut page = start & !(LARGE_PAGE - 1);
+    while page < end {
+        // SAFETY: the entry belongs to the device directory, which maps no RAM and no kernel
+        // code; making a not-present entry present needs no TLB flush.
+        unsafe { directory_entry(page).write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
+        page += LARGE_PAGE;
+    }
+    true
+}
+
+/// Why a guard page could not be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardError {
+    /// The address is not page-aligned RAM outside the image.
+    BadAddress(u64),
+    /// A page table was needed to split a 2 MiB page, and the heap had no 4 KiB for it.
+    OutOfMemory,
+}
+
+fn flush(address: u64) {
+    // SAFETY: invalidating a TLB entry has no effect but a later page walk.
+    unsafe { core::arch::asm!("invlpg [{0}]", in(reg) address, options(nostack, preserves_flags)) };
+}
+
+/// The page-table entry for the 4 KiB page at `address` in RAM, splitting its 2 MiB page into
+/// 4 KiB pages first if needed (the new table comes from the heap and is never freed).
+fn small_entry(address: u64) -> Result<*mut u64, GuardError> {
+    let image = ImageLayout::get();
+    let in_image = address < image.end && address + SMALL_PAGE > image.start;
+    if !address.is_multiple_of(SMALL_PAGE) || !(SMALL_PAGE..RAM_LIMIT).contains(&address) || in_image {
+        return Err(GuardError::BadAddress(address));
+    }
+    let directory = directory_entry(address);
+    // SAFETY: `directory` points into the kernel's page directories (address < RAM_LIMIT).
+    let entry = unsafe { directory.read_volatile() };
+    if entry & PRESENT == 0 {
+        return Err(GuardError::BadAddress(address));
+    }
+    let table = if entry & HUGE == 0 {
+        entry & ADDRESS_MASK
+    } else {
+        let layout = core::alloc::Layout::from_size_align(SMALL_PAGE as usize, SMALL_PAGE as usize)
+            .map_err(|_| GuardError::OutOfMemory)?;
+        // SAFETY: the layout has a non-zero size.
+        let table = unsafe { alloc::alloc::alloc_zeroed(layout) } as u64;
+        if table == 0 {
+            return Err(GuardError::OutOfMemory);
+        }
+        let base = entry & ADDRESS_MASK;
+        // SAFETY: `table` is a fresh 4 KiB, 4 KiB-aligned heap block that nothing else uses and
+        // that is never freed; it maps the same 2 MiB with the same rights before the directory
+        // entry points at it, so no running code loses its mapping; the flush drops the old
+        // large-page translation.
+        unsafe {
+            for index in 0..ENTRIES as u64 {
+                ((table as *mut u64).add(index as usize))
+                    .write_volatile((base + index * SMALL_PAGE) | PRESENT | WRITABLE | NO_EXECUTE);
+            }
+            core::arch::asm!("", options(nostack, preserves_flags));
+            directory.write_volatile(table | PRESENT | WRITABLE);
+            let cr3: u64;
+            core::arch::asm!("mov {0}, cr3", "mov cr3, {0}", out(reg) cr3, options(nostack, preserves_flags));
+            let _ = cr3;
+        }
+        table
+    };
+    let index = (address >> 12) as usize % ENTRIES;
+    // SAFETY: `table` is a page table of the kernel's (from the directory entry).
+    Ok(unsafe { (table as *mut u64).add(index) })
+}
+
+/// Unmaps the 4 KiB page at `address` (heap RAM), so that touching it faults: a stack's guard.
+/// Call with interrupts off.
+pub fn set_guard_page(address: u64) -> Result<(), GuardError> {
+    let entry = small_entry(address)?;
+    // SAFETY: the page belongs to the caller (a stack it allocated) and nothing uses it.
+    unsafe { entry.write_volatile(0) };
+    flush(address);
+    Ok(())
+}
+
+/// Maps a guard page again (before its memory goes back to the heap). Call with interrupts off.
+pub fn clear_guard_page(address: u64) {
+    if let Ok(entry) = small_entry(address) {
+        // SAFETY: restores the identity mapping the heap expects for this page.
+        unsafe { entry.write_volatile(address | PRESENT | WRITABLE | NO_EXECUTE) };
+        flush(address);
+    }
+}

@@ -41,6 +41,8 @@ pub const SLOTS: &[Slot] = &[
             Choice { name: "clock", path: "::clock", constructor: "" },
             Choice { name: "allocstress", path: "::allocstress", constructor: "" },
             Choice { name: "allocbench", path: "::allocbench", constructor: "" },
+            Choice { name: "threads-demo", path: "::threads_demo", constructor: "" },
+            Choice { name: "threadtest", path: "::threadtest", constructor: "" },
         ],
     },
     Slot {
@@ -61,6 +63,32 @@ pub const SLOTS: &[Slot] = &[
                 name: "tlsf",
                 path: "::alloc_tlsf::TlsfAllocator<::stardust::HeapWords>",
                 constructor: "::alloc_tlsf::TlsfAllocator::new(::stardust::HeapWords)",
+            },
+        ],
+    },
+    Slot {
+        name: "scheduler",
+        feature_prefix: "sched-",
+        choices: &[
+            Choice {
+                name: "none",
+                path: "::stardust::thread::NoScheduler",
+                constructor: "::stardust::thread::NoScheduler",
+            },
+            Choice {
+                name: "fifo",
+                path: "::sched_fifo::FifoScheduler",
+                constructor: "::sched_fifo::FifoScheduler::new()",
+            },
+            Choice {
+                name: "rr",
+                path: "::sched_rr::RoundRobinScheduler",
+                constructor: "::sched_rr::RoundRobinScheduler::new(TIME_SLICE_TICKS)",
+            },
+            Choice {
+                name: "prio",
+                path: "::sched_prio::PriorityScheduler",
+                constructor: "::sched_prio::PriorityScheduler::new(TIME_SLICE_TICKS)",
             },
         ],
     },
@@ -180,7 +208,7 @@ pub fn resolve(
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "description = \"m\"\nsize_budget = 32768\n[slots]\napp = \"hello\"\nallocator = \"bump\"\n[kernel]\nlog_level = \"info\"\nboot_stack_kib = 16\n";
+    const MINIMAL: &str = "description = \"m\"\nsize_budget = 32768\n[slots]\napp = \"hello\"\nallocator = \"bump\"\nscheduler = \"none\"\n[kernel]\nlog_level = \"info\"\nboot_stack_kib = 16\ntick_hz = 100\ntime_slice_ms = 10\n";
 
     fn features(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -61,6 +61,10 @@ pub struct Profile {
     pub log_level: LogLevel,
     /// Size of the boot CPU's stack, in bytes (a multiple of 4096).
     pub boot_stack_bytes: u64,
+    /// Timer interrupts per second (threads: sleeps and preemption).
+    pub tick_hz: u64,
+    /// A preemptive scheduler's time slice, in milliseconds.
+    pub time_slice_ms: u64,
 }
 
 /// Why a profile file was refused. Every variant names the key (or line) at fault.
@@ -91,8 +95,17 @@ impl fmt::Display for ProfileError {
     }
 }
 
-const KNOWN_KEYS: [&str; 6] =
-    ["description", "size_budget", "slots.app", "slots.allocator", "kernel.log_level", "kernel.boot_stack_kib"];
+const KNOWN_KEYS: [&str; 9] = [
+    "description",
+    "size_budget",
+    "slots.app",
+    "slots.allocator",
+    "slots.scheduler",
+    "kernel.log_level",
+    "kernel.boot_stack_kib",
+    "kernel.tick_hz",
+    "kernel.time_slice_ms",
+];
 
 struct Reader<'a> {
     document: &'a Document,
@@ -136,7 +149,7 @@ impl Profile {
         let description = reader.string("description")?;
         let size_budget = reader.integer("size_budget", 4096, 64 << 20)?;
         let mut slot_defaults = Vec::new();
-        for key in ["slots.app", "slots.allocator"] {
+        for key in ["slots.app", "slots.allocator", "slots.scheduler"] {
             slot_defaults.push((key.to_string(), reader.string(key)?));
         }
         let (level_value, level_line) = reader.get("kernel.log_level")?;
@@ -151,7 +164,17 @@ impl Profile {
             let (_, line) = reader.get("kernel.boot_stack_kib")?;
             return Err(bad("kernel.boot_stack_kib", line, "a multiple of 4 (whole pages)"));
         }
-        Ok(Profile { description, size_budget, slot_defaults, log_level, boot_stack_bytes: stack_kib * 1024 })
+        let tick_hz = reader.integer("kernel.tick_hz", 10, 10_000)?;
+        let time_slice_ms = reader.integer("kernel.time_slice_ms", 1, 1000)?;
+        Ok(Profile {
+            description,
+            size_budget,
+            slot_defaults,
+            log_level,
+            boot_stack_bytes: stack_kib * 1024,
+            tick_hz,
+            time_slice_ms,
+        })
     }
 
     /// The profile's default for a slot key such as `slots.app`.
@@ -170,9 +193,12 @@ size_budget = 32768
 [slots]
 app = "hello"
 allocator = "bump"
+scheduler = "none"
 [kernel]
 log_level = "info"
 boot_stack_kib = 16
+tick_hz = 1000
+time_slice_ms = 10
 "#;
 
     #[test]
@@ -194,6 +220,8 @@ boot_stack_kib = 16
         assert!(error_for("boot_stack_kib = 16", "boot_stack_kib = 10").contains("kernel.boot_stack_kib"));
         assert!(error_for("boot_stack_kib = 16", "boot_stack_kib = 4").contains("kernel.boot_stack_kib"));
         assert!(error_for("\"info\"", "\"loud\"").contains("kernel.log_level"));
+        assert!(error_for("tick_hz = 1000", "tick_hz = 5").contains("kernel.tick_hz"));
+        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 0").contains("kernel.time_slice_ms"));
         assert!(error_for("size_budget = 32768", "size_budget = \"big\"").contains("size_budget"));
         assert!(error_for("app = \"hello\"", "app = \"\"").contains("slots.app"));
         assert!(error_for("app = \"hello\"", "ap = \"hello\"").contains("unknown key `slots.ap`"));

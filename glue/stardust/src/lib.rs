@@ -18,6 +18,8 @@ pub mod env;
 pub mod heap;
 mod logger;
 pub mod process;
+pub mod sync;
+pub mod thread;
 pub mod time;
 
 pub use alloc_crate::{borrow, boxed, collections, format, rc, string, vec};
@@ -43,13 +45,16 @@ pub struct Config {
     pub app: &'static str,
     /// The log level at boot when the command line does not set one.
     pub log_level: log::LevelFilter,
+    /// Timer ticks per second, for images with threads.
+    pub tick_hz: u32,
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
-pub fn start<A: HeapAllocator + Send>(
+pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'static>(
     boot: &'static BootInfo,
     heap: &'static GlobalHeap<A>,
     config: &'static Config,
+    threads: Option<&'static thread::Runtime<S>>,
     app: fn() -> i32,
 ) -> ! {
     logger::init(config.log_level);
@@ -75,6 +80,13 @@ pub fn start<A: HeapAllocator + Send>(
     heap.init(boot.free_memory());
     heap::register(heap);
     env::init(config.app, boot.cmdline());
+    if let Some(runtime) = threads {
+        if let Err(error) = runtime.start(config.tick_hz) {
+            log::error!("threads cannot run: {error}; the app runs alone");
+        } else {
+            thread::init(runtime);
+        }
+    }
     let stats = heap.stats();
     log::debug!(
         "profile {}, app {}, heap {} KiB in {} region(s), image {:#x}..{:#x}",

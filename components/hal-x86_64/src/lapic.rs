@@ -1,0 +1,99 @@
+//! The local APIC: its periodic timer drives preemption and sleeps.
+
+use crate::{cpu, paging, time};
+
+const APIC_BASE_MSR: u32 = 0x1b;
+const APIC_GLOBAL_ENABLE: u64 = 1 << 11;
+const SPURIOUS: u64 = 0xf0;
+const SOFTWARE_ENABLE: u32 = 1 << 8;
+const END_OF_INTERRUPT: u64 = 0xb0;
+const TIMER_LVT: u64 = 0x320;
+const TIMER_PERIODIC: u32 = 1 << 17;
+const TIMER_MASKED: u32 = 1 << 16;
+const TIMER_INITIAL: u64 = 0x380;
+const TIMER_CURRENT: u64 = 0x390;
+const TIMER_DIVIDE: u64 = 0x3e0;
+const DIVIDE_BY_16: u32 = 0x3;
+/// The TSC window used to measure the timer's rate: 10 ms.
+const CALIBRATION_DIVISOR: u64 = 100;
+
+static BASE: spin::Once<u64> = spin::Once::new();
+
+/// Why the timer cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerError {
+    /// CPUID says there is no local APIC.
+    NoApic,
+    /// The APIC's registers lie where the kernel cannot map them.
+    Unmappable(u64),
+    /// The requested rate is 0 or faster than the timer counts.
+    BadRate(u32),
+}
+
+impl core::fmt::Display for TimerError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            TimerError::NoApic => f.write_str("this CPU has no local APIC"),
+            TimerError::Unmappable(address) => write!(f, "the local APIC at {address:#x} cannot be mapped"),
+            TimerError::BadRate(hz) => write!(f, "a timer rate of {hz} Hz is not possible"),
+        }
+    }
+}
+
+fn register(offset: u64) -> *mut u32 {
+    (BASE.get().copied().unwrap_or(0) + offset) as *mut u32
+}
+
+fn write(offset: u64, value: u32) {
+    // SAFETY: `BASE` is set (and mapped, uncached) before any register is touched: callers run
+    // after `start_timer` mapped it; a write to an APIC register has no memory effect.
+    unsafe { register(offset).write_volatile(value) }
+}
+
+fn read(offset: u64) -> u32 {
+    // SAFETY: as for `write`.
+    unsafe { register(offset).read_volatile() }
+}
+
+fn read_base_msr() -> u64 {
+    // SAFETY: IA32_APIC_BASE exists on every CPU with an APIC (checked by the caller).
+    unsafe { x86_64::registers::model_specific::Msr::new(APIC_BASE_MSR).read() }
+}
+
+/// Enables the local APIC and starts its timer at `hz` ticks per second, periodic, on
+/// [`crate::interrupts::TIMER_VECTOR`]. Interrupts stay as they are (off at boot).
+pub fn start_timer(hz: u32) -> Result<(), TimerError> {
+    const APIC_PRESENT: u32 = 1 << 9;
+    if cpu::cpuid(1).3 & APIC_PRESENT == 0 {
+        return Err(TimerError::NoApic);
+    }
+    let msr = read_base_msr();
+    let base = msr & 0xf_ffff_f000;
+    if msr & APIC_GLOBAL_ENABLE == 0 || !paging::map_device(base, 4096) {
+        return Err(TimerError::Unmappable(base));
+    }
+    BASE.call_once(|| base);
+    write(SPURIOUS, SOFTWARE_ENABLE | u32::from(crate::interrupts::SPURIOUS_VECTOR));
+    write(TIMER_DIVIDE, DIVIDE_BY_16);
+    // Count down from the top for a known TSC window to learn the timer's rate.
+    write(TIMER_LVT, TIMER_MASKED | u32::from(crate::interrupts::TIMER_VECTOR));
+    write(TIMER_INITIAL, u32::MAX);
+    let window = time::tsc_frequency() / CALIBRATION_DIVISOR;
+    let start = cpu::rdtsc();
+    while cpu::rdtsc().wrapping_sub(start) < window {
+        core::hint::spin_loop();
+    }
+    let counted = u64::from(u32::MAX - read(TIMER_CURRENT));
+    let per_tick = counted * CALIBRATION_DIVISOR / u64::from(hz.max(1));
+    if hz == 0 || per_tick == 0 || per_tick > u64::from(u32::MAX) {
+        write(TIMER_INITIAL, 0);
+        return Err(TimerError::BadRate(hz));
+    }
+    write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
+    write(TIMER_INITIAL, per_tick as u32);
+    Ok(())
+}
+
+pub(crate) fn end_of_interrupt() {
+    write(END_OF_INTERRUPT, 0);
+}

@@ -1,0 +1,177 @@
+//! Threads, the machine side: stacks with guard pages, saved register contexts, and the switch
+//! between them. Policy (who runs next) and bookkeeping live in the task runtime; this module
+//! keeps the invariants that make switching safe: a context is loaded at most once per save,
+//! only with interrupts off, and never after its stack is gone.
+
+use crate::{interrupts, paging};
+use core::alloc::Layout;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use stardust_api::{MAX_THREADS, ThreadId};
+
+const PAGE: usize = 4096;
+
+core::arch::global_asm!(
+    r#"
+    .pushsection .text.stardust_switch, "ax"
+    .global stardust_switch_context
+stardust_switch_context:        /* rdi: where to save this stack pointer; rsi: the one to load */
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+    .global stardust_thread_start
+stardust_thread_start:          /* a new thread's first instruction: entry(argument) */
+    movq %r13, %rdi
+    callq *%r12
+    ud2
+    .popsection
+"#,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    fn stardust_switch_context(save: *mut u64, load: u64);
+    fn stardust_thread_start();
+}
+
+struct SavedContext {
+    stack_pointer: AtomicU64,
+    valid: AtomicBool,
+}
+
+static CONTEXTS: [SavedContext; MAX_THREADS] =
+    [const { SavedContext { stack_pointer: AtomicU64::new(0), valid: AtomicBool::new(false) } }; MAX_THREADS];
+/// Each thread's guard page (0: none), for naming the thread in a stack-overflow report.
+static GUARDS: [AtomicU64; MAX_THREADS] = [const { AtomicU64::new(0) }; MAX_THREADS];
+static NAMER: spin::Once<fn(ThreadId, &mut dyn core::fmt::Write)> = spin::Once::new();
+
+/// Why a stack could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackError {
+    /// The size is zero, or so large that it overflows.
+    BadSize(usize),
+    /// The heap has no room for it.
+    OutOfMemory,
+    /// The thread number is not below `MAX_THREADS`.
+    BadThread(ThreadId),
+}
+
+/// A thread's stack: heap memory whose lowest page is unmapped as a guard.
+pub struct Stack {
+    memory: u64,
+    layout: Layout,
+    thread: ThreadId,
+}
+
+impl Stack {
+    /// A stack of at least `size` bytes (rounded up to pages) for thread `thread`.
+    pub fn new(thread: ThreadId, size: usize) -> Result<Stack, StackError> {
+        if thread as usize >= MAX_THREADS {
+            return Err(StackError::BadThread(thread));
+        }
+        let total = size
+            .checked_next_multiple_of(PAGE)
+            .filter(|&usable| usable > 0)
+            .and_then(|usable| usable.checked_add(PAGE))
+            .ok_or(StackError::BadSize(size))?;
+        let layout = Layout::from_size_align(total, PAGE).map_err(|_| StackError::BadSize(size))?;
+        // SAFETY: the layout's size is not zero.
+        let memory = unsafe { alloc::alloc::alloc(layout) } as u64;
+        if memory == 0 {
+            return Err(StackError::OutOfMemory);
+        }
+        if interrupts::without(|| paging::set_guard_page(memory)).is_err() {
+            // SAFETY: allocated just above with this layout, not used since.
+            unsafe { alloc::alloc::dealloc(memory as *mut u8, layout) };
+            return Err(StackError::OutOfMemory);
+        }
+        GUARDS[thread as usize].store(memory, Ordering::Relaxed);
+        Ok(Stack { memory, layout, thread })
+    }
+
+    fn top(&self) -> u64 {
+        self.memory + self.layout.size() as u64
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let thread = self.thread as usize;
+        CONTEXTS[thread].valid.store(false, Ordering::Relaxed);
+        GUARDS[thread].store(0, Ordering::Relaxed);
+        interrupts::without(|| paging::clear_guard_page(self.memory));
+        // SAFETY: allocated in `new` with this layout; its thread never runs again (its context
+        // was just invalidated, so `switch` refuses it).
+        unsafe { alloc::alloc::dealloc(self.memory as *mut u8, self.layout) };
+    }
+}
+
+/// Makes `stack`'s thread ready to start at `entry(argument)` on its first switch.
+pub fn prepare(stack: &Stack, entry: extern "C" fn(usize) -> !, argument: usize) {
+    // The frame `stardust_switch_context` pops: r15, r14, r13 (argument), r12 (entry), rbx, rbp,
+    // then the return address; the stack pointer is 16-byte aligned minus 8 at `entry`'s start.
+    let start = stardust_thread_start as *const () as u64;
+    let frame: [u64; 7] = [0, 0, argument as u64, entry as *const () as u64, 0, 0, start];
+    let stack_pointer = stack.top() - 16 - 8 * frame.len() as u64;
+    // SAFETY: the frame lies in the stack's own memory (above its guard page, below its top),
+    // which no thread uses yet.
+    unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), stack_pointer as *mut u64, frame.len()) };
+    let context = &CONTEXTS[stack.thread as usize];
+    context.stack_pointer.store(stack_pointer, Ordering::Relaxed);
+    context.valid.store(true, Ordering::Relaxed);
+}
+
+/// Switches the CPU from thread `from` (the caller) to thread `to`; returns when some thread
+/// switches back to `from`. Interrupts MUST be off (the switch panics otherwise: a kernel bug).
+/// `to` MUST have a saved context (prepared, or saved by its last switch away).
+pub fn switch(from: ThreadId, to: ThreadId) {
+    let (from, to) = (from as usize, to as usize);
+    assert!(!interrupts::enabled(), "thread switch with interrupts on");
+    assert!(from < MAX_THREADS && to < MAX_THREADS && from != to, "thread switch from {from} to {to}");
+    assert!(CONTEXTS[to].valid.swap(false, Ordering::Relaxed), "thread {to} has no saved context");
+    CONTEXTS[from].valid.store(true, Ordering::Relaxed);
+    let save = CONTEXTS[from].stack_pointer.as_ptr();
+    let load = CONTEXTS[to].stack_pointer.load(Ordering::Relaxed);
+    // SAFETY: `load` is a stack pointer saved by a switch away from `to`, or built by `prepare`,
+    // on a stack that is still allocated (dropping a stack invalidates its context), and it is
+    // used once (marked invalid above). `save` is this thread's slot; interrupts are off, so
+    // nothing runs between the store and the switch.
+    unsafe { stardust_switch_context(save, load) };
+}
+
+/// The thread whose stack guard page holds `address`, if any.
+pub fn guard_owner(address: u64) -> Option<ThreadId> {
+    GUARDS
+        .iter()
+        .position(|guard| {
+            let start = guard.load(Ordering::Relaxed);
+            start != 0 && (start..start + PAGE as u64).contains(&address)
+        })
+        .map(|index| index as ThreadId)
+}
+
+/// Sets how crash reports name a thread (once).
+pub fn set_namer(namer: fn(ThreadId, &mut dyn core::fmt::Write)) {
+    NAMER.call_once(|| namer);
+}
+
+pub(crate) fn write_name(thread: ThreadId, out: &mut dyn core::fmt::Write) {
+    match NAMER.get() {
+        Some(namer) => namer(thread, out),
+        None => {
+            let _ = write!(out, "#{thread}");
+        }
+    }
+}
