@@ -68,11 +68,12 @@ pub enum StackError {
     BadThread(ThreadId),
 }
 
-/// A thread's stack: heap memory whose lowest page is unmapped as a guard.
+/// A thread's stack: heap memory whose lowest page is unmapped as a guard. It belongs to one
+/// thread number at a time, or to none (kept for reuse: see [`Stack::unbind`]).
 pub struct Stack {
     memory: u64,
     layout: Layout,
-    thread: ThreadId,
+    thread: Option<ThreadId>,
 }
 
 impl Stack {
@@ -97,20 +98,44 @@ impl Stack {
             unsafe { alloc::alloc::dealloc(memory as *mut u8, layout) };
             return Err(StackError::OutOfMemory);
         }
-        GUARDS[thread as usize].store(memory, Ordering::Relaxed);
-        Ok(Stack { memory, layout, thread })
+        let mut stack = Stack { memory, layout, thread: None };
+        stack.bind(thread)?;
+        Ok(stack)
     }
 
     fn top(&self) -> u64 {
         self.memory + self.layout.size() as u64
     }
+
+    /// Bytes usable above the guard page.
+    pub fn usable_size(&self) -> usize {
+        self.layout.size() - PAGE
+    }
+
+    /// Detaches the stack from its thread (which must never run again): its saved context is
+    /// invalidated and overflow reports no longer name it. The stack can then be bound anew.
+    pub fn unbind(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            CONTEXTS[thread as usize].valid.store(false, Ordering::Relaxed);
+            GUARDS[thread as usize].store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Gives an unbound stack to thread `thread`.
+    pub fn bind(&mut self, thread: ThreadId) -> Result<(), StackError> {
+        if thread as usize >= MAX_THREADS {
+            return Err(StackError::BadThread(thread));
+        }
+        self.unbind();
+        GUARDS[thread as usize].store(self.memory, Ordering::Relaxed);
+        self.thread = Some(thread);
+        Ok(())
+    }
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        let thread = self.thread as usize;
-        CONTEXTS[thread].valid.store(false, Ordering::Relaxed);
-        GUARDS[thread].store(0, Ordering::Relaxed);
+        self.unbind();
         interrupts::without(|| paging::clear_guard_page(self.memory));
         // SAFETY: allocated in `new` with this layout; its thread never runs again (its context
         // was just invalidated, so `switch` refuses it).
@@ -118,8 +143,10 @@ impl Drop for Stack {
     }
 }
 
-/// Makes `stack`'s thread ready to start at `entry(argument)` on its first switch.
+/// Makes `stack`'s thread ready to start at `entry(argument)` on its first switch (nothing
+/// happens for an unbound stack).
 pub fn prepare(stack: &Stack, entry: extern "C" fn(usize) -> !, argument: usize) {
+    let Some(thread) = stack.thread else { return };
     // The frame `stardust_switch_context` pops: r15, r14, r13 (argument), r12 (entry), rbx, rbp,
     // then the return address; the stack pointer is 16-byte aligned minus 8 at `entry`'s start.
     let start = stardust_thread_start as *const () as u64;
@@ -128,7 +155,7 @@ pub fn prepare(stack: &Stack, entry: extern "C" fn(usize) -> !, argument: usize)
     // SAFETY: the frame lies in the stack's own memory (above its guard page, below its top),
     // which no thread uses yet.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), stack_pointer as *mut u64, frame.len()) };
-    let context = &CONTEXTS[stack.thread as usize];
+    let context = &CONTEXTS[thread as usize];
     context.stack_pointer.store(stack_pointer, Ordering::Relaxed);
     context.valid.store(true, Ordering::Relaxed);
 }

@@ -36,6 +36,9 @@ impl Scheduler for NoScheduler {
     }
 }
 
+/// How many stacks of ended threads are kept for reuse.
+const SPARE_STACKS: usize = 8;
+
 /// The smallest stack a thread may ask for (the runtime's own frames and an interrupt need room).
 pub const MIN_STACK: usize = 8 * 1024;
 const MAIN: ThreadId = 0;
@@ -98,6 +101,12 @@ struct Inner<S> {
     slots: Vec<Option<Slot>>,
     current: ThreadId,
     sleepers: usize,
+    /// Stacks of ended threads, kept for the next threads (creating a stack maps and unmaps a
+    /// guard page and allocates; reusing one does neither).
+    spare_stacks: [Option<Stack>; SPARE_STACKS],
+    /// Threads that ended and whose stacks wait to be freed (so `reap` is free when there are
+    /// none, which is nearly always).
+    dead: usize,
     idling: bool,
 }
 
@@ -150,7 +159,15 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     /// A runtime with no threads yet, scheduling with `scheduler`.
     pub const fn new(scheduler: S) -> Self {
         Runtime {
-            inner: spin::Mutex::new(Inner { scheduler, slots: Vec::new(), current: MAIN, sleepers: 0, idling: false }),
+            inner: spin::Mutex::new(Inner {
+                scheduler,
+                slots: Vec::new(),
+                current: MAIN,
+                sleepers: 0,
+                spare_stacks: [const { None }; SPARE_STACKS],
+                dead: 0,
+                idling: false,
+            }),
             ticks: AtomicU64::new(0),
             tick_hz: AtomicU64::new(0),
         }
@@ -266,15 +283,33 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
         loop {
             let stack = hal::interrupts::without(|| {
                 let mut inner = self.inner.lock();
+                if inner.dead == 0 {
+                    return None;
+                }
                 let current = inner.current;
                 let dead = (0..MAX_THREADS).find(|&index| {
                     index != current as usize
                         && matches!(inner.slots[index].as_ref().map(|s| s.state), Some(State::Dead))
                 })?;
+                inner.dead -= 1;
                 inner.slots[dead].take()
             });
             match stack {
-                Some(slot) => drop(slot),
+                Some(mut slot) => {
+                    if let Some(mut stack) = slot.stack.take() {
+                        stack.unbind();
+                        let spare = hal::interrupts::without(|| {
+                            let mut inner = self.inner.lock();
+                            match inner.spare_stacks.iter_mut().find(|spare| spare.is_none()) {
+                                Some(free) => *free = Some(stack),
+                                None => return Some(stack),
+                            }
+                            None
+                        });
+                        drop(spare); // no room: freed here, with interrupts on
+                    }
+                    drop(slot);
+                }
                 None => return,
             }
         }
@@ -282,6 +317,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
 
     fn enqueue_waiter(inner: &mut Inner<S>, queue: &WaitQueue, thread: ThreadId) {
         let mut ends = queue.ends.lock();
+        queue.waiting.fetch_add(1, Ordering::Relaxed);
         if let Some(slot) = inner.slots[thread as usize].as_mut() {
             slot.next_waiter = None;
         }
@@ -299,6 +335,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     fn dequeue_waiter(inner: &mut Inner<S>, queue: &WaitQueue) -> Option<ThreadId> {
         let mut ends = queue.ends.lock();
         let (head, tail) = (*ends)?;
+        queue.waiting.fetch_sub(1, Ordering::Relaxed);
         let next = inner.slots[head as usize].as_mut().and_then(|slot| slot.next_waiter.take());
         *ends = match next {
             Some(next) if head != tail => Some((next, tail)),
@@ -384,7 +421,16 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             Some(free as ThreadId)
         })
         .ok_or(SpawnError::TooManyThreads)?;
-        let stack = match Stack::new(thread, stack_size) {
+        let wanted = stack_size.next_multiple_of(4096);
+        let spare = hal::interrupts::without(|| {
+            let mut inner = self.inner.lock();
+            let found =
+                inner.spare_stacks.iter_mut().find(|spare| spare.as_ref().is_some_and(|s| s.usable_size() == wanted));
+            found.and_then(Option::take)
+        });
+        let stack = match spare
+            .map_or_else(|| Stack::new(thread, stack_size), |mut stack| stack.bind(thread).map(|()| stack))
+        {
             Ok(stack) => stack,
             Err(error) => {
                 hal::interrupts::without(|| self.inner.lock().slots[thread as usize] = None);
@@ -467,6 +513,9 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     }
 
     fn wake_one(&self, queue: &WaitQueue) -> bool {
+        if queue.is_empty() {
+            return false;
+        }
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             let Some(thread) = Self::dequeue_waiter(&mut inner, queue) else { return false };
@@ -477,6 +526,9 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     }
 
     fn wake_all(&self, queue: &WaitQueue) -> usize {
+        if queue.is_empty() {
+            return 0;
+        }
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             let mut woken = 0;
@@ -511,6 +563,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             let current = inner.current;
             if let Some(slot) = inner.slots[current as usize].as_mut() {
                 slot.state = State::Dead;
+                inner.dead += 1;
             }
             self.reschedule(inner);
         });

@@ -1,5 +1,6 @@
 //! Wait queues: where blocked threads wait for a condition, in arrival order.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use stardust_api::ThreadId;
 
 /// A FIFO of blocked threads. The links live in the runtime's thread table (a thread waits on
@@ -7,11 +8,20 @@ use stardust_api::ThreadId;
 #[derive(Debug, Default)]
 pub struct WaitQueue {
     pub(crate) ends: spin::Mutex<Option<(ThreadId, ThreadId)>>,
+    /// How many threads wait, kept beside `ends` so the common "nobody waits" check is a load.
+    pub(crate) waiting: AtomicUsize,
 }
 
 impl WaitQueue {
     /// An empty queue.
     pub const fn new() -> Self {
-        WaitQueue { ends: spin::Mutex::new(None) }
+        WaitQueue { ends: spin::Mutex::new(None), waiting: AtomicUsize::new(0) }
+    }
+
+    /// True if no thread waits. Lets a release skip the runtime entirely in the common case.
+    /// Exact on one CPU: a thread queues itself with interrupts off, after checking (also with
+    /// interrupts off) the condition the releasing thread has already changed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) == 0
     }
 }

@@ -43,6 +43,7 @@ pub const SLOTS: &[Slot] = &[
             Choice { name: "allocbench", path: "::allocbench", constructor: "" },
             Choice { name: "threads-demo", path: "::threads_demo", constructor: "" },
             Choice { name: "threadtest", path: "::threadtest", constructor: "" },
+            Choice { name: "threadbench", path: "::threadbench", constructor: "" },
         ],
     },
     Slot {
