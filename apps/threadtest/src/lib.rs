@@ -187,6 +187,15 @@ fn overflow() -> Outcome {
     Err("overflow: the recursion ended without hitting the guard page".into())
 }
 
+/// Every thread sleeps or waits for two seconds: the host checks that the VM used little CPU.
+fn idle() -> Outcome {
+    let sleeper = thread::spawn(|| thread::sleep(Duration::from_secs(2)));
+    let start = Instant::now();
+    let _ = sleeper.join();
+    let waited = start.elapsed();
+    if waited >= Duration::from_secs(2) { Ok(()) } else { Err(format!("idle: joined after {waited:?}")) }
+}
+
 fn spawn_errors() -> Outcome {
     if Builder::new().stack_size(100).spawn(|| ()).is_ok() {
         return Err("spawn-errors: a 100-byte stack was accepted".into());
@@ -254,6 +263,7 @@ pub fn main() -> i32 {
             "priority" => priority(),
             "overflow" => overflow(),
             "spawn-errors" => spawn_errors(),
+            "idle" => idle(),
             "primitives" => primitives(),
             other => Err(format!("unknown mode `{other}`")),
         };

@@ -44,6 +44,15 @@ _start32:
     rdtsc
     movl %eax, stardust_entry_tsc
     movl %edx, stardust_entry_tsc + 4
+    /* No-execute pages only if the CPU has them (setting EFER.NXE otherwise faults); Rust then
+       stops with a message, as W^X needs them. */
+    movl $0x80000001, %eax
+    cpuid
+    xorl %esi, %esi
+    btl $20, %edx
+    jnc 1f
+    movl $0x800, %esi
+1:
     movl $stardust_pdpt + 3, stardust_pml4
     /* the first 2 MiB, through the last page directory (see paging.rs) */
     movl $stardust_page_directories + 3 * 4096 + 3, stardust_pdpt
@@ -55,7 +64,8 @@ _start32:
     movl %eax, %cr4
     movl $0xc0000080, %ecx     /* EFER */
     rdmsr
-    orl $0x900, %eax           /* long mode, no-execute */
+    orl $0x100, %eax           /* long mode */
+    orl %esi, %eax             /* no-execute, if present */
     wrmsr
     movl %cr0, %eax
     orl $0x80010001, %eax      /* paging, write-protect, protected mode */
@@ -225,6 +235,11 @@ static BOOT_INFO: spin::Once<BootInfo> = spin::Once::new();
 #[unsafe(no_mangle)]
 extern "C" fn stardust_hal_entry(start_info: u64) -> ! {
     SERIAL.init();
+    const NO_EXECUTE: u32 = 1 << 20;
+    if cpu::cpuid(0x8000_0001).3 & NO_EXECUTE == 0 {
+        let _ = writeln!(&SERIAL, "stardust: cannot boot: this CPU has no no-execute pages (NX), which W^X needs");
+        power::exit(exit_code::BOOT_FAILURE);
+    }
     gdt::init();
     exceptions::init();
     mask_legacy_pic();

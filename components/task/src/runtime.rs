@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 use hal::thread::Stack;
 use stardust_api::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId};
 
@@ -79,7 +79,10 @@ enum State {
     Running,
     Ready,
     Blocked,
-    Sleeping { until: u64 },
+    /// Until the TSC reads `until`.
+    Sleeping {
+        until: u64,
+    },
     Dead,
 }
 
@@ -126,10 +129,10 @@ pub trait Threads: Sync {
     fn with_name(&self, thread: ThreadId, f: &mut dyn FnMut(&str));
     /// Gives the CPU to another runnable thread, if any.
     fn yield_now(&self);
-    /// Sleeps for at least `ticks` timer ticks.
-    fn sleep_ticks(&self, ticks: u64);
-    /// Timer ticks per second.
-    fn tick_hz(&self) -> u32;
+    /// Sleeps until the TSC reads at least `deadline`. Deadlines are TSC values, not tick counts:
+    /// a monitor may deliver late timer interrupts in a burst, and counting them would end a
+    /// sleep early.
+    fn sleep_until(&self, deadline: u64);
     /// Blocks the running thread on `queue` if `condition` holds (checked with interrupts off, so
     /// a wake-up between the check and the block is not lost). `before_block` runs after the
     /// thread is queued and before it gives up the CPU (to release a lock atomically).
@@ -149,8 +152,6 @@ pub trait Threads: Sync {
 /// The thread runtime over scheduler `S`.
 pub struct Runtime<S> {
     inner: spin::Mutex<Inner<S>>,
-    ticks: AtomicU64,
-    tick_hz: AtomicU64,
 }
 
 static RUNTIME: spin::Once<&'static dyn Threads> = spin::Once::new();
@@ -168,8 +169,6 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
                 dead: 0,
                 idling: false,
             }),
-            ticks: AtomicU64::new(0),
-            tick_hz: AtomicU64::new(0),
         }
     }
 
@@ -199,7 +198,6 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
         });
         RUNTIME.call_once(|| self);
         hal::thread::set_namer(name_for_report);
-        self.tick_hz.store(u64::from(tick_hz), Ordering::Relaxed);
         hal::interrupts::set_timer_handler(on_timer);
         hal::interrupts::without(|| hal::lapic::start_timer(tick_hz))?;
         hal::interrupts::enable();
@@ -249,7 +247,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     }
 
     fn on_tick(&self) {
-        let now = self.ticks.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = hal::cpu::rdtsc();
         let mut inner = self.inner.lock();
         if inner.sleepers > 0 {
             for thread in 0..MAX_THREADS as ThreadId {
@@ -475,22 +473,20 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         self.reap();
     }
 
-    fn sleep_ticks(&self, ticks: u64) {
-        let until = self.ticks.load(Ordering::Relaxed).saturating_add(ticks.max(1));
-        hal::interrupts::without(|| {
-            let mut inner = self.inner.lock();
-            let current = inner.current;
-            if let Some(slot) = inner.slots[current as usize].as_mut() {
-                slot.state = State::Sleeping { until };
-            }
-            inner.sleepers += 1;
-            self.reschedule(inner);
-        });
-        self.reap();
-    }
-
-    fn tick_hz(&self) -> u32 {
-        self.tick_hz.load(Ordering::Relaxed) as u32
+    fn sleep_until(&self, deadline: u64) {
+        // A wake-up only happens once the deadline has passed; the loop is a second guard.
+        while hal::cpu::rdtsc() < deadline {
+            hal::interrupts::without(|| {
+                let mut inner = self.inner.lock();
+                let current = inner.current;
+                if let Some(slot) = inner.slots[current as usize].as_mut() {
+                    slot.state = State::Sleeping { until: deadline };
+                }
+                inner.sleepers += 1;
+                self.reschedule(inner);
+            });
+            self.reap();
+        }
     }
 
     fn wait(&self, queue: &WaitQueue, condition: &mut dyn FnMut() -> bool, before_block: &mut dyn FnMut()) {

@@ -75,10 +75,9 @@ pub fn sleep(duration: Duration) {
         }
         return;
     };
-    // Whole ticks, rounded up, plus one: the current tick is already partly over.
-    let hz = u128::from(runtime.tick_hz().max(1));
-    let ticks = (duration.as_nanos() * hz).div_ceil(1_000_000_000) + 1;
-    runtime.sleep_ticks(u64::try_from(ticks).unwrap_or(u64::MAX));
+    let hz = u128::from(hal::time::tsc_frequency());
+    let ticks = u64::try_from((duration.as_nanos() * hz).div_ceil(1_000_000_000)).unwrap_or(u64::MAX);
+    runtime.sleep_until(hal::cpu::rdtsc().saturating_add(ticks));
 }
 
 /// How many threads can run at once: the number of CPUs (one, until SMP).
