@@ -27,3 +27,23 @@ fn two_choices_for_one_slot_fail_the_build() {
         "stardust: two explicit choices for the app slot: app-faults and app-hello; enable at most one",
     );
 }
+
+#[test]
+fn two_allocators_or_two_schedulers_fail_the_build() {
+    build_fails_with(
+        Some("profile-minimal,alloc-buddy,alloc-tlsf"),
+        "stardust: two explicit choices for the allocator slot: alloc-buddy and alloc-tlsf",
+    );
+    build_fails_with(
+        Some("profile-threads,sched-fifo,sched-rr"),
+        "stardust: two explicit choices for the scheduler slot: sched-fifo and sched-rr",
+    );
+}
+
+#[test]
+fn two_profiles_fail_the_build() {
+    build_fails_with(
+        Some("profile-minimal,profile-threads"),
+        "stardust: more than one profile selected: profile-minimal and profile-threads; enable exactly one",
+    );
+}
