@@ -195,20 +195,27 @@ fn exit_codes_above_126_become_126_with_a_message() {
 
 #[test]
 fn a_monitor_without_the_debug_exit_device_gets_the_code_on_the_console() {
-    // As on Firecracker: no isa-debug-exit. The kernel prints the code last and resets the
-    // machine through the i8042 (q35 has one), which ends QEMU under -no-reboot.
+    // As on Firecracker or cloud-hypervisor: no isa-debug-exit. The kernel prints the code last,
+    // then powers off through ACPI (q35: PM1a control; microvm: hardware-reduced sleep control)
+    // or resets through the i8042, either of which ends QEMU under -no-reboot.
     let image = image("minimal", &["app-faults"]);
-    let output = std::process::Command::new("timeout")
-        .args(["--foreground", "120", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "16M"])
-        .args(["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot"])
-        .arg("-kernel")
-        .arg(&image)
-        .args(["-append", "-- exit 42"])
-        .output()
-        .expect("qemu starts");
-    let serial = String::from_utf8_lossy(&output.stdout).replace('\r', "");
-    assert_eq!(output.status.code(), Some(0), "QEMU should stop on the reset:\n{serial}");
-    assert_eq!(serial.lines().last(), Some("stardust: exit code 42"), "the last line must carry the code:\n{serial}");
+    for machine in MACHINES {
+        let output = std::process::Command::new("timeout")
+            .args(["--foreground", "120", "qemu-system-x86_64", "-machine", machine, "-accel", "tcg", "-m", "16M"])
+            .args(["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot"])
+            .arg("-kernel")
+            .arg(&image)
+            .args(["-append", "-- exit 42"])
+            .output()
+            .expect("qemu starts");
+        let serial = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+        assert_eq!(output.status.code(), Some(0), "{machine}: QEMU should stop by itself:\n{serial}");
+        assert_eq!(
+            serial.lines().last(),
+            Some("stardust: exit code 42"),
+            "{machine}: the last line must carry the code:\n{serial}"
+        );
+    }
 }
 
 #[test]

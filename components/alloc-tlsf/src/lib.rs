@@ -52,6 +52,16 @@ fn list_of(size: u64) -> Option<(usize, usize)> {
     (first < FIRST_LEVELS).then_some((first, second))
 }
 
+/// The smallest block size of list `(first, second)`: the inverse of [`list_of`] at its lower
+/// bound.
+fn list_base(first: usize, second: usize) -> u64 {
+    if first == 0 {
+        return second as u64 * GRANULE;
+    }
+    let log2 = first as u32 + SMALL_LOG2 - 1;
+    (1 << log2) + ((second as u64) << (log2 - SECOND_LEVEL_LOG2))
+}
+
 /// The first list whose every block holds `size` bytes.
 fn list_at_least(size: u64) -> Option<(usize, usize)> {
     if size < 1 << SMALL_LOG2 {
@@ -175,18 +185,14 @@ impl<M: HeapMemory> TlsfAllocator<M> {
         }
     }
 
-    /// The largest free block's payload: the biggest block of the highest non-empty list. Only
-    /// that one list is walked, and only when statistics are asked for.
+    /// The largest request (alignment 16 or less) that would succeed now: `allocate` only takes
+    /// blocks from lists whose every block fits, so it is the smallest size of the highest
+    /// non-empty list, less the header. (A bigger block in that list cannot serve a bigger
+    /// request: such a request maps to the next list.)
     fn largest_free(&self) -> u64 {
         let Some(first) = self.first_bitmap.checked_ilog2() else { return 0 };
         let second = u32::from(self.second_bitmaps[first as usize]).ilog2();
-        let mut block = self.heads[first as usize][second as usize];
-        let mut largest = 0;
-        while block != NIL {
-            largest = largest.max(self.size_of(block));
-            block = self.memory.read(block + 16);
-        }
-        largest.saturating_sub(HEADER)
+        list_base(first as usize, second as usize).saturating_sub(HEADER)
     }
 
     fn count_use(&mut self, old: u64, new: u64) {
@@ -337,10 +343,23 @@ mod tests {
 
     #[test]
     fn a_fresh_heap_is_one_block_per_region() {
-        let (heap, _) = heap(&REGIONS);
-        let largest = REGIONS[1].len() - 2 * HEADER;
-        assert_eq!(heap.stats().largest_free, largest);
+        let (mut heap, _) = heap(&REGIONS);
+        let region = REGIONS[1].len() - 2 * HEADER;
+        let largest = heap.stats().largest_free;
+        // Within 1/16 of the whole region (the list granularity), and exactly servable.
+        assert!(largest <= region && largest >= region - region / 16, "{largest} of {region}");
+        assert!(heap.allocate(layout(largest as usize, 16)).is_ok());
         assert_eq!(heap.stats().total, REGIONS.iter().map(|r| r.len() - HEADER).sum::<u64>());
+    }
+
+    #[test]
+    fn list_bases_invert_list_of() {
+        for size in (16..1u64 << 24).step_by(4093).map(|s| s / 16 * 16) {
+            let (first, second) = list_of(size).unwrap();
+            let base = list_base(first, second);
+            assert!(base <= size, "size {size}");
+            assert_eq!(list_of(base), Some((first, second)), "size {size}");
+        }
     }
 
     #[test]

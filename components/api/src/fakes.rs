@@ -189,6 +189,14 @@ pub fn check<A: HeapAllocator>(
         assert!(stats.in_use <= stats.peak, "{stats:?}");
         assert!(stats.largest_free <= stats.free && stats.free <= stats.total, "{stats:?}");
         assert_eq!(stats.failed, failures, "failed count");
+        // "largest_free: the largest single request that would succeed now" — check it does.
+        if stats.largest_free > 0 {
+            let largest = Layout::from_size_align(stats.largest_free as usize, 1).expect("valid layout");
+            match allocator.allocate(largest) {
+                Ok(address) => allocator.deallocate(address, largest),
+                Err(_) => panic!("largest_free {} could not be allocated: {stats:?}", stats.largest_free),
+            }
+        }
     }
     for block in live.drain(..) {
         verify(memory, &block, block.layout.size(), "at the end");

@@ -1,5 +1,37 @@
 //! Physical memory as the boot firmware reports it.
 
+/// Read access to physical memory, for parsers of structures the firmware or monitor left there
+/// (start_info, ACPI tables). The kernel implements it over its mappings; tests over a `Vec`.
+pub trait PhysicalMemory {
+    /// Fills `buffer` from `address`; false (and `buffer` unspecified) if any byte of the range
+    /// cannot be read.
+    fn read(&self, address: u64, buffer: &mut [u8]) -> bool;
+
+    /// The little-endian `u8`, `u16`, `u32` or `u64` at `address`.
+    fn read_u8(&self, address: u64) -> Option<u8> {
+        let mut bytes = [0; 1];
+        self.read(address, &mut bytes).then_some(bytes[0])
+    }
+
+    /// See [`read_u8`](Self::read_u8).
+    fn read_u16(&self, address: u64) -> Option<u16> {
+        let mut bytes = [0; 2];
+        self.read(address, &mut bytes).then_some(u16::from_le_bytes(bytes))
+    }
+
+    /// See [`read_u8`](Self::read_u8).
+    fn read_u32(&self, address: u64) -> Option<u32> {
+        let mut bytes = [0; 4];
+        self.read(address, &mut bytes).then_some(u32::from_le_bytes(bytes))
+    }
+
+    /// See [`read_u8`](Self::read_u8).
+    fn read_u64(&self, address: u64) -> Option<u64> {
+        let mut bytes = [0; 8];
+        self.read(address, &mut bytes).then_some(u64::from_le_bytes(bytes))
+    }
+}
+
 /// A range of physical addresses, `start` inclusive, `end` exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryRegion {

@@ -60,7 +60,26 @@ const END: ThreadId = ThreadId::MAX - 1;
 
 // `ThreadQueue::new` writes 0 for NOT_QUEUED links (stored inverted) and for an END head or tail
 // (stored XOR END).
-const _: () = assert!(!NOT_QUEUED == 0);
+const _: () = assert!(!pack(NOT_QUEUED) == 0);
+
+/// A link as stored: thread numbers (below 256) as they are, the two sentinels at the top.
+const fn pack(link: ThreadId) -> u16 {
+    match link {
+        NOT_QUEUED => u16::MAX,
+        END => u16::MAX - 1,
+        thread => thread as u16,
+    }
+}
+
+const fn unpack(stored: u16) -> ThreadId {
+    match stored {
+        u16::MAX => NOT_QUEUED,
+        0xfffe => END,
+        thread => thread as ThreadId,
+    }
+}
+
+const _: () = assert!(MAX_THREADS < 0xfffe);
 
 // The sentinels must never collide with a real thread number.
 const _: () = assert!(MAX_THREADS < END as usize);
@@ -75,7 +94,7 @@ const _: () = assert!(MAX_THREADS < END as usize);
 ///
 /// Costs: [`push_back`](Self::push_back), [`pop_front`](Self::pop_front) and
 /// [`contains`](Self::contains) take constant time; [`remove`](Self::remove) walks the queue
-/// (threads are removed only when destroyed). Size: one `ThreadId` per possible thread (1 KiB
+/// (threads are removed only when destroyed). Size: one `ThreadId` per possible thread (512 bytes
 /// for 256 threads) plus three words.
 #[derive(Clone)]
 pub struct ThreadQueue {
@@ -83,7 +102,8 @@ pub struct ThreadQueue {
     /// array holds both the order and the membership, so the two cannot disagree. Stored
     /// bit-inverted (`head` and `tail` XOR `END`), so that an empty queue is all zero bytes and a
     /// `static` scheduler holding queues costs no bytes in the image file.
-    next: [ThreadId; MAX_THREADS],
+    /// `u16` is enough for every thread number and both sentinels, and halves the queue.
+    next: [u16; MAX_THREADS],
     /// The oldest queued thread, or `END` (stored XOR `END`).
     head: ThreadId,
     /// The newest queued thread, or `END` (stored XOR `END`).
@@ -200,14 +220,14 @@ impl ThreadQueue {
     /// The link of `thread`; `None` for the sentinels and any other out-of-range number, which
     /// is how every method turns bad input into "not queued" instead of a panic.
     fn link(&self, thread: ThreadId) -> Option<ThreadId> {
-        self.next.get(usize::try_from(thread).ok()?).map(|&stored| !stored)
+        self.next.get(usize::try_from(thread).ok()?).map(|&stored| unpack(!stored))
     }
 
     /// Sets the link of `thread`; false (and nothing changed) for out-of-range numbers.
     fn set_link(&mut self, thread: ThreadId, value: ThreadId) -> bool {
         match usize::try_from(thread).ok().and_then(|index| self.next.get_mut(index)) {
             Some(stored) => {
-                *stored = !value;
+                *stored = !pack(value);
                 true
             }
             None => false,

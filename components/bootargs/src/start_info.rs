@@ -19,12 +19,7 @@ const ENTRY_SIZE: u64 = 24;
 /// Memory map entries read at most: a corrupt count must not make boot loop for minutes.
 const MAX_ENTRIES: u32 = 1024;
 
-/// Read access to physical memory at boot.
-pub trait PhysicalMemory {
-    /// Fills `buffer` from `address`; false (and `buffer` unspecified) if any byte of the range
-    /// cannot be read.
-    fn read(&self, address: u64, buffer: &mut [u8]) -> bool;
-}
+pub use stardust_api::memory::PhysicalMemory;
 
 fn read_u32(memory: &impl PhysicalMemory, address: u64) -> Result<u32, StartInfoError> {
     let mut bytes = [0; 4];

@@ -231,6 +231,11 @@ impl BootInfo {
 
 static BOOT_INFO: spin::Once<BootInfo> = spin::Once::new();
 
+/// The boot information, once the entry has read it.
+pub fn info() -> Option<&'static BootInfo> {
+    BOOT_INFO.get()
+}
+
 /// The Rust entry, called by `start64` on the boot stack.
 #[unsafe(no_mangle)]
 extern "C" fn stardust_hal_entry(start_info: u64) -> ! {

@@ -11,6 +11,10 @@ use stardust_api::{HeapAllocator, HeapMemory, HeapStats, MemoryRegion};
 const MAX_REGIONS: usize = 16;
 
 /// A heap allocator behind a lock, usable as `#[global_allocator]`.
+///
+/// The lock is only ever taken with interrupts off: on one CPU no thread can then be preempted
+/// while holding it, so allocating and freeing are safe anywhere (in a timer interrupt, with
+/// interrupts off, under any scheduler) and never spin on a holder that cannot run.
 pub struct GlobalHeap<A> {
     allocator: Mutex<A>,
     last_failure: Mutex<Option<Layout>>,
@@ -32,17 +36,17 @@ impl<A: HeapAllocator> GlobalHeap<A> {
             list[count] = region;
             count += 1;
         }
-        self.allocator.lock().init(&list[..count]);
+        crate::interrupts::without(|| self.allocator.lock().init(&list[..count]));
     }
 
     /// Current statistics.
     pub fn stats(&self) -> HeapStats {
-        self.allocator.lock().stats()
+        crate::interrupts::without(|| self.allocator.lock().stats())
     }
 
     /// The request that failed most recently, if any did.
     pub fn last_failure(&self) -> Option<Layout> {
-        *self.last_failure.lock()
+        crate::interrupts::without(|| *self.last_failure.lock())
     }
 }
 
@@ -52,22 +56,21 @@ impl<A: HeapAllocator> GlobalHeap<A> {
 // serialises all access to the allocator.
 unsafe impl<A: HeapAllocator> GlobalAlloc for GlobalHeap<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let result = self.allocator.lock().allocate(layout);
-        match result {
+        crate::interrupts::without(|| match self.allocator.lock().allocate(layout) {
             Ok(address) => address as *mut u8,
             Err(_) => {
                 *self.last_failure.lock() = Some(layout);
                 core::ptr::null_mut()
             }
-        }
+        })
     }
 
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        self.allocator.lock().deallocate(pointer as u64, layout);
+        crate::interrupts::without(|| self.allocator.lock().deallocate(pointer as u64, layout));
     }
 
     unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if self.allocator.lock().resize_in_place(pointer as u64, layout, new_size) {
+        if crate::interrupts::without(|| self.allocator.lock().resize_in_place(pointer as u64, layout, new_size)) {
             return pointer;
         }
         // SAFETY: the caller guarantees `layout.align()` with `new_size` is a valid layout.

@@ -39,6 +39,13 @@ static mut PDPT: Table = Table([0; ENTRIES]);
 static mut DIRECTORIES_TABLES: [Table; DIRECTORIES] = [const { Table([0; ENTRIES]) }; DIRECTORIES];
 static mut FIRST_TABLE: Table = Table([0; ENTRIES]);
 
+static MAPPED_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(BOOT_MAPPED_LIMIT);
+
+/// One past the highest address of the identity map below the device range.
+pub fn mapped_end() -> u64 {
+    MAPPED_END.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// The entry for the 4 KiB page at `address` in the first 2 MiB.
 fn small_page_entry(address: u64, image: &ImageLayout) -> u64 {
     let guard = |start: u64| (start..start + SMALL_PAGE).contains(&address);
@@ -71,6 +78,7 @@ pub fn guarded_stack(address: u64) -> Option<&'static str> {
 pub(crate) fn init(ram_end: u64) {
     let image = ImageLayout::get();
     let large_pages = ram_end.min(RAM_LIMIT).div_ceil(LARGE_PAGE) as usize;
+    MAPPED_END.store(large_pages.max(1) as u64 * LARGE_PAGE, core::sync::atomic::Ordering::Relaxed);
     // SAFETY: runs once on the boot CPU before anything but the MMU reads these tables. The
     // first table and the RAM directories are not reachable from the live tables while they are
     // written (the boot mapping goes through the device directory). The first PDPT entry then

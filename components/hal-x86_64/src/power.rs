@@ -10,7 +10,9 @@
 //! QEMU itself) is then never mistaken for the app's code.
 //!
 //! Other monitors have no such port; there the last console line carries the code and the VM
-//! is stopped through the i8042 reset line (Firecracker stops the VM on it).
+//! is powered off through ACPI (the FADT's PM1a control or, on hardware-reduced ACPI such as
+//! cloud-hypervisor's and microvm's, its sleep control register, with the DSDT's S5 sleep type),
+//! or else reset through the i8042 (Firecracker stops the VM on it).
 
 use crate::cpu::{halt_forever, outb, outl};
 use crate::exit_code;
@@ -41,6 +43,7 @@ pub fn exit(code: u8) -> ! {
     console.write_bytes(b"stardust: exit code ");
     console.write_bytes(number);
     console.write_bytes(b"\n");
+    crate::acpi::power_off();
     outb(I8042_COMMAND, I8042_RESET);
     halt_forever()
 }

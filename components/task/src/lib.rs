@@ -2,8 +2,8 @@
 //! (sleeps and preemption), blocking on wait queues and waking, and the idle CPU.
 //!
 //! One CPU for now. Every change to the runtime's state happens with interrupts off, so the
-//! timer interrupt never sees it half done; nothing allocates or frees with interrupts off (a
-//! preempted thread may hold the heap's lock). The machine side (stacks with guard pages, the
+//! timer interrupt never sees it half done. The heap takes its lock with interrupts off too, so
+//! no thread is ever preempted holding it. The machine side (stacks with guard pages, the
 //! register switch) is the hal's `thread` module.
 //!
 //! What it is not: a process model. Threads share everything; the app ends when `main` ends.

@@ -271,7 +271,6 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
         if inner.scheduler.should_preempt(priority, ticks_run) {
             Self::make_ready(&mut inner, current);
             self.reschedule(inner);
-            self.reap();
         }
     }
 
@@ -290,12 +289,17 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
                         && matches!(inner.slots[index].as_ref().map(|s| s.state), Some(State::Dead))
                 })?;
                 inner.dead -= 1;
-                inner.slots[dead].take()
+                // Unbound here, with the slot: once the slot is free, a new thread may take its
+                // number and bind its own stack to it.
+                let mut slot = inner.slots[dead].take()?;
+                if let Some(stack) = slot.stack.as_mut() {
+                    stack.unbind();
+                }
+                Some(slot)
             });
             match stack {
                 Some(mut slot) => {
-                    if let Some(mut stack) = slot.stack.take() {
-                        stack.unbind();
+                    if let Some(stack) = slot.stack.take() {
                         let spare = hal::interrupts::without(|| {
                             let mut inner = self.inner.lock();
                             match inner.spare_stacks.iter_mut().find(|spare| spare.is_none()) {
@@ -419,7 +423,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             Some(free as ThreadId)
         })
         .ok_or(SpawnError::TooManyThreads)?;
-        let wanted = stack_size.next_multiple_of(4096);
+        let wanted = stack_size.checked_next_multiple_of(4096).ok_or(SpawnError::BadStackSize(stack_size))?;
         let spare = hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             let found =
@@ -544,6 +548,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     }
 
     fn run_current(&self) -> ! {
+        hal::interrupts::enable();
         self.reap();
         let entry = hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
@@ -551,7 +556,6 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             inner.slots[current as usize].as_mut().and_then(|slot| slot.entry.take())
         });
         if let Some(entry) = entry {
-            hal::interrupts::enable();
             entry();
         }
         hal::interrupts::without(|| {

@@ -22,6 +22,8 @@ impl WaitQueue {
     /// Exact on one CPU: a thread queues itself with interrupts off, after checking (also with
     /// interrupts off) the condition the releasing thread has already changed.
     pub(crate) fn is_empty(&self) -> bool {
+        // The caller has just released what the waiters wait for; that store must come first.
+        core::sync::atomic::compiler_fence(Ordering::SeqCst);
         self.waiting.load(Ordering::Relaxed) == 0
     }
 }

@@ -6,7 +6,10 @@
 use core::fmt::{self, Write};
 use hal::serial::SERIAL;
 
-static LOCK: spin::Mutex<()> = spin::Mutex::new(());
+/// A sleeping lock, not a spinning one: a thread that finds the console taken waits without
+/// using the CPU, and a preempted holder gets to run (under `sched-prio`, a spinning waiter of
+/// higher priority would never let it).
+static LOCK: crate::sync::Mutex<()> = crate::sync::Mutex::new(());
 
 #[doc(hidden)]
 pub fn _print(arguments: fmt::Arguments<'_>) {
