@@ -215,14 +215,19 @@ impl BootInfo {
     }
 
     /// RAM that nothing uses: the memory map's RAM less page 0 (kept unmapped to catch null
-    /// pointers) and the image. The monitor's own boot structures have been copied out.
+    /// pointers), the image, and the two pages other CPUs start in. The monitor's own boot structures have been copied out.
     pub fn free_memory(&self) -> impl Iterator<Item = MemoryRegion> + '_ {
         let image = MemoryRegion { start: self.image.start, end: self.image.end };
+        let startup = MemoryRegion { start: crate::smp::STARTUP_PAGES.start, end: crate::smp::STARTUP_PAGES.end };
         self.ram()
             .iter()
             .map(|region| MemoryRegion { start: region.start.max(NULL_PAGE_END), end: region.end })
             .flat_map(move |region| {
                 let (below, above) = region.subtract(&image);
+                [below, above]
+            })
+            .flat_map(move |region| {
+                let (below, above) = region.subtract(&startup);
                 [below, above]
             })
             .filter(|region| !region.is_empty())
@@ -247,6 +252,7 @@ extern "C" fn stardust_hal_entry(start_info: u64) -> ! {
     }
     gdt::init();
     exceptions::init();
+    crate::smp::init_boot_cpu();
     mask_legacy_pic();
     let info = match StartInfo::parse(&BootMapping, start_info, paging::RAM_LIMIT) {
         Ok(start_info) => BOOT_INFO.call_once(|| BootInfo {

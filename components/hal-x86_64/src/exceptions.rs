@@ -152,14 +152,20 @@ pub(crate) fn init() {
             idt.add(vector * 2).write(low);
             idt.add(vector * 2 + 1).write(handler >> 32);
         }
-        #[repr(C, packed)]
-        struct Pointer {
-            limit: u16,
-            base: u64,
-        }
-        let pointer = Pointer { limit: (IDT_ENTRIES * 16 - 1) as u16, base: idt as u64 };
-        core::arch::asm!("lidt [{0}]", in(reg) &pointer, options(readonly, nostack, preserves_flags));
     }
+    load();
+}
+
+/// Loads the IDT on the calling CPU (every CPU shares it).
+pub(crate) fn load() {
+    #[repr(C, packed)]
+    struct Pointer {
+        limit: u16,
+        base: u64,
+    }
+    let pointer = Pointer { limit: (IDT_ENTRIES * 16 - 1) as u16, base: (&raw const IDT) as u64 };
+    // SAFETY: the IDT is filled by `init` before any CPU loads it and never changes after.
+    unsafe { core::arch::asm!("lidt [{0}]", in(reg) &pointer, options(readonly, nostack, preserves_flags)) };
 }
 
 fn name(vector: u64) -> &'static str {

@@ -89,8 +89,61 @@ pub fn start_timer(hz: u32) -> Result<(), TimerError> {
         write(TIMER_INITIAL, 0);
         return Err(TimerError::BadRate(hz));
     }
+    PER_TICK.store(per_tick as u32, core::sync::atomic::Ordering::Relaxed);
     write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
     write(TIMER_INITIAL, per_tick as u32);
+    Ok(())
+}
+
+/// The timer count per tick the boot CPU measured (0 until then): every CPU's timer runs at the
+/// same rate, so the others reuse it.
+static PER_TICK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// On a CPU other than the boot CPU: enables its local APIC and starts its timer at the boot
+/// CPU's rate (if the boot CPU started one).
+pub(crate) fn start_secondary() {
+    write(SPURIOUS, SOFTWARE_ENABLE | u32::from(crate::interrupts::SPURIOUS_VECTOR));
+    let per_tick = PER_TICK.load(core::sync::atomic::Ordering::Relaxed);
+    if per_tick != 0 {
+        write(TIMER_DIVIDE, DIVIDE_BY_16);
+        write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
+        write(TIMER_INITIAL, per_tick);
+    }
+}
+
+const INTERRUPT_COMMAND_LOW: u64 = 0x300;
+const INTERRUPT_COMMAND_HIGH: u64 = 0x310;
+const DELIVERY_PENDING: u32 = 1 << 12;
+
+/// Sends an inter-processor interrupt `command` (vector and delivery mode) to the CPU with local
+/// APIC ID `apic_id`, and waits until the APIC has accepted it.
+pub(crate) fn send_ipi(apic_id: u32, command: u32) {
+    write(INTERRUPT_COMMAND_HIGH, apic_id << 24);
+    write(INTERRUPT_COMMAND_LOW, command);
+    for _ in 0..1_000_000 {
+        if read(INTERRUPT_COMMAND_LOW) & DELIVERY_PENDING == 0 {
+            return;
+        }
+        core::hint::spin_loop();
+    }
+}
+
+/// This CPU's local APIC ID.
+pub fn id() -> u32 {
+    read(0x20) >> 24
+}
+
+/// Makes sure the APIC's registers are mapped (for CPUs started without a timer).
+pub(crate) fn map() -> Result<(), TimerError> {
+    if BASE.get().is_some() {
+        return Ok(());
+    }
+    let base = read_base_msr() & 0xf_ffff_f000;
+    if !paging::map_device(base, 4096) {
+        return Err(TimerError::Unmappable(base));
+    }
+    BASE.call_once(|| base);
+    write(SPURIOUS, SOFTWARE_ENABLE | u32::from(crate::interrupts::SPURIOUS_VECTOR));
     Ok(())
 }
 

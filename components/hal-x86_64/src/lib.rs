@@ -24,6 +24,7 @@ pub mod lapic;
 pub mod paging;
 pub mod power;
 pub mod serial;
+pub mod smp;
 pub mod thread;
 pub mod time;
 

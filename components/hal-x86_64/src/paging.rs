@@ -219,3 +219,17 @@ pub fn clear_guard_page(address: u64) {
         flush(address);
     }
 }
+
+/// Maps the low page at `address` (below 2 MiB, outside the image) read+execute, or unmaps it:
+/// the page that other CPUs start in. Call with interrupts off.
+pub(crate) fn set_startup_page(address: u64, executable: bool) {
+    let image = ImageLayout::get();
+    if !address.is_multiple_of(SMALL_PAGE) || address < SMALL_PAGE || address >= image.start {
+        return;
+    }
+    let entry = if executable { address | PRESENT } else { 0 };
+    // SAFETY: the page lies below the image, in the first table, and belongs to the startup code
+    // (the heap never gets it: see `BootInfo::free_memory`).
+    unsafe { (&raw mut FIRST_TABLE).cast::<u64>().add((address / SMALL_PAGE) as usize).write_volatile(entry) };
+    flush(address);
+}

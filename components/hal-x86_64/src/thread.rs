@@ -9,6 +9,8 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use stardust_api::{MAX_THREADS, ThreadId};
 
 const PAGE: usize = 4096;
+/// The stack a CPU other than the boot CPU starts on (its idle loop's).
+pub const INITIAL_STACK: usize = 16 * 1024;
 
 core::arch::global_asm!(
     r#"

@@ -1,0 +1,222 @@
+//! Starting the other CPUs: a trampoline below 1 MiB takes each from real mode to long mode on
+//! the kernel's page tables; then each loads its own GDT and TSS, the shared IDT, its per-CPU
+//! base (GS), enables its local APIC and timer, and calls the runtime's entry for it.
+//!
+//! Only images whose profile asks for SMP call [`start_secondary_cpus`]; the others carry none
+//! of this code.
+
+use crate::{cpu, gdt, interrupts, lapic, paging, time};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// The most CPUs used; more are left halted (and reported by the caller).
+pub const MAX_CPUS: usize = 16;
+/// Where the trampoline's code runs (the SIPI vector is its page number).
+const TRAMPOLINE: u64 = 0x8000;
+/// Its data: a GDT, the page-table root, and the stack, entry and index of the CPU starting.
+const TRAMPOLINE_DATA: u64 = 0x9000;
+/// Both pages, which the heap must never get.
+pub const STARTUP_PAGES: core::ops::Range<u64> = TRAMPOLINE..TRAMPOLINE_DATA + 4096;
+const GS_BASE_MSR: u32 = 0xc000_0101;
+const INIT: u32 = 0x4500;
+const STARTUP: u32 = 0x4600;
+const EXCEPTION_STACK: usize = 16 * 1024;
+
+core::arch::global_asm!(
+    r#"
+    .pushsection .rodata.stardust_trampoline, "a"
+    .global stardust_trampoline_start
+    .global stardust_trampoline_end
+stardust_trampoline_start:
+    .code16
+    cli
+    cld
+    xorw %ax, %ax
+    movw %ax, %ds
+    lgdtl {data} + 0x20
+    movl %cr0, %eax
+    orl $1, %eax
+    movl %eax, %cr0
+    ljmpl $0x08, ${code} + (2f - stardust_trampoline_start)
+    .code32
+2:
+    movw $0x10, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    movl %cr4, %eax
+    orl $0x20, %eax
+    movl %eax, %cr4
+    movl {data} + 0x30, %eax
+    movl %eax, %cr3
+    movl $0xc0000080, %ecx
+    rdmsr
+    orl $0x900, %eax
+    wrmsr
+    movl %cr0, %eax
+    orl $0x80010000, %eax
+    movl %eax, %cr0
+    ljmpl $0x18, ${code} + (3f - stardust_trampoline_start)
+    .code64
+3:
+    movq {data} + 0x38, %rsp
+    movq {data} + 0x48, %rdi
+    movq {data} + 0x40, %rax
+    jmpq *%rax
+stardust_trampoline_end:
+    .popsection
+"#,
+    code = const TRAMPOLINE,
+    data = const TRAMPOLINE_DATA,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    static stardust_trampoline_start: u8;
+    static stardust_trampoline_end: u8;
+}
+
+/// Each CPU's index, at the start of the area its GS base points to.
+#[repr(C, align(64))]
+struct PerCpu {
+    index: u64,
+}
+
+static PER_CPU: [PerCpu; MAX_CPUS] = {
+    let mut all = [const { PerCpu { index: 0 } }; MAX_CPUS];
+    let mut index = 0;
+    while index < MAX_CPUS {
+        all[index].index = index as u64;
+        index += 1;
+    }
+    all
+};
+
+static ONLINE: AtomicUsize = AtomicUsize::new(1);
+static ENTRY: spin::Once<fn(usize) -> !> = spin::Once::new();
+/// Emergency-stack tops, handed to each CPU as it starts.
+static EXCEPTION_STACK_TOPS: [core::sync::atomic::AtomicU64; MAX_CPUS] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; MAX_CPUS];
+
+fn set_per_cpu(index: usize) {
+    let base = &PER_CPU[index.min(MAX_CPUS - 1)] as *const PerCpu as u64;
+    // SAFETY: IA32_GS_BASE only sets where GS-relative accesses go; `cpu_index` reads there.
+    unsafe { x86_64::registers::model_specific::Msr::new(GS_BASE_MSR).write(base) };
+}
+
+/// Points the boot CPU's GS at its per-CPU area (index 0). Called at boot.
+pub(crate) fn init_boot_cpu() {
+    set_per_cpu(0);
+}
+
+/// The calling CPU's index: 0 for the boot CPU, then 1, 2, ... in start order.
+pub fn cpu_index() -> usize {
+    let index: u64;
+    // SAFETY: every CPU's GS base points at its `PerCpu` (set before any code asks).
+    unsafe { core::arch::asm!("mov {0}, gs:[0]", out(reg) index, options(nostack, readonly, preserves_flags)) };
+    index as usize
+}
+
+/// How many CPUs run (1 until [`start_secondary_cpus`]).
+pub fn online() -> usize {
+    ONLINE.load(Ordering::Acquire)
+}
+
+fn delay_microseconds(microseconds: u64) {
+    let ticks = time::tsc_frequency() / 1_000_000 * microseconds;
+    let start = cpu::rdtsc();
+    while cpu::rdtsc().wrapping_sub(start) < ticks {
+        core::hint::spin_loop();
+    }
+}
+
+/// Why other CPUs cannot start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmpError {
+    /// The local APIC could not be set up.
+    Apic(lapic::TimerError),
+    /// The heap has no room for a CPU's stacks.
+    OutOfMemory,
+}
+
+/// Starts every CPU in `apic_ids` other than the calling (boot) CPU, one at a time; each ends in
+/// `entry(index)`. Returns how many CPUs run now, the boot CPU included. A CPU that does not
+/// answer within 100 ms is left alone.
+pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<usize, SmpError> {
+    ENTRY.call_once(|| entry);
+    interrupts::without(lapic::map).map_err(SmpError::Apic)?;
+    let boot_cpu = lapic::id();
+    let code_start = (&raw const stardust_trampoline_start) as u64;
+    let code_length = (&raw const stardust_trampoline_end) as u64 - code_start;
+    // The trampoline's GDT: null, 32-bit code, data, 64-bit code.
+    let gdt: [u64; 4] = [0, 0x00cf_9b00_0000_ffff, 0x00cf_9300_0000_ffff, 0x00af_9b00_0000_ffff];
+    let cr3: u64;
+    // SAFETY: reading CR3 has no side effect.
+    unsafe { core::arch::asm!("mov {0}, cr3", out(reg) cr3, options(nomem, nostack, preserves_flags)) };
+    // SAFETY: the two startup pages are mapped read-write (low memory) and kept from the heap;
+    // nothing else uses them. The code is copied before its page is made executable.
+    unsafe {
+        core::ptr::copy_nonoverlapping(code_start as *const u8, TRAMPOLINE as *mut u8, code_length as usize);
+        core::ptr::copy_nonoverlapping(gdt.as_ptr(), TRAMPOLINE_DATA as *mut u64, gdt.len());
+        (TRAMPOLINE_DATA as *mut u16).add(0x10).write(31); // GDT limit, at data + 0x20
+        ((TRAMPOLINE_DATA + 0x22) as *mut u32).write_unaligned(TRAMPOLINE_DATA as u32);
+        ((TRAMPOLINE_DATA + 0x30) as *mut u64).write(cr3);
+        ((TRAMPOLINE_DATA + 0x40) as *mut u64).write(stardust_secondary_entry as *const () as u64);
+    }
+    interrupts::without(|| paging::set_startup_page(TRAMPOLINE, true));
+    for &apic_id in apic_ids.iter().filter(|&&id| id != boot_cpu) {
+        let index = online();
+        if index >= MAX_CPUS {
+            break;
+        }
+        let stack = allocate_stack(crate::thread::INITIAL_STACK).ok_or(SmpError::OutOfMemory)?;
+        let exception_stack = allocate_stack(EXCEPTION_STACK).ok_or(SmpError::OutOfMemory)?;
+        EXCEPTION_STACK_TOPS[index].store(exception_stack, Ordering::Relaxed);
+        // SAFETY: the data page is ours (see above); no other CPU is starting meanwhile.
+        unsafe {
+            ((TRAMPOLINE_DATA + 0x38) as *mut u64).write_volatile(stack);
+            ((TRAMPOLINE_DATA + 0x48) as *mut u64).write_volatile(index as u64);
+        }
+        lapic::send_ipi(apic_id, INIT);
+        delay_microseconds(10_000);
+        for _ in 0..2 {
+            lapic::send_ipi(apic_id, STARTUP | (TRAMPOLINE >> 12) as u32);
+            for _ in 0..1000 {
+                if online() > index {
+                    break;
+                }
+                delay_microseconds(100);
+            }
+            if online() > index {
+                break;
+            }
+        }
+        if online() <= index {
+            log::warn!("CPU with APIC ID {apic_id} did not start; going on without it");
+        }
+    }
+    interrupts::without(|| paging::set_startup_page(TRAMPOLINE, false));
+    Ok(online())
+}
+
+/// A stack for a starting CPU: heap memory with its top returned (never freed: CPUs never stop).
+fn allocate_stack(size: usize) -> Option<u64> {
+    let layout = core::alloc::Layout::from_size_align(size, 16).ok()?;
+    // SAFETY: the layout's size is not zero.
+    let memory = unsafe { alloc::alloc::alloc(layout) } as u64;
+    (memory != 0).then_some(memory + size as u64)
+}
+
+/// Where a started CPU enters Rust, on the stack the trampoline loaded.
+#[unsafe(no_mangle)]
+extern "C" fn stardust_secondary_entry(index: u64) -> ! {
+    let index = index as usize;
+    gdt::init_secondary(index, EXCEPTION_STACK_TOPS[index.min(MAX_CPUS - 1)].load(Ordering::Relaxed));
+    crate::exceptions::load();
+    set_per_cpu(index);
+    lapic::start_secondary();
+    ONLINE.fetch_add(1, Ordering::AcqRel);
+    match ENTRY.get() {
+        Some(entry) => entry(index),
+        None => cpu::halt_forever(),
+    }
+}
