@@ -75,11 +75,12 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
     let _ = writeln!(text, "pub const THREADS: bool = {};", scheduler.0 != "none");
     let _ = writeln!(
         text,
-        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {} }};",
+        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {}, smp: {} }};",
         resolution.profile_name,
         app.0,
         profile.log_level.filter_name(),
-        profile.tick_hz
+        profile.tick_hz,
+        profile.smp
     );
     let _ = writeln!(
         text,

@@ -61,16 +61,23 @@ pub struct Boot<'a> {
     pub memory: &'a str,
     pub kernel_options: Vec<&'a str>,
     pub app_arguments: Option<Vec<&'a str>>,
+    pub cpus: u32,
 }
 
 impl<'a> Boot<'a> {
     /// Boot `image` on `machine` with 16 MiB, no options, no arguments.
     pub fn new(image: PathBuf, machine: &'a str) -> Self {
-        Boot { image, machine, memory: "16M", kernel_options: Vec::new(), app_arguments: None }
+        Boot { image, machine, memory: "16M", kernel_options: Vec::new(), app_arguments: None, cpus: 1 }
     }
 
     pub fn memory(mut self, memory: &'a str) -> Self {
         self.memory = memory;
+        self
+    }
+
+    /// Gives the VM `cpus` CPUs (`-smp`).
+    pub fn cpus(mut self, cpus: u32) -> Self {
+        self.cpus = cpus;
         self
     }
 
@@ -90,7 +97,7 @@ impl<'a> Boot<'a> {
         command
             .arg("--image")
             .arg(&self.image)
-            .args(["--machine", self.machine, "--mem", self.memory])
+            .args(["--machine", self.machine, "--mem", self.memory, "--smp", &self.cpus.to_string()])
             .args(["--timeout", &BOOT_TIMEOUT_SECONDS.to_string()]);
         for option in &self.kernel_options {
             command.args(["--kernel-opt", option]);
@@ -100,7 +107,13 @@ impl<'a> Boot<'a> {
         }
         let output = command.output().expect("scripts/run starts");
         Outcome {
-            description: format!("{} on {} with -m {}", self.image.display(), self.machine, self.memory),
+            description: format!(
+                "{} on {} with -m {} -smp {}",
+                self.image.display(),
+                self.machine,
+                self.memory,
+                self.cpus
+            ),
             serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             code: output.status.code(),

@@ -196,6 +196,105 @@ fn idle() -> Outcome {
     if waited >= Duration::from_secs(2) { Ok(()) } else { Err(format!("idle: joined after {waited:?}")) }
 }
 
+/// Many threads mixing mutexes, a channel, sleeps and yields for `seconds`; every update must
+/// be counted and every message received, with no deadlock.
+fn stress(seconds: u64) -> Outcome {
+    const WORKERS: u64 = 12;
+    let counter = Arc::new(Mutex::new(0u64));
+    let (sender, receiver) = mpsc::channel::<u64>();
+    let consumer =
+        thread::spawn(move || receiver.iter().fold((0u64, 0u64), |(count, sum), value| (count + 1, sum + value)));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|worker| {
+            let counter = Arc::clone(&counter);
+            let sender = sender.clone();
+            thread::spawn(move || {
+                let mut state = worker.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                let (mut increments, mut sent, mut sent_sum) = (0u64, 0u64, 0u64);
+                while Instant::now() < deadline {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    match state % 8 {
+                        0..=3 => {
+                            if let Ok(mut value) = counter.lock() {
+                                *value += 1;
+                                increments += 1;
+                            }
+                        }
+                        4 | 5 => {
+                            if sender.send(state % 1000).is_ok() {
+                                sent += 1;
+                                sent_sum += state % 1000;
+                            }
+                        }
+                        6 => thread::sleep(Duration::from_micros(state % 2000)),
+                        _ => thread::yield_now(),
+                    }
+                }
+                (increments, sent, sent_sum)
+            })
+        })
+        .collect();
+    drop(sender);
+    let (mut increments, mut sent, mut sent_sum) = (0, 0, 0);
+    for worker in workers {
+        let (i, s, sum) = worker.join().map_err(|_| "stress: a worker failed")?;
+        increments += i;
+        sent += s;
+        sent_sum += sum;
+    }
+    let (received, received_sum) = consumer.join().map_err(|_| "stress: the consumer failed")?;
+    let counted = *counter.lock().map_err(|_| "poisoned")?;
+    println!(
+        "threadtest: stress: {increments} increments, {sent} messages in {seconds} s on {} CPUs",
+        thread::available_parallelism()
+    );
+    if counted != increments {
+        return Err(format!("stress: counter {counted}, increments {increments}"));
+    }
+    if (received, received_sum) != (sent, sent_sum) {
+        return Err(format!("stress: sent {sent} (sum {sent_sum}), received {received} (sum {received_sum})"));
+    }
+    Ok(())
+}
+
+/// Every CPU the image was given takes part.
+fn cpus() -> Outcome {
+    let expected: usize =
+        stardust::env::args().find_map(|arg| arg.strip_prefix("cpus=").and_then(|n| n.parse().ok())).unwrap_or(1);
+    let available = thread::available_parallelism();
+    println!("threadtest: {available} CPUs online");
+    // Threads that spin a little each, so they spread over the CPUs; record where they ran.
+    let handles: Vec<_> = (0..available * 4)
+        .map(|_| {
+            thread::spawn(|| {
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_millis(20) {
+                    core::hint::spin_loop();
+                }
+                thread::current_cpu()
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for handle in handles {
+        if let Ok(cpu) = handle.join()
+            && !seen.contains(&cpu)
+        {
+            seen.push(cpu);
+        }
+    }
+    seen.sort_unstable();
+    println!("threadtest: threads ran on CPUs {seen:?}");
+    if available == expected && seen.len() == expected {
+        Ok(())
+    } else {
+        Err(format!("cpus: {available} online, used {seen:?}, expected {expected}"))
+    }
+}
+
 fn spawn_errors() -> Outcome {
     if Builder::new().stack_size(100).spawn(|| ()).is_ok() {
         return Err("spawn-errors: a 100-byte stack was accepted".into());
@@ -264,6 +363,10 @@ pub fn main() -> i32 {
             "overflow" => overflow(),
             "spawn-errors" => spawn_errors(),
             "idle" => idle(),
+            "stress" => stress(30),
+            "stress-short" => stress(3),
+            "cpus" => cpus(),
+            mode if mode.starts_with("cpus=") => continue,
             "primitives" => primitives(),
             other => Err(format!("unknown mode `{other}`")),
         };

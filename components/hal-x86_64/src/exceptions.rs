@@ -43,6 +43,10 @@ stardust_interrupt_stubs:
     pushq $0
     pushq ${spurious_vector}
     jmp exception_common
+    .balign 16
+    pushq $0
+    pushq ${wake_vector}
+    jmp exception_common
 
 exception_common:
     pushq %rax
@@ -85,6 +89,7 @@ exception_common:
     error_code_vectors = const ERROR_CODE_VECTORS,
     timer_vector = const crate::interrupts::TIMER_VECTOR,
     spurious_vector = const crate::interrupts::SPURIOUS_VECTOR,
+    wake_vector = const crate::interrupts::WAKE_VECTOR,
     options(att_syntax)
 );
 
@@ -137,6 +142,7 @@ pub(crate) fn init() {
     let gates = (0..VECTORS).map(|vector| (vector, stubs + vector as u64 * STUB_SIZE)).chain([
         (usize::from(crate::interrupts::TIMER_VECTOR), interrupt_stubs),
         (usize::from(crate::interrupts::SPURIOUS_VECTOR), interrupt_stubs + STUB_SIZE),
+        (usize::from(crate::interrupts::WAKE_VECTOR), interrupt_stubs + 2 * STUB_SIZE),
     ]);
     // SAFETY: runs once on the boot CPU with interrupts off; the IDT is written before `lidt`
     // loads it, and every entry points at a stub in the blocks above.

@@ -6,6 +6,8 @@ use crate::lapic;
 pub const TIMER_VECTOR: u8 = 32;
 /// The local APIC's spurious-interrupt vector: no end-of-interrupt, nothing to do.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
+/// Sent by one CPU to wake another from `hlt` (work is waiting): nothing to do but return.
+pub const WAKE_VECTOR: u8 = 0xf0;
 
 static TIMER_HANDLER: spin::Once<fn()> = spin::Once::new();
 
@@ -21,6 +23,8 @@ pub(crate) fn dispatch(vector: u8) {
         if let Some(handler) = TIMER_HANDLER.get() {
             handler();
         }
+    } else if vector == WAKE_VECTOR {
+        lapic::end_of_interrupt();
     }
 }
 

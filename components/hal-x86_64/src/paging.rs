@@ -201,9 +201,15 @@ fn small_entry(address: u64) -> Result<*mut u64, GuardError> {
     Ok(unsafe { (table as *mut u64).add(index) })
 }
 
+/// Serialises changes to the page tables between CPUs (two could split the same 2 MiB page).
+/// Other CPUs' TLBs are not shot down: a guard page they still see mapped is only a late
+/// detection, and x86 never caches a not-present entry, so a page mapped again is seen at once.
+static CHANGES: spin::Mutex<()> = spin::Mutex::new(());
+
 /// Unmaps the 4 KiB page at `address` (heap RAM), so that touching it faults: a stack's guard.
 /// Call with interrupts off.
 pub fn set_guard_page(address: u64) -> Result<(), GuardError> {
+    let _changing = CHANGES.lock();
     let entry = small_entry(address)?;
     // SAFETY: the page belongs to the caller (a stack it allocated) and nothing uses it.
     unsafe { entry.write_volatile(0) };
@@ -213,6 +219,7 @@ pub fn set_guard_page(address: u64) -> Result<(), GuardError> {
 
 /// Maps a guard page again (before its memory goes back to the heap). Call with interrupts off.
 pub fn clear_guard_page(address: u64) {
+    let _changing = CHANGES.lock();
     if let Ok(entry) = small_entry(address) {
         // SAFETY: restores the identity mapping the heap expects for this page.
         unsafe { entry.write_volatile(address | PRESENT | WRITABLE | NO_EXECUTE) };

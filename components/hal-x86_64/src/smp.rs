@@ -76,7 +76,7 @@ unsafe extern "C" {
 }
 
 /// Each CPU's index, at the start of the area its GS base points to.
-#[repr(C, align(64))]
+#[repr(C)]
 struct PerCpu {
     index: u64,
 }
@@ -92,6 +92,9 @@ static PER_CPU: [PerCpu; MAX_CPUS] = {
 };
 
 static ONLINE: AtomicUsize = AtomicUsize::new(1);
+/// Each started CPU's local APIC ID, by index (for wake-up interrupts).
+static APIC_IDS: [core::sync::atomic::AtomicU32; MAX_CPUS] =
+    [const { core::sync::atomic::AtomicU32::new(0) }; MAX_CPUS];
 static ENTRY: spin::Once<fn(usize) -> !> = spin::Once::new();
 /// Emergency-stack tops, handed to each CPU as it starts.
 static EXCEPTION_STACK_TOPS: [core::sync::atomic::AtomicU64; MAX_CPUS] =
@@ -114,6 +117,13 @@ pub fn cpu_index() -> usize {
     // SAFETY: every CPU's GS base points at its `PerCpu` (set before any code asks).
     unsafe { core::arch::asm!("mov {0}, gs:[0]", out(reg) index, options(nostack, readonly, preserves_flags)) };
     index as usize
+}
+
+/// Interrupts CPU `index` so that it leaves `hlt` (it has work waiting).
+pub fn wake(index: usize) {
+    if index < online() && index < MAX_CPUS {
+        lapic::send_ipi(APIC_IDS[index].load(Ordering::Relaxed), u32::from(interrupts::WAKE_VECTOR));
+    }
 }
 
 /// How many CPUs run (1 until [`start_secondary_cpus`]).
@@ -145,6 +155,7 @@ pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<u
     ENTRY.call_once(|| entry);
     interrupts::without(lapic::map).map_err(SmpError::Apic)?;
     let boot_cpu = lapic::id();
+    APIC_IDS[0].store(boot_cpu, Ordering::Relaxed);
     let code_start = (&raw const stardust_trampoline_start) as u64;
     let code_length = (&raw const stardust_trampoline_end) as u64 - code_start;
     // The trampoline's GDT: null, 32-bit code, data, 64-bit code.
@@ -171,6 +182,7 @@ pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<u
         let stack = allocate_stack(crate::thread::INITIAL_STACK).ok_or(SmpError::OutOfMemory)?;
         let exception_stack = allocate_stack(EXCEPTION_STACK).ok_or(SmpError::OutOfMemory)?;
         EXCEPTION_STACK_TOPS[index].store(exception_stack, Ordering::Relaxed);
+        APIC_IDS[index].store(apic_id, Ordering::Relaxed);
         // SAFETY: the data page is ours (see above); no other CPU is starting meanwhile.
         unsafe {
             ((TRAMPOLINE_DATA + 0x38) as *mut u64).write_volatile(stack);

@@ -6,7 +6,7 @@
 use crate::{interrupts, paging};
 use core::alloc::Layout;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use stardust_api::{MAX_THREADS, ThreadId};
+use stardust_api::{Console, MAX_THREADS, ThreadId};
 
 const PAGE: usize = 4096;
 /// The stack a CPU other than the boot CPU starts on (its idle loop's).
@@ -16,7 +16,13 @@ core::arch::global_asm!(
     r#"
     .pushsection .text.stardust_switch, "ax"
     .global stardust_switch_context
-stardust_switch_context:        /* rdi: where to save this stack pointer; rsi: the one to load */
+stardust_switch_context:
+    /* rdi: where to save this thread's stack pointer; rsi: its saved flag; rdx: the next
+       thread's saved flag; rcx: the next thread's stack-pointer slot; r8: this CPU's switch
+       stack. The current thread is saved and published before waiting for the next one (which
+       another CPU may still be saving): waiting first could close a cycle of CPUs each waiting
+       for the thread another is leaving. The wait runs on the CPU's own switch stack, as the
+       saved thread may already run elsewhere. */
     pushq %rbp
     pushq %rbx
     pushq %r12
@@ -24,7 +30,20 @@ stardust_switch_context:        /* rdi: where to save this stack pointer; rsi: t
     pushq %r14
     pushq %r15
     movq %rsp, (%rdi)
-    movq %rsi, %rsp
+    movq %r8, %rsp
+    movb $1, (%rsi)
+    movq $0x100000000, %r9
+1:
+    xorl %eax, %eax
+    xchgb %al, (%rdx)
+    testb %al, %al
+    jnz 2f
+    pause
+    decq %r9
+    jnz 1b
+    call stardust_switch_stuck
+2:
+    movq (%rcx), %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -44,7 +63,13 @@ stardust_thread_start:          /* a new thread's first instruction: entry(argum
 );
 
 unsafe extern "C" {
-    fn stardust_switch_context(save: *mut u64, load: u64);
+    fn stardust_switch_context(
+        save: *mut u64,
+        saved: *mut bool,
+        next_saved: *mut bool,
+        next: *const u64,
+        switch_stack: u64,
+    );
     fn stardust_thread_start();
 }
 
@@ -162,22 +187,54 @@ pub fn prepare(stack: &Stack, entry: extern "C" fn(usize) -> !, argument: usize)
     context.valid.store(true, Ordering::Relaxed);
 }
 
-/// Switches the CPU from thread `from` (the caller) to thread `to`; returns when some thread
+/// Each CPU's switch stack: where it waits for the next thread's context once the current one
+/// is saved (and may already run on another CPU).
+#[repr(C, align(16))]
+struct SwitchStack([u8; SWITCH_STACK]);
+const SWITCH_STACK: usize = 512;
+static mut SWITCH_STACKS: [SwitchStack; crate::smp::MAX_CPUS] =
+    [const { SwitchStack([0; SWITCH_STACK]) }; crate::smp::MAX_CPUS];
+
+/// Switches the CPU from thread `from` (the caller) to thread `to`; returns when some CPU
 /// switches back to `from`. Interrupts MUST be off (the switch panics otherwise: a kernel bug).
-/// `to` MUST have a saved context (prepared, or saved by its last switch away).
+/// `to` MUST have a saved context (prepared, or saved by its last switch away) or be about to:
+/// on several CPUs, `to` may have just been taken off another CPU, which is still saving it; the
+/// switch waits for that save to complete.
 pub fn switch(from: ThreadId, to: ThreadId) {
     let (from, to) = (from as usize, to as usize);
     assert!(!interrupts::enabled(), "thread switch with interrupts on");
     assert!(from < MAX_THREADS && to < MAX_THREADS && from != to, "thread switch from {from} to {to}");
-    assert!(CONTEXTS[to].valid.swap(false, Ordering::Relaxed), "thread {to} has no saved context");
-    CONTEXTS[from].valid.store(true, Ordering::Relaxed);
-    let save = CONTEXTS[from].stack_pointer.as_ptr();
-    let load = CONTEXTS[to].stack_pointer.load(Ordering::Relaxed);
-    // SAFETY: `load` is a stack pointer saved by a switch away from `to`, or built by `prepare`,
-    // on a stack that is still allocated (dropping a stack invalidates its context), and it is
-    // used once (marked invalid above). `save` is this thread's slot; interrupts are off, so
-    // nothing runs between the store and the switch.
-    unsafe { stardust_switch_context(save, load) };
+    let cpu = crate::smp::cpu_index().min(crate::smp::MAX_CPUS - 1);
+    let switch_stack = (&raw const SWITCH_STACKS) as u64 + ((cpu + 1) * SWITCH_STACK) as u64;
+    // SAFETY: `to`'s stack pointer is loaded only once its flag has been taken (set by `prepare`
+    // or by the save of its last switch away, which completes before the flag is set), on a
+    // stack that is still allocated (dropping a stack clears its flag), and once per save (the
+    // flag is taken with an exchange). `from`'s slot is saved before its flag is set, and the
+    // CPU leaves `from`'s stack for its own switch stack before that, so no CPU ever runs on a
+    // stack another is still using. Interrupts are off, so this CPU's switch stack is used by
+    // one switch at a time.
+    unsafe {
+        stardust_switch_context(
+            CONTEXTS[from].stack_pointer.as_ptr(),
+            CONTEXTS[from].valid.as_ptr(),
+            CONTEXTS[to].valid.as_ptr(),
+            CONTEXTS[to].stack_pointer.as_ptr(),
+            switch_stack,
+        )
+    };
+}
+
+/// Reached only if a switch waited billions of times for a context that never came: a kernel bug.
+#[unsafe(no_mangle)]
+extern "C" fn stardust_switch_stuck() -> ! {
+    crate::serial::SERIAL.write_bytes(b"\nstardust: a thread switch waited forever for a context (kernel bug)\n");
+    crate::power::exit(crate::exit_code::CPU_EXCEPTION)
+}
+
+/// True once `thread` is off every CPU with its context saved (or was never started): its
+/// stack can then be reused.
+pub fn is_suspended(thread: ThreadId) -> bool {
+    CONTEXTS.get(thread as usize).is_some_and(|context| context.valid.load(Ordering::Acquire))
 }
 
 /// The thread whose stack guard page holds `address`, if any.

@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::Ordering;
+use hal::smp::MAX_CPUS;
 use hal::thread::Stack;
 use stardust_api::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId};
 
@@ -84,17 +85,26 @@ enum State {
         until: u64,
     },
     Dead,
+    /// A CPU's idle thread: never queued, never ends.
+    Idle,
 }
 
 struct Slot {
     name: String,
     priority: Priority,
     state: State,
-    /// None for the main thread, which runs on the boot stack.
+    /// None for threads on a stack the runtime did not make (main's boot stack, the stacks other
+    /// CPUs start on).
     stack: Option<Stack>,
     ticks_run: u32,
     next_waiter: Option<ThreadId>,
     entry: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Slot {
+    fn new(name: String, priority: Priority, state: State) -> Slot {
+        Slot { name, priority, state, stack: None, ticks_run: 0, next_waiter: None, entry: None }
+    }
 }
 
 struct Inner<S> {
@@ -102,7 +112,14 @@ struct Inner<S> {
     /// One entry per possible thread: allocated once at start (a table of empty slots is not
     /// all zero bytes, so as a static it would cost its full size in the image).
     slots: Vec<Option<Slot>>,
-    current: ThreadId,
+    /// The thread each CPU runs.
+    current: [ThreadId; MAX_CPUS],
+    /// Each CPU's idle thread, which runs when nothing else can.
+    idle: [Option<ThreadId>; MAX_CPUS],
+    /// CPUs halted in their idle thread (bit per CPU).
+    idle_cpus: u32,
+    /// CPUs taking part in scheduling.
+    cpus: usize,
     sleepers: usize,
     /// Stacks of ended threads, kept for the next threads (creating a stack maps and unmaps a
     /// guard page and allocates; reusing one does neither).
@@ -110,7 +127,31 @@ struct Inner<S> {
     /// Threads that ended and whose stacks wait to be freed (so `reap` is free when there are
     /// none, which is nearly always).
     dead: usize,
-    idling: bool,
+}
+
+impl<S: Scheduler> Inner<S> {
+    fn slot(&mut self, thread: ThreadId) -> Option<&mut Slot> {
+        self.slots.get_mut(thread as usize).and_then(Option::as_mut)
+    }
+
+    fn state(&self, thread: ThreadId) -> Option<State> {
+        self.slots.get(thread as usize).and_then(Option::as_ref).map(|slot| slot.state)
+    }
+
+    /// Moves a thread to Ready, queues it, and wakes a halted CPU to run it.
+    fn make_ready(&mut self, thread: ThreadId) {
+        let Some(slot) = self.slot(thread) else { return };
+        slot.state = State::Ready;
+        let priority = slot.priority;
+        self.scheduler.enqueue(thread, priority);
+        let me = hal::smp::cpu_index();
+        let others = self.idle_cpus & !(1 << me);
+        if others != 0 {
+            let cpu = others.trailing_zeros() as usize;
+            self.idle_cpus &= !(1 << cpu);
+            hal::smp::wake(cpu);
+        }
+    }
 }
 
 /// What the app-facing API needs of the runtime, whatever scheduler fills the slot.
@@ -123,7 +164,7 @@ pub trait Threads: Sync {
         priority: Priority,
         entry: Box<dyn FnOnce() + Send>,
     ) -> Result<ThreadId, SpawnError>;
-    /// The running thread.
+    /// The thread running on the calling CPU.
     fn current(&self) -> ThreadId;
     /// Calls `f` with a thread's name ("" if it does not exist).
     fn with_name(&self, thread: ThreadId, f: &mut dyn FnMut(&str));
@@ -133,20 +174,29 @@ pub trait Threads: Sync {
     /// a monitor may deliver late timer interrupts in a burst, and counting them would end a
     /// sleep early.
     fn sleep_until(&self, deadline: u64);
-    /// Blocks the running thread on `queue` if `condition` holds (checked with interrupts off, so
-    /// a wake-up between the check and the block is not lost). `before_block` runs after the
-    /// thread is queued and before it gives up the CPU (to release a lock atomically).
+    /// Blocks the running thread on `queue` if `condition` holds. The thread is queued before
+    /// `condition` is checked (and the check and the queueing happen under the runtime's lock),
+    /// so a waker that changes the condition and then finds the queue non-empty cannot be
+    /// missed. `before_block` runs after the thread is queued and before it gives up the CPU (to
+    /// release a lock atomically).
     fn wait(&self, queue: &WaitQueue, condition: &mut dyn FnMut() -> bool, before_block: &mut dyn FnMut());
     /// Wakes the oldest waiter of `queue`; false if there was none.
     fn wake_one(&self, queue: &WaitQueue) -> bool;
     /// Wakes every waiter of `queue`; returns how many.
     fn wake_all(&self, queue: &WaitQueue) -> usize;
-    /// The timer's tick (interrupts off): wakes sleepers whose time has come, and preempts the
-    /// running thread if the scheduler says so.
+    /// The timer's tick on the calling CPU (interrupts off): wakes sleepers whose time has come,
+    /// and preempts the running thread if the scheduler says so.
     fn tick(&self);
     /// A new thread's life: runs its closure, then ends it (its stack is freed by the next
     /// thread to run). Called once, by the thread's first instruction.
     fn run_current(&self) -> !;
+    /// Makes the calling CPU (not the boot CPU) take part: the code running becomes its idle
+    /// thread, which runs whatever is queued.
+    fn run_secondary_cpu(&self, cpu: usize) -> !;
+    /// How many CPUs run threads.
+    fn cpus(&self) -> usize;
+    /// A CPU's idle loop (its idle thread's whole life).
+    fn idle(&self, cpu: usize) -> !;
 }
 
 /// The thread runtime over scheduler `S`.
@@ -156,6 +206,9 @@ pub struct Runtime<S> {
 
 static RUNTIME: spin::Once<&'static dyn Threads> = spin::Once::new();
 
+/// The stack of the boot CPU's idle thread.
+const IDLE_STACK: usize = 16 * 1024;
+
 impl<S: Scheduler + Send + 'static> Runtime<S> {
     /// A runtime with no threads yet, scheduling with `scheduler`.
     pub const fn new(scheduler: S) -> Self {
@@ -163,170 +216,176 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
             inner: spin::Mutex::new(Inner {
                 scheduler,
                 slots: Vec::new(),
-                current: MAIN,
+                current: [MAIN; MAX_CPUS],
+                idle: [None; MAX_CPUS],
+                idle_cpus: 0,
+                cpus: 1,
                 sleepers: 0,
                 spare_stacks: [const { None }; SPARE_STACKS],
                 dead: 0,
-                idling: false,
             }),
         }
     }
 
-    /// Makes the running code thread 0 ("main") and starts the timer at `tick_hz`. Interrupts
-    /// are on when it returns.
-    pub fn start(&'static self, tick_hz: u32) -> Result<(), hal::lapic::TimerError> {
+    /// Makes the running code thread 0 ("main") on the boot CPU, gives that CPU an idle thread,
+    /// and starts the timer at `tick_hz`. Interrupts are on when it returns.
+    pub fn start(&'static self, tick_hz: u32) -> Result<(), StartError> {
         let table: Vec<Option<Slot>> = (0..MAX_THREADS).map(|_| None).collect();
+        let idle_thread = MAIN + 1;
+        let idle_stack = Stack::new(idle_thread, IDLE_STACK).map_err(|_| StartError::OutOfMemory)?;
+        hal::thread::prepare(&idle_stack, idle_entry, 0);
+        let (main_name, idle_name) = (String::from("main"), String::from("idle"));
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             inner.slots = table;
-            inner.slots[MAIN as usize] = Some(Slot {
-                name: String::new(),
-                priority: DEFAULT_PRIORITY,
-                state: State::Running,
-                stack: None,
-                ticks_run: 0,
-                next_waiter: None,
-                entry: None,
-            });
-        });
-        // The name is allocated with interrupts on; see the crate docs.
-        let name = String::from("main");
-        hal::interrupts::without(|| {
-            if let Some(slot) = self.inner.lock().slots[MAIN as usize].as_mut() {
-                slot.name = name;
-            }
+            inner.slots[MAIN as usize] = Some(Slot::new(main_name, DEFAULT_PRIORITY, State::Running));
+            let mut idle = Slot::new(idle_name, 0, State::Idle);
+            idle.stack = Some(idle_stack);
+            inner.slots[idle_thread as usize] = Some(idle);
+            inner.idle[0] = Some(idle_thread);
         });
         RUNTIME.call_once(|| self);
         hal::thread::set_namer(name_for_report);
         hal::interrupts::set_timer_handler(on_timer);
-        hal::interrupts::without(|| hal::lapic::start_timer(tick_hz))?;
+        hal::interrupts::without(|| hal::lapic::start_timer(tick_hz)).map_err(StartError::Timer)?;
         hal::interrupts::enable();
         Ok(())
     }
 
-    /// Takes the CPU from the running thread (already off the CPU in `state`) and runs the next
-    /// one, idling while there is none. Interrupts off; returns once this thread runs again.
+    /// Takes the CPU from its running thread (already marked Ready, Blocked, Sleeping or Dead by
+    /// the caller) and runs the next one, or this CPU's idle thread. Interrupts off; returns
+    /// once the thread runs again (on whichever CPU).
     fn reschedule<'a>(&'a self, mut inner: spin::MutexGuard<'a, Inner<S>>) {
-        loop {
-            let current = inner.current;
-            if let Some(next) = inner.scheduler.pick_next() {
-                let Some(slot) = inner.slots[next as usize].as_mut() else { continue };
-                slot.state = State::Running;
-                slot.ticks_run = 0;
-                if next == current {
-                    return;
-                }
-                inner.current = next;
-                drop(inner);
-                hal::thread::switch(current, next);
-                return;
-            }
-            let current_runs = matches!(inner.slots[current as usize].as_ref().map(|s| s.state), Some(State::Running));
-            if current_runs {
-                return;
-            }
-            if inner.sleepers == 0 {
-                drop(inner);
-                report_deadlock();
-            }
-            inner.idling = true;
-            drop(inner);
-            hal::interrupts::wait_for_interrupt();
-            inner = self.inner.lock();
-            inner.idling = false;
+        let cpu = hal::smp::cpu_index();
+        let current = inner.current[cpu];
+        let next = match inner.scheduler.pick_next() {
+            Some(next) => next,
+            None => match inner.idle[cpu] {
+                Some(idle) => idle,
+                None => return,
+            },
+        };
+        if let Some(slot) = inner.slot(next)
+            && slot.state != State::Idle
+        {
+            slot.state = State::Running;
+            slot.ticks_run = 0;
         }
+        if next == current {
+            return;
+        }
+        inner.current[cpu] = next;
+        drop(inner);
+        hal::thread::switch(current, next);
     }
 
-    /// Moves a thread to Ready and queues it.
-    fn make_ready(inner: &mut Inner<S>, thread: ThreadId) {
-        if let Some(slot) = inner.slots[thread as usize].as_mut() {
-            slot.state = State::Ready;
-            let priority = slot.priority;
-            inner.scheduler.enqueue(thread, priority);
+    /// A CPU's idle thread: runs whatever is queued; halts while nothing is.
+    fn idle_loop(&self, cpu: usize) -> ! {
+        loop {
+            hal::interrupts::without(|| {
+                self.reap();
+                let mut inner = self.inner.lock();
+                if let Some(next) = inner.scheduler.pick_next() {
+                    inner.idle_cpus &= !(1 << cpu);
+                    let me = inner.current[cpu];
+                    if let Some(slot) = inner.slot(next) {
+                        slot.state = State::Running;
+                        slot.ticks_run = 0;
+                    }
+                    inner.current[cpu] = next;
+                    drop(inner);
+                    hal::thread::switch(me, next);
+                    return;
+                }
+                inner.idle_cpus |= 1 << cpu;
+                let everyone = if inner.cpus >= 32 { u32::MAX } else { (1 << inner.cpus) - 1 };
+                if inner.sleepers == 0 && inner.idle_cpus & everyone == everyone {
+                    drop(inner);
+                    report_deadlock();
+                }
+                drop(inner);
+                hal::interrupts::wait_for_interrupt();
+            });
         }
     }
 
     fn on_tick(&self) {
         let now = hal::cpu::rdtsc();
+        let cpu = hal::smp::cpu_index();
         let mut inner = self.inner.lock();
         if inner.sleepers > 0 {
             for thread in 0..MAX_THREADS as ThreadId {
-                let due = matches!(
-                    inner.slots[thread as usize].as_ref().map(|s| s.state),
-                    Some(State::Sleeping { until }) if until <= now
-                );
-                if due {
+                if matches!(inner.state(thread), Some(State::Sleeping { until }) if until <= now) {
                     inner.sleepers -= 1;
-                    Self::make_ready(&mut inner, thread);
+                    inner.make_ready(thread);
                 }
             }
         }
-        if inner.idling {
-            return; // the idle loop picks the next thread itself
+        let current = inner.current[cpu];
+        let Some(slot) = inner.slot(current) else { return };
+        if slot.state != State::Running {
+            return; // the idle thread: it picks the next thread itself once this returns
         }
-        let current = inner.current;
-        let Some(slot) = inner.slots[current as usize].as_mut() else { return };
         slot.ticks_run = slot.ticks_run.saturating_add(1);
         let (priority, ticks_run) = (slot.priority, slot.ticks_run);
         if inner.scheduler.should_preempt(priority, ticks_run) {
-            Self::make_ready(&mut inner, current);
+            inner.make_ready(current);
             self.reschedule(inner);
         }
     }
 
-    /// Frees the stacks of threads that have ended (never the running one). Interrupts are
-    /// turned on for the freeing, as the heap's lock may be taken.
+    /// Frees (or keeps for reuse) the stacks of threads that have ended and are off every CPU.
+    /// Interrupts may be on or off (the heap's lock is taken with interrupts off).
     fn reap(&self) {
         loop {
-            let stack = hal::interrupts::without(|| {
+            let slot = hal::interrupts::without(|| {
                 let mut inner = self.inner.lock();
                 if inner.dead == 0 {
                     return None;
                 }
-                let current = inner.current;
-                let dead = (0..MAX_THREADS).find(|&index| {
-                    index != current as usize
-                        && matches!(inner.slots[index].as_ref().map(|s| s.state), Some(State::Dead))
+                let dead = (0..MAX_THREADS as ThreadId).find(|&thread| {
+                    inner.state(thread) == Some(State::Dead)
+                        && !inner.current.contains(&thread)
+                        && hal::thread::is_suspended(thread)
                 })?;
                 inner.dead -= 1;
                 // Unbound here, with the slot: once the slot is free, a new thread may take its
                 // number and bind its own stack to it.
-                let mut slot = inner.slots[dead].take()?;
+                let mut slot = inner.slots[dead as usize].take()?;
                 if let Some(stack) = slot.stack.as_mut() {
                     stack.unbind();
                 }
                 Some(slot)
             });
-            match stack {
-                Some(mut slot) => {
-                    if let Some(stack) = slot.stack.take() {
-                        let spare = hal::interrupts::without(|| {
-                            let mut inner = self.inner.lock();
-                            match inner.spare_stacks.iter_mut().find(|spare| spare.is_none()) {
-                                Some(free) => *free = Some(stack),
-                                None => return Some(stack),
-                            }
+            let Some(mut slot) = slot else { return };
+            if let Some(stack) = slot.stack.take() {
+                let no_room = hal::interrupts::without(|| {
+                    let mut inner = self.inner.lock();
+                    match inner.spare_stacks.iter_mut().find(|spare| spare.is_none()) {
+                        Some(free) => {
+                            *free = Some(stack);
                             None
-                        });
-                        drop(spare); // no room: freed here, with interrupts on
+                        }
+                        None => Some(stack),
                     }
-                    drop(slot);
-                }
-                None => return,
+                });
+                drop(no_room);
             }
+            drop(slot);
         }
     }
 
     fn enqueue_waiter(inner: &mut Inner<S>, queue: &WaitQueue, thread: ThreadId) {
         let mut ends = queue.ends.lock();
-        queue.waiting.fetch_add(1, Ordering::Relaxed);
-        if let Some(slot) = inner.slots[thread as usize].as_mut() {
+        // Published before the waiter checks its condition: see `WaitQueue::is_empty`.
+        queue.waiting.fetch_add(1, Ordering::SeqCst);
+        if let Some(slot) = inner.slot(thread) {
             slot.next_waiter = None;
         }
         *ends = match *ends {
             None => Some((thread, thread)),
             Some((head, tail)) => {
-                if let Some(slot) = inner.slots[tail as usize].as_mut() {
+                if let Some(slot) = inner.slot(tail) {
                     slot.next_waiter = Some(thread);
                 }
                 Some((head, thread))
@@ -337,8 +396,8 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     fn dequeue_waiter(inner: &mut Inner<S>, queue: &WaitQueue) -> Option<ThreadId> {
         let mut ends = queue.ends.lock();
         let (head, tail) = (*ends)?;
-        queue.waiting.fetch_sub(1, Ordering::Relaxed);
-        let next = inner.slots[head as usize].as_mut().and_then(|slot| slot.next_waiter.take());
+        queue.waiting.fetch_sub(1, Ordering::SeqCst);
+        let next = inner.slot(head).and_then(|slot| slot.next_waiter.take());
         *ends = match next {
             Some(next) if head != tail => Some((next, tail)),
             _ => None,
@@ -346,18 +405,61 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
         Some(head)
     }
 
+    /// Takes `thread`, the newest waiter, back out of `queue` (its condition no longer held).
+    fn withdraw_waiter(inner: &mut Inner<S>, queue: &WaitQueue, thread: ThreadId) {
+        let mut ends = queue.ends.lock();
+        let Some((head, tail)) = *ends else { return };
+        if tail != thread {
+            return;
+        }
+        queue.waiting.fetch_sub(1, Ordering::SeqCst);
+        if head == thread {
+            *ends = None;
+            return;
+        }
+        let mut previous = head;
+        while let Some(next) = inner.slot(previous).and_then(|slot| slot.next_waiter) {
+            if next == thread {
+                if let Some(slot) = inner.slot(previous) {
+                    slot.next_waiter = None;
+                }
+                *ends = Some((head, previous));
+                return;
+            }
+            previous = next;
+        }
+    }
+
     /// After waking threads from thread context: yields if a woken one should run first. Not
     /// while the running thread is itself on its way to block (it is no longer `Running`).
     fn preempt_if_needed<'a>(&'a self, mut inner: spin::MutexGuard<'a, Inner<S>>) {
-        let current = inner.current;
-        let Some(slot) = inner.slots[current as usize].as_ref() else { return };
+        let current = inner.current[hal::smp::cpu_index()];
+        let Some(slot) = inner.slot(current) else { return };
         if slot.state != State::Running {
             return;
         }
         let priority = slot.priority;
         if inner.scheduler.should_preempt(priority, 0) {
-            Self::make_ready(&mut inner, current);
+            inner.make_ready(current);
             self.reschedule(inner);
+        }
+    }
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartError {
+    /// No memory for the idle thread's stack.
+    OutOfMemory,
+    /// The timer could not start.
+    Timer(hal::lapic::TimerError),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::OutOfMemory => f.write_str("no memory for the idle thread"),
+            StartError::Timer(error) => write!(f, "{error}"),
         }
     }
 }
@@ -365,6 +467,19 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
 extern "C" fn thread_entry(_argument: usize) -> ! {
     let Some(runtime) = RUNTIME.get() else { hal::cpu::halt_forever() };
     runtime.run_current()
+}
+
+extern "C" fn idle_entry(cpu: usize) -> ! {
+    let Some(runtime) = RUNTIME.get() else { hal::cpu::halt_forever() };
+    runtime.idle(cpu)
+}
+
+/// What a CPU other than the boot CPU runs once started (give it to `hal::smp`).
+pub fn secondary_cpu_main(cpu: usize) -> ! {
+    match RUNTIME.get() {
+        Some(runtime) => runtime.run_secondary_cpu(cpu),
+        None => hal::cpu::halt_forever(),
+    }
 }
 
 fn on_timer() {
@@ -407,32 +522,25 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         if stack_size < MIN_STACK {
             return Err(SpawnError::BadStackSize(stack_size));
         }
-        // Reserve a slot first (interrupts off), then allocate (interrupts on).
-        let thread = hal::interrupts::without(|| {
+        let wanted = stack_size.checked_next_multiple_of(4096).ok_or(SpawnError::BadStackSize(stack_size))?;
+        // Reserve a slot and maybe a spare stack (interrupts off), then make a stack if needed.
+        let (thread, spare) = hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             let free = (0..MAX_THREADS).find(|&index| inner.slots[index].is_none())?;
-            inner.slots[free] = Some(Slot {
-                name: String::new(),
-                priority,
-                state: State::Blocked,
-                stack: None,
-                ticks_run: 0,
-                next_waiter: None,
-                entry: None,
-            });
-            Some(free as ThreadId)
+            inner.slots[free] = Some(Slot::new(String::new(), priority, State::Blocked));
+            let spare = inner
+                .spare_stacks
+                .iter_mut()
+                .find(|spare| spare.as_ref().is_some_and(|stack| stack.usable_size() == wanted))
+                .and_then(Option::take);
+            Some((free as ThreadId, spare))
         })
         .ok_or(SpawnError::TooManyThreads)?;
-        let wanted = stack_size.checked_next_multiple_of(4096).ok_or(SpawnError::BadStackSize(stack_size))?;
-        let spare = hal::interrupts::without(|| {
-            let mut inner = self.inner.lock();
-            let found =
-                inner.spare_stacks.iter_mut().find(|spare| spare.as_ref().is_some_and(|s| s.usable_size() == wanted));
-            found.and_then(Option::take)
-        });
-        let stack = match spare
-            .map_or_else(|| Stack::new(thread, stack_size), |mut stack| stack.bind(thread).map(|()| stack))
-        {
+        let stack = match spare {
+            Some(mut stack) => stack.bind(thread).map(|()| stack),
+            None => Stack::new(thread, stack_size),
+        };
+        let stack = match stack {
             Ok(stack) => stack,
             Err(error) => {
                 hal::interrupts::without(|| self.inner.lock().slots[thread as usize] = None);
@@ -445,19 +553,19 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         hal::thread::prepare(&stack, thread_entry, thread as usize);
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            if let Some(slot) = inner.slots[thread as usize].as_mut() {
+            if let Some(slot) = inner.slot(thread) {
                 slot.name = name;
                 slot.stack = Some(stack);
                 slot.entry = Some(entry);
             }
-            Self::make_ready(&mut inner, thread);
+            inner.make_ready(thread);
             self.preempt_if_needed(inner);
         });
         Ok(thread)
     }
 
     fn current(&self) -> ThreadId {
-        hal::interrupts::without(|| self.inner.lock().current)
+        hal::interrupts::without(|| self.inner.lock().current[hal::smp::cpu_index()])
     }
 
     fn with_name(&self, thread: ThreadId, f: &mut dyn FnMut(&str)) {
@@ -470,8 +578,8 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     fn yield_now(&self) {
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let current = inner.current;
-            Self::make_ready(&mut inner, current);
+            let current = inner.current[hal::smp::cpu_index()];
+            inner.make_ready(current);
             self.reschedule(inner);
         });
         self.reap();
@@ -482,8 +590,8 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         while hal::cpu::rdtsc() < deadline {
             hal::interrupts::without(|| {
                 let mut inner = self.inner.lock();
-                let current = inner.current;
-                if let Some(slot) = inner.slots[current as usize].as_mut() {
+                let current = inner.current[hal::smp::cpu_index()];
+                if let Some(slot) = inner.slot(current) {
                     slot.state = State::Sleeping { until: deadline };
                 }
                 inner.sleepers += 1;
@@ -495,18 +603,21 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
 
     fn wait(&self, queue: &WaitQueue, condition: &mut dyn FnMut() -> bool, before_block: &mut dyn FnMut()) {
         hal::interrupts::without(|| {
+            let mut inner = self.inner.lock();
+            let current = inner.current[hal::smp::cpu_index()];
+            Self::enqueue_waiter(&mut inner, queue, current);
             if !condition() {
+                Self::withdraw_waiter(&mut inner, queue, current);
                 return;
             }
-            let mut inner = self.inner.lock();
-            let current = inner.current;
-            Self::enqueue_waiter(&mut inner, queue, current);
-            if let Some(slot) = inner.slots[current as usize].as_mut() {
+            if let Some(slot) = inner.slot(current) {
                 slot.state = State::Blocked;
             }
             drop(inner);
             before_block();
             let inner = self.inner.lock();
+            // Woken already (by `before_block`'s release, or another CPU)? Then it is queued in
+            // the scheduler and `reschedule` may pick it straight back.
             self.reschedule(inner);
         });
         self.reap();
@@ -519,7 +630,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             let Some(thread) = Self::dequeue_waiter(&mut inner, queue) else { return false };
-            Self::make_ready(&mut inner, thread);
+            inner.make_ready(thread);
             self.preempt_if_needed(inner);
             true
         })
@@ -533,7 +644,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             let mut inner = self.inner.lock();
             let mut woken = 0;
             while let Some(thread) = Self::dequeue_waiter(&mut inner, queue) {
-                Self::make_ready(&mut inner, thread);
+                inner.make_ready(thread);
                 woken += 1;
             }
             if woken > 0 {
@@ -552,22 +663,47 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         self.reap();
         let entry = hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let current = inner.current;
-            inner.slots[current as usize].as_mut().and_then(|slot| slot.entry.take())
+            let current = inner.current[hal::smp::cpu_index()];
+            inner.slot(current).and_then(|slot| slot.entry.take())
         });
         if let Some(entry) = entry {
             entry();
         }
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let current = inner.current;
-            if let Some(slot) = inner.slots[current as usize].as_mut() {
+            let current = inner.current[hal::smp::cpu_index()];
+            if let Some(slot) = inner.slot(current) {
                 slot.state = State::Dead;
-                inner.dead += 1;
             }
+            inner.dead += 1;
             self.reschedule(inner);
         });
         // A dead thread is never picked again.
         hal::cpu::halt_forever()
+    }
+
+    fn run_secondary_cpu(&self, cpu: usize) -> ! {
+        let name = String::from("idle");
+        let adopted = hal::interrupts::without(|| {
+            let mut inner = self.inner.lock();
+            let free = (0..MAX_THREADS).find(|&index| inner.slots[index].is_none())? as ThreadId;
+            inner.slots[free as usize] = Some(Slot::new(name, 0, State::Idle));
+            inner.idle[cpu] = Some(free);
+            inner.current[cpu] = free;
+            inner.cpus += 1;
+            Some(())
+        });
+        if adopted.is_none() {
+            hal::cpu::halt_forever();
+        }
+        self.idle(cpu)
+    }
+
+    fn cpus(&self) -> usize {
+        hal::interrupts::without(|| self.inner.lock().cpus)
+    }
+
+    fn idle(&self, cpu: usize) -> ! {
+        self.idle_loop(cpu)
     }
 }

@@ -19,11 +19,11 @@ impl WaitQueue {
     }
 
     /// True if no thread waits. Lets a release skip the runtime entirely in the common case.
-    /// Exact on one CPU: a thread queues itself with interrupts off, after checking (also with
-    /// interrupts off) the condition the releasing thread has already changed.
+    /// Sound on several CPUs: a waiter counts itself in `waiting` (sequentially consistent)
+    /// before it checks its condition, and the releasing thread has changed the condition before
+    /// this fence and load; so either the waiter sees the change, or this sees the waiter.
     pub(crate) fn is_empty(&self) -> bool {
-        // The caller has just released what the waiters wait for; that store must come first.
-        core::sync::atomic::compiler_fence(Ordering::SeqCst);
-        self.waiting.load(Ordering::Relaxed) == 0
+        core::sync::atomic::fence(Ordering::SeqCst);
+        self.waiting.load(Ordering::SeqCst) == 0
     }
 }

@@ -65,6 +65,9 @@ pub struct Profile {
     pub tick_hz: u64,
     /// A preemptive scheduler's time slice, in milliseconds.
     pub time_slice_ms: u64,
+    /// Whether threads run on every CPU the monitor gives (false: the boot CPU only, and the
+    /// image carries no code to start the others).
+    pub smp: bool,
 }
 
 /// Why a profile file was refused. Every variant names the key (or line) at fault.
@@ -95,7 +98,7 @@ impl fmt::Display for ProfileError {
     }
 }
 
-const KNOWN_KEYS: [&str; 9] = [
+const KNOWN_KEYS: [&str; 10] = [
     "description",
     "size_budget",
     "slots.app",
@@ -105,6 +108,7 @@ const KNOWN_KEYS: [&str; 9] = [
     "kernel.boot_stack_kib",
     "kernel.tick_hz",
     "kernel.time_slice_ms",
+    "kernel.smp",
 ];
 
 struct Reader<'a> {
@@ -166,6 +170,11 @@ impl Profile {
         }
         let tick_hz = reader.integer("kernel.tick_hz", 10, 10_000)?;
         let time_slice_ms = reader.integer("kernel.time_slice_ms", 1, 1000)?;
+        let smp = match reader.get("kernel.smp") {
+            Err(_) => false,
+            Ok((Value::Boolean(value), _)) => *value,
+            Ok((_, line)) => return Err(bad("kernel.smp", line, "true or false")),
+        };
         Ok(Profile {
             description,
             size_budget,
@@ -174,6 +183,7 @@ impl Profile {
             boot_stack_bytes: stack_kib * 1024,
             tick_hz,
             time_slice_ms,
+            smp,
         })
     }
 
@@ -222,6 +232,7 @@ time_slice_ms = 10
         assert!(error_for("\"info\"", "\"loud\"").contains("kernel.log_level"));
         assert!(error_for("tick_hz = 1000", "tick_hz = 5").contains("kernel.tick_hz"));
         assert!(error_for("time_slice_ms = 10", "time_slice_ms = 0").contains("kernel.time_slice_ms"));
+        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\nsmp = 1").contains("kernel.smp"));
         assert!(error_for("size_budget = 32768", "size_budget = \"big\"").contains("size_budget"));
         assert!(error_for("app = \"hello\"", "app = \"\"").contains("slots.app"));
         assert!(error_for("app = \"hello\"", "ap = \"hello\"").contains("unknown key `slots.ap`"));

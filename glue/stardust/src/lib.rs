@@ -47,6 +47,8 @@ pub struct Config {
     pub log_level: log::LevelFilter,
     /// Timer ticks per second, for images with threads.
     pub tick_hz: u32,
+    /// Whether threads run on every CPU (images with threads only).
+    pub smp: bool,
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
@@ -85,6 +87,9 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
             log::error!("threads cannot run: {error}; the app runs alone");
         } else {
             thread::init(runtime);
+            if config.smp {
+                start_other_cpus();
+            }
         }
     }
     let stats = heap.stats();
@@ -107,6 +112,24 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
 
 /// Reports a panic and ends the VM. It writes to the serial port without the console's lock:
 /// the panic may have happened while that lock was held.
+/// Starts every CPU the ACPI tables list; problems leave the image on the CPUs it has.
+fn start_other_cpus() {
+    let acpi = match hal::acpi::tables() {
+        Ok(acpi) => acpi,
+        Err(error) => {
+            log::warn!("{error}: running on one CPU");
+            return;
+        }
+    };
+    if acpi.cpus_ignored > 0 {
+        log::warn!("{} CPUs beyond the first {} are not used", acpi.cpus_ignored, acpi.apic_ids().len());
+    }
+    match hal::smp::start_secondary_cpus(acpi.apic_ids(), stardust_task::secondary_cpu_main) {
+        Ok(online) => log::debug!("{online} of {} CPUs online", acpi.apic_ids().len()),
+        Err(error) => log::warn!("cannot start the other CPUs ({error:?}): running on one"),
+    }
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     if heap::report_out_of_memory(info) {

@@ -81,9 +81,14 @@ pub fn sleep(duration: Duration) {
     runtime.sleep_until(hal::cpu::rdtsc().saturating_add(ticks));
 }
 
-/// How many threads can run at once: the number of CPUs (one, until SMP).
+/// How many threads can run at once: the number of CPUs running threads.
 pub fn available_parallelism() -> usize {
-    1
+    runtime().map_or(1, |runtime| runtime.cpus())
+}
+
+/// The index of the CPU running the caller (0 is the boot CPU).
+pub fn current_cpu() -> usize {
+    hal::smp::cpu_index()
 }
 
 struct Packet<T> {

@@ -23,3 +23,13 @@ impl Instant {
         Instant::now().duration_since(*self)
     }
 }
+
+impl core::ops::Add<Duration> for Instant {
+    type Output = Instant;
+
+    /// The instant `duration` later (saturating at the clock's end).
+    fn add(self, duration: Duration) -> Instant {
+        let ticks = duration.as_nanos() * u128::from(hal::time::tsc_frequency()) / 1_000_000_000;
+        Instant(self.0.saturating_add(u64::try_from(ticks).unwrap_or(u64::MAX)))
+    }
+}

@@ -1,0 +1,63 @@
+//! Boot tests of the `smp` profile: every CPU from the ACPI MADT comes online and runs threads.
+
+use stardust_boot_tests::{Boot, Outcome, image};
+
+const SCHEDULERS: [&str; 3] = ["sched-fifo", "sched-rr", "sched-prio"];
+
+fn threadtest(features: &[&str], machine: &str, cpus: u32, modes: &[&str]) -> Outcome {
+    let mut all = vec!["app-threadtest"];
+    all.extend_from_slice(features);
+    Boot::new(image("smp", &all), machine).memory("64M").cpus(cpus).args(modes).run()
+}
+
+#[test]
+fn every_cpu_comes_online_and_runs_threads() {
+    for machine in ["microvm", "q35"] {
+        for cpus in [1u32, 2, 4] {
+            let expected = format!("cpus={cpus}");
+            let online = format!("threadtest: {cpus} CPUs online");
+            threadtest(&[], machine, cpus, &["cpus", &expected]).expect_code(0).expect_lines(&[
+                &online,
+                "threadtest: threads ran on CPUs [0",
+                "threadtest: cpus ok",
+            ]);
+        }
+    }
+}
+
+#[test]
+fn the_thread_tests_pass_on_four_cpus_with_every_scheduler() {
+    for scheduler in SCHEDULERS {
+        threadtest(
+            &[scheduler],
+            "microvm",
+            4,
+            &["counter", "channel", "pingpong", "sleep", "primitives", "spawn-errors", "preempt"],
+        )
+        .expect_code(0)
+        .expect_lines(&[
+            "threadtest: counter ok",
+            "threadtest: channel ok",
+            "threadtest: pingpong ok",
+            "threadtest: sleep ok",
+            "threadtest: primitives ok",
+            "threadtest: spawn-errors ok",
+            "threadtest: preempt ok",
+        ]);
+    }
+}
+
+#[test]
+fn a_stack_overflow_on_another_cpu_is_reported() {
+    threadtest(&["sched-rr"], "q35", 4, &["overflow"])
+        .expect_code(104)
+        .expect_lines(&["stardust: stack overflow: thread 'deep' ran into its stack's guard page"]);
+}
+
+#[test]
+fn thirty_seconds_of_stress_on_four_cpus_lose_nothing() {
+    threadtest(&["sched-rr"], "microvm", 4, &["stress"])
+        .expect_code(0)
+        .expect_lines(&["threadtest: stress: ", "threadtest: stress ok"])
+        .expect_lines(&["in 30 s on 4 CPUs"]);
+}
