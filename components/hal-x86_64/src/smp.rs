@@ -179,8 +179,9 @@ pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<u
         if index >= MAX_CPUS {
             break;
         }
-        let stack = allocate_stack(crate::thread::INITIAL_STACK).ok_or(SmpError::OutOfMemory)?;
-        let exception_stack = allocate_stack(EXCEPTION_STACK).ok_or(SmpError::OutOfMemory)?;
+        // Both with a guard page below; kept for good (CPUs never stop).
+        let stack = guarded_stack(crate::thread::INITIAL_STACK)?;
+        let exception_stack = guarded_stack(EXCEPTION_STACK)?;
         EXCEPTION_STACK_TOPS[index].store(exception_stack, Ordering::Relaxed);
         APIC_IDS[index].store(apic_id, Ordering::Relaxed);
         // SAFETY: the data page is ours (see above); no other CPU is starting meanwhile.
@@ -210,12 +211,12 @@ pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<u
     Ok(online())
 }
 
-/// A stack for a starting CPU: heap memory with its top returned (never freed: CPUs never stop).
-fn allocate_stack(size: usize) -> Option<u64> {
-    let layout = core::alloc::Layout::from_size_align(size, 16).ok()?;
-    // SAFETY: the layout's size is not zero.
-    let memory = unsafe { alloc::alloc::alloc(layout) } as u64;
-    (memory != 0).then_some(memory + size as u64)
+/// A stack for a starting CPU, with a guard page: its top (the stack is never freed).
+fn guarded_stack(size: usize) -> Result<u64, SmpError> {
+    let stack = crate::thread::Stack::new_unbound(size).map_err(|_| SmpError::OutOfMemory)?;
+    let top = stack.top();
+    core::mem::forget(stack);
+    Ok(top)
 }
 
 /// Where a started CPU enters Rust, on the stack the trampoline loaded.

@@ -106,9 +106,13 @@ pub struct Stack {
 impl Stack {
     /// A stack of at least `size` bytes (rounded up to pages) for thread `thread`.
     pub fn new(thread: ThreadId, size: usize) -> Result<Stack, StackError> {
-        if thread as usize >= MAX_THREADS {
-            return Err(StackError::BadThread(thread));
-        }
+        let mut stack = Stack::new_unbound(size)?;
+        stack.bind(thread)?;
+        Ok(stack)
+    }
+
+    /// A stack that belongs to no thread yet (see [`Stack::bind`]).
+    pub fn new_unbound(size: usize) -> Result<Stack, StackError> {
         let total = size
             .checked_next_multiple_of(PAGE)
             .filter(|&usable| usable > 0)
@@ -125,12 +129,11 @@ impl Stack {
             unsafe { alloc::alloc::dealloc(memory as *mut u8, layout) };
             return Err(StackError::OutOfMemory);
         }
-        let mut stack = Stack { memory, layout, thread: None };
-        stack.bind(thread)?;
-        Ok(stack)
+        Ok(Stack { memory, layout, thread: None })
     }
 
-    fn top(&self) -> u64 {
+    /// One past the stack's highest byte.
+    pub fn top(&self) -> u64 {
         self.memory + self.layout.size() as u64
     }
 
