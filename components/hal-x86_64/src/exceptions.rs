@@ -6,7 +6,7 @@
 
 use crate::{exit_code, gdt, paging, power, serial::SERIAL};
 use core::fmt::Write;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use stardust_api::Console;
 
 /// Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30.
@@ -46,6 +46,10 @@ stardust_interrupt_stubs:
     .balign 16
     pushq $0
     pushq ${wake_vector}
+    jmp exception_common
+    .balign 16
+    pushq $0
+    pushq ${flush_vector}
     jmp exception_common
 
 exception_common:
@@ -90,6 +94,7 @@ exception_common:
     timer_vector = const crate::interrupts::TIMER_VECTOR,
     spurious_vector = const crate::interrupts::SPURIOUS_VECTOR,
     wake_vector = const crate::interrupts::WAKE_VECTOR,
+    flush_vector = const crate::interrupts::FLUSH_VECTOR,
     options(att_syntax)
 );
 
@@ -143,6 +148,7 @@ pub(crate) fn init() {
         (usize::from(crate::interrupts::TIMER_VECTOR), interrupt_stubs),
         (usize::from(crate::interrupts::SPURIOUS_VECTOR), interrupt_stubs + STUB_SIZE),
         (usize::from(crate::interrupts::WAKE_VECTOR), interrupt_stubs + 2 * STUB_SIZE),
+        (usize::from(crate::interrupts::FLUSH_VECTOR), interrupt_stubs + 3 * STUB_SIZE),
     ]);
     // SAFETY: runs once on the boot CPU with interrupts off; the IDT is written before `lidt`
     // loads it, and every entry points at a stub in the blocks above.
@@ -227,8 +233,9 @@ fn read_cr2() -> u64 {
     value
 }
 
-/// Set while an exception is being reported: a second one means the report itself failed.
-static REPORTING: AtomicBool = AtomicBool::new(false);
+/// The CPU reporting an exception (`usize::MAX`: none). A second exception on that CPU means the
+/// report itself failed; one on another CPU waits (halted) so as not to cut the report short.
+static REPORTING: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 /// Called by every stub with interrupts off: device interrupts go to their handlers (and
 /// return), CPU exceptions are reported (and never return).
@@ -245,9 +252,13 @@ extern "C" fn stardust_trap(frame: &ExceptionFrame) {
 fn report(frame: &ExceptionFrame) -> ! {
     // The console has no lock to take: this path cannot deadlock on one.
     let mut out = &SERIAL;
-    if REPORTING.swap(true, Ordering::Relaxed) {
-        out.write_bytes(b"\nstardust: CPU exception while reporting a CPU exception\n");
-        power::exit(exit_code::CPU_EXCEPTION);
+    let me = crate::smp::cpu_index();
+    if let Err(reporter) = REPORTING.compare_exchange(usize::MAX, me, Ordering::AcqRel, Ordering::Acquire) {
+        if reporter == me {
+            out.write_bytes(b"\nstardust: CPU exception while reporting a CPU exception\n");
+            power::exit(exit_code::CPU_EXCEPTION);
+        }
+        crate::cpu::halt_forever();
     }
     let fault_address = read_cr2();
     if frame.vector == PAGE_FAULT {

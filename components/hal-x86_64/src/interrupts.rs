@@ -8,6 +8,8 @@ pub const TIMER_VECTOR: u8 = 32;
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 /// Sent by one CPU to wake another from `hlt` (work is waiting): nothing to do but return.
 pub const WAKE_VECTOR: u8 = 0xf0;
+/// Sent by one CPU that changed the page tables: drop every cached translation.
+pub const FLUSH_VECTOR: u8 = 0xf1;
 
 static TIMER_HANDLER: spin::Once<fn()> = spin::Once::new();
 
@@ -24,6 +26,9 @@ pub(crate) fn dispatch(vector: u8) {
             handler();
         }
     } else if vector == WAKE_VECTOR {
+        lapic::end_of_interrupt();
+    } else if vector == FLUSH_VECTOR {
+        crate::paging::flush_all();
         lapic::end_of_interrupt();
     }
 }

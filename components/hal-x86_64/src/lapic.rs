@@ -118,14 +118,18 @@ const DELIVERY_PENDING: u32 = 1 << 12;
 /// Sends an inter-processor interrupt `command` (vector and delivery mode) to the CPU with local
 /// APIC ID `apic_id`, and waits until the APIC has accepted it.
 pub(crate) fn send_ipi(apic_id: u32, command: u32) {
-    write(INTERRUPT_COMMAND_HIGH, apic_id << 24);
-    write(INTERRUPT_COMMAND_LOW, command);
-    for _ in 0..1_000_000 {
-        if read(INTERRUPT_COMMAND_LOW) & DELIVERY_PENDING == 0 {
-            return;
+    // Two register writes: an interrupt between them that sends its own IPI would redirect this
+    // one (an INIT meant for a starting CPU could hit a running one).
+    crate::interrupts::without(|| {
+        write(INTERRUPT_COMMAND_HIGH, apic_id << 24);
+        write(INTERRUPT_COMMAND_LOW, command);
+        for _ in 0..1_000_000 {
+            if read(INTERRUPT_COMMAND_LOW) & DELIVERY_PENDING == 0 {
+                return;
+            }
+            core::hint::spin_loop();
         }
-        core::hint::spin_loop();
-    }
+    });
 }
 
 /// This CPU's local APIC ID.

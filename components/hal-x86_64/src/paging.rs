@@ -202,8 +202,8 @@ fn small_entry(address: u64) -> Result<*mut u64, GuardError> {
 }
 
 /// Serialises changes to the page tables between CPUs (two could split the same 2 MiB page).
-/// Other CPUs' TLBs are not shot down: a guard page they still see mapped is only a late
-/// detection, and x86 never caches a not-present entry, so a page mapped again is seen at once.
+/// A new guard page is flushed from the other CPUs' TLBs by an IPI; a page mapped again needs no
+/// flush (x86 never caches a not-present entry).
 static CHANGES: spin::Mutex<()> = spin::Mutex::new(());
 
 /// Unmaps the 4 KiB page at `address` (heap RAM), so that touching it faults: a stack's guard.
@@ -214,7 +214,18 @@ pub fn set_guard_page(address: u64) -> Result<(), GuardError> {
     // SAFETY: the page belongs to the caller (a stack it allocated) and nothing uses it.
     unsafe { entry.write_volatile(0) };
     flush(address);
+    if crate::smp::online() > 1 {
+        crate::smp::flush_other_cpus();
+    }
     Ok(())
+}
+
+/// Drops every cached translation of the calling CPU.
+pub(crate) fn flush_all() {
+    // SAFETY: reloading CR3 with its own value only flushes the TLB.
+    unsafe {
+        core::arch::asm!("mov {0}, cr3", "mov cr3, {0}", out(reg) _, options(nostack, preserves_flags));
+    }
 }
 
 /// Maps a guard page again (before its memory goes back to the heap). Call with interrupts off.

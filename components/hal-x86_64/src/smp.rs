@@ -33,8 +33,7 @@ stardust_trampoline_start:
     xorw %ax, %ax
     movw %ax, %ds
     lgdtl {data} + 0x20
-    movl %cr0, %eax
-    orl $1, %eax
+    movl $0x33, %eax            /* PE, MP, ET, NE: and caches on (INIT leaves CD and NW set) */
     movl %eax, %cr0
     ljmpl $0x08, ${code} + (2f - stardust_trampoline_start)
     .code32
@@ -52,8 +51,7 @@ stardust_trampoline_start:
     rdmsr
     orl $0x900, %eax
     wrmsr
-    movl %cr0, %eax
-    orl $0x80010000, %eax
+    movl $0x80010033, %eax      /* + paging, write-protect */
     movl %eax, %cr0
     ljmpl $0x18, ${code} + (3f - stardust_trampoline_start)
     .code64
@@ -61,7 +59,7 @@ stardust_trampoline_start:
     movq {data} + 0x38, %rsp
     movq {data} + 0x48, %rdi
     movq {data} + 0x40, %rax
-    jmpq *%rax
+    callq *%rax                 /* a call, so the entry sees the stack aligned as the ABI says */
 stardust_trampoline_end:
     .popsection
 "#,
@@ -126,6 +124,19 @@ pub fn wake(index: usize) {
     }
 }
 
+/// Asks every other running CPU to drop its cached translations (after a page-table change that
+/// takes rights away, such as a new guard page). It does not wait: a CPU with interrupts off
+/// flushes as soon as it turns them on, before the changed page can matter (a new thread's stack
+/// is reached only after its first instructions turn interrupts on).
+pub fn flush_other_cpus() {
+    let me = cpu_index();
+    for (index, apic_id) in APIC_IDS.iter().enumerate().take(online()) {
+        if index != me {
+            lapic::send_ipi(apic_id.load(Ordering::Relaxed), u32::from(interrupts::FLUSH_VECTOR));
+        }
+    }
+}
+
 /// How many CPUs run (1 until [`start_secondary_cpus`]).
 pub fn online() -> usize {
     ONLINE.load(Ordering::Acquire)
@@ -174,7 +185,12 @@ pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<u
         ((TRAMPOLINE_DATA + 0x40) as *mut u64).write(stardust_secondary_entry as *const () as u64);
     }
     interrupts::without(|| paging::set_startup_page(TRAMPOLINE, true));
-    for &apic_id in apic_ids.iter().filter(|&&id| id != boot_cpu) {
+    // xAPIC addresses 8-bit IDs (0xff is broadcast): higher x2APIC IDs cannot be started here.
+    let unreachable = apic_ids.iter().filter(|&&id| id > 0xfe).count();
+    if unreachable > 0 {
+        log::warn!("{unreachable} CPUs have x2APIC IDs above 254 and are not used");
+    }
+    for &apic_id in apic_ids.iter().filter(|&&id| id != boot_cpu && id <= 0xfe) {
         let index = online();
         if index >= MAX_CPUS {
             break;
@@ -204,6 +220,8 @@ pub fn start_secondary_cpus(apic_ids: &[u32], entry: fn(usize) -> !) -> Result<u
             }
         }
         if online() <= index {
+            // Park it again, so that it cannot wake later into another CPU's stack and index.
+            lapic::send_ipi(apic_id, INIT);
             log::warn!("CPU with APIC ID {apic_id} did not start; going on without it");
         }
     }

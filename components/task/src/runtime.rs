@@ -120,6 +120,8 @@ struct Inner<S> {
     idle_cpus: u32,
     /// CPUs taking part in scheduling.
     cpus: usize,
+    /// The same, as a bit per CPU index.
+    online: u32,
     sleepers: usize,
     /// Stacks of ended threads, kept for the next threads (creating a stack maps and unmaps a
     /// guard page and allocates; reusing one does neither).
@@ -220,6 +222,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
                 idle: [None; MAX_CPUS],
                 idle_cpus: 0,
                 cpus: 1,
+                online: 1,
                 sleepers: 0,
                 spare_stacks: [const { None }; SPARE_STACKS],
                 dead: 0,
@@ -298,8 +301,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
                     return;
                 }
                 inner.idle_cpus |= 1 << cpu;
-                let everyone = if inner.cpus >= 32 { u32::MAX } else { (1 << inner.cpus) - 1 };
-                if inner.sleepers == 0 && inner.idle_cpus & everyone == everyone {
+                if inner.sleepers == 0 && inner.idle_cpus & inner.online == inner.online {
                     drop(inner);
                     report_deadlock();
                 }
@@ -379,6 +381,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
         let mut ends = queue.ends.lock();
         // Published before the waiter checks its condition: see `WaitQueue::is_empty`.
         queue.waiting.fetch_add(1, Ordering::SeqCst);
+        core::sync::atomic::fence(Ordering::SeqCst);
         if let Some(slot) = inner.slot(thread) {
             slot.next_waiter = None;
         }
@@ -691,6 +694,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             inner.idle[cpu] = Some(free);
             inner.current[cpu] = free;
             inner.cpus += 1;
+            inner.online |= 1 << cpu;
             Some(())
         });
         if adopted.is_none() {
