@@ -206,3 +206,69 @@ pub fn check<A: HeapAllocator>(
     assert_eq!(stats.in_use, 0);
     stats
 }
+
+/// A block device in memory, for host tests: blocks of `block_size` bytes in a `Vec`. It can be
+/// made read-only, and counts flushes.
+#[derive(Debug, Clone)]
+pub struct RamDisk {
+    /// The disk's bytes (public so tests can damage them).
+    pub bytes: Vec<u8>,
+    block_size: usize,
+    read_only: bool,
+    /// How many times `flush` was called.
+    pub flushes: u64,
+}
+
+impl RamDisk {
+    /// A zeroed disk of `blocks` blocks of `block_size` bytes.
+    pub fn new(block_size: usize, blocks: u64) -> RamDisk {
+        RamDisk { bytes: vec![0; block_size * blocks as usize], block_size, read_only: false, flushes: 0 }
+    }
+
+    /// A disk holding `bytes` (cut to whole blocks).
+    pub fn from_bytes(block_size: usize, mut bytes: Vec<u8>) -> RamDisk {
+        bytes.truncate(bytes.len() / block_size * block_size);
+        RamDisk { bytes, block_size, read_only: false, flushes: 0 }
+    }
+
+    /// Refuses writes from now on.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+}
+
+impl crate::block::BlockDevice for RamDisk {
+    fn block_size(&self) -> usize {
+        self.block_size
+    }
+
+    fn block_count(&self) -> u64 {
+        (self.bytes.len() / self.block_size) as u64
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn read_blocks(&mut self, first: u64, buffer: &mut [u8]) -> Result<(), crate::block::BlockError> {
+        crate::block::check_range(self, first, buffer.len())?;
+        let start = first as usize * self.block_size;
+        buffer.copy_from_slice(&self.bytes[start..start + buffer.len()]);
+        Ok(())
+    }
+
+    fn write_blocks(&mut self, first: u64, buffer: &[u8]) -> Result<(), crate::block::BlockError> {
+        if self.read_only {
+            return Err(crate::block::BlockError::ReadOnly);
+        }
+        crate::block::check_range(self, first, buffer.len())?;
+        let start = first as usize * self.block_size;
+        self.bytes[start..start + buffer.len()].copy_from_slice(buffer);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), crate::block::BlockError> {
+        self.flushes += 1;
+        Ok(())
+    }
+}

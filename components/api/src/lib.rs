@@ -8,6 +8,7 @@
 #![cfg_attr(not(any(test, feature = "fakes")), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod block;
 pub mod console;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
@@ -15,6 +16,7 @@ pub mod heap;
 pub mod memory;
 pub mod scheduler;
 
+pub use block::{BlockDevice, BlockError};
 pub use console::Console;
 pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;

@@ -572,9 +572,17 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     }
 
     fn with_name(&self, thread: ThreadId, f: &mut dyn FnMut(&str)) {
-        hal::interrupts::without(|| match self.inner.try_lock() {
-            Some(inner) => f(inner.slots.get(thread as usize).and_then(|s| s.as_ref()).map_or("", |s| s.name.as_str())),
-            None => f("?"),
+        // Also called from crash reports: another CPU may hold the lock for a moment, but if this
+        // CPU holds it (a fault inside the runtime) waiting would never end, so tries are bounded.
+        hal::interrupts::without(|| {
+            for _ in 0..1_000_000 {
+                if let Some(inner) = self.inner.try_lock() {
+                    let slot = inner.slots.get(thread as usize).and_then(Option::as_ref);
+                    return f(slot.map_or("", |slot| slot.name.as_str()));
+                }
+                core::hint::spin_loop();
+            }
+            f("?");
         });
     }
 

@@ -1,0 +1,85 @@
+//! FAT12/16/32 with long file names for Stardust: the `fatfs` crate over a [`BlockDevice`].
+//!
+//! [`BlockIo`] turns a block device into the byte stream fatfs reads and writes (through a
+//! one-block write-back cache: fatfs makes many small accesses to the same sector), and
+//! [`mount`] checks the volume before handing out a `fatfs::FileSystem`. A corrupt or truncated
+//! disk is a [`MountError`] or an I/O error from the operation, never a panic.
+//!
+//! Groundwork for the storage issue: the VFS, virtio-blk and the std-shaped `fs` API build on it.
+
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod block_io;
+
+pub use block_io::BlockIo;
+pub use fatfs;
+
+use core::fmt;
+use stardust_api::BlockDevice;
+
+/// A mounted FAT volume over a block device.
+pub type FileSystem<D> = fatfs::FileSystem<BlockIo<D>>;
+
+/// Why a volume could not be mounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountError {
+    /// The device's blocks are not 512, 1024, 2048 or 4096 bytes.
+    BlockSize(usize),
+    /// The device is too small to hold a FAT boot sector.
+    TooSmall,
+    /// The boot sector is not a FAT one (no 0x55AA signature).
+    NotFat,
+    /// The volume says it is longer than the disk (a truncated image).
+    Truncated { volume_bytes: u64, disk_bytes: u64 },
+    /// The volume is corrupt: fatfs's description.
+    Corrupt(&'static str),
+}
+
+impl fmt::Display for MountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MountError::BlockSize(size) => write!(f, "blocks of {size} bytes are not supported"),
+            MountError::TooSmall => f.write_str("the disk is too small for a FAT volume"),
+            MountError::NotFat => f.write_str("no FAT boot sector (signature 0x55AA missing)"),
+            MountError::Truncated { volume_bytes, disk_bytes } => {
+                write!(f, "the volume needs {volume_bytes} bytes but the disk has {disk_bytes}: truncated image")
+            }
+            MountError::Corrupt(reason) => write!(f, "corrupt FAT volume: {reason}"),
+        }
+    }
+}
+
+/// Mounts the FAT volume on `device` (the whole device: no partition table).
+pub fn mount<D: BlockDevice>(device: D) -> Result<FileSystem<D>, MountError> {
+    let block_size = device.block_size();
+    if !matches!(block_size, 512 | 1024 | 2048 | 4096) {
+        return Err(MountError::BlockSize(block_size));
+    }
+    let mut io = BlockIo::new(device);
+    let mut sector = [0u8; 512];
+    use core_io::{Read, Seek, SeekFrom};
+    if io.seek(SeekFrom::Start(0)).is_err() || io.read_exact(&mut sector).is_err() {
+        return Err(MountError::TooSmall);
+    }
+    if sector[510..512] != [0x55, 0xaa] {
+        return Err(MountError::NotFat);
+    }
+    // fatfs trusts the boot sector's size; a shorter disk would fail later, mid-operation.
+    let bytes_per_sector = u64::from(u16::from_le_bytes([sector[11], sector[12]]));
+    let sectors = match u16::from_le_bytes([sector[19], sector[20]]) {
+        0 => u64::from(u32::from_le_bytes([sector[32], sector[33], sector[34], sector[35]])),
+        small => u64::from(small),
+    };
+    let (volume_bytes, disk_bytes) = (sectors * bytes_per_sector, io.device().block_count() * block_size as u64);
+    if volume_bytes > disk_bytes {
+        return Err(MountError::Truncated { volume_bytes, disk_bytes });
+    }
+    io.seek(SeekFrom::Start(0)).map_err(|_| MountError::TooSmall)?;
+    fatfs::FileSystem::new(io, fatfs::FsOptions::new()).map_err(|error| MountError::Corrupt(error.message()))
+}
+
+#[cfg(test)]
+mod tests;
