@@ -62,12 +62,14 @@ pub struct Boot<'a> {
     pub kernel_options: Vec<&'a str>,
     pub app_arguments: Option<Vec<&'a str>>,
     pub cpus: u32,
+    /// A raw disk image to attach (virtio-blk).
+    pub disk: Option<PathBuf>,
 }
 
 impl<'a> Boot<'a> {
     /// Boot `image` on `machine` with 16 MiB, no options, no arguments.
     pub fn new(image: PathBuf, machine: &'a str) -> Self {
-        Boot { image, machine, memory: "16M", kernel_options: Vec::new(), app_arguments: None, cpus: 1 }
+        Boot { image, machine, memory: "16M", kernel_options: Vec::new(), app_arguments: None, cpus: 1, disk: None }
     }
 
     pub fn memory(mut self, memory: &'a str) -> Self {
@@ -99,6 +101,9 @@ impl<'a> Boot<'a> {
             .arg(&self.image)
             .args(["--machine", self.machine, "--mem", self.memory, "--smp", &self.cpus.to_string()])
             .args(["--timeout", &BOOT_TIMEOUT_SECONDS.to_string()]);
+        if let Some(disk) = &self.disk {
+            command.arg("--disk").arg(disk);
+        }
         for option in &self.kernel_options {
             command.args(["--kernel-opt", option]);
         }

@@ -44,6 +44,7 @@ pub const SLOTS: &[Slot] = &[
             Choice { name: "threads-demo", path: "::threads_demo", constructor: "" },
             Choice { name: "threadtest", path: "::threadtest", constructor: "" },
             Choice { name: "threadbench", path: "::threadbench", constructor: "" },
+            Choice { name: "disktest", path: "::disktest", constructor: "" },
         ],
     },
     Slot {

@@ -18,6 +18,7 @@ pub mod env;
 pub mod heap;
 mod logger;
 pub mod process;
+pub mod storage;
 pub mod sync;
 pub mod thread;
 pub mod time;

@@ -1,0 +1,52 @@
+//! Disks and the FAT file system on them (the first pieces of the storage work: the VFS and the
+//! std-shaped `fs` API build on these).
+
+use alloc_crate::boxed::Box;
+use alloc_crate::vec::Vec;
+pub use core_io as io;
+pub use stardust_api::{BlockDevice, BlockError};
+pub use stardust_fat::{FileSystem, MountError, fatfs};
+/// The byte stream a mounted volume reads its disk through.
+pub mod fatfs_io {
+    pub use stardust_fat::BlockIo;
+}
+
+/// A disk the monitor gave the VM (virtio-blk over PCI or MMIO).
+pub struct Disk(Box<dyn BlockDevice + Send>);
+
+impl BlockDevice for Disk {
+    fn block_size(&self) -> usize {
+        self.0.block_size()
+    }
+
+    fn block_count(&self) -> u64 {
+        self.0.block_count()
+    }
+
+    fn read_only(&self) -> bool {
+        self.0.read_only()
+    }
+
+    fn read_blocks(&mut self, first: u64, buffer: &mut [u8]) -> Result<(), BlockError> {
+        self.0.read_blocks(first, buffer)
+    }
+
+    fn write_blocks(&mut self, first: u64, buffer: &[u8]) -> Result<(), BlockError> {
+        self.0.write_blocks(first, buffer)
+    }
+
+    fn flush(&mut self) -> Result<(), BlockError> {
+        self.0.flush()
+    }
+}
+
+/// Every disk, in the order the monitor lists them (found when called).
+pub fn disks() -> Vec<Disk> {
+    let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
+    stardust_virtio::block_devices(cmdline).into_iter().map(Disk).collect()
+}
+
+/// Mounts the FAT volume on `disk` (the whole disk, no partition table).
+pub fn mount_fat(disk: Disk) -> Result<FileSystem<Disk>, MountError> {
+    stardust_fat::mount(disk)
+}
