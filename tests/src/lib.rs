@@ -64,12 +64,23 @@ pub struct Boot<'a> {
     pub cpus: u32,
     /// A raw disk image to attach (virtio-blk).
     pub disk: Option<PathBuf>,
+    /// Attach it read-only.
+    pub disk_read_only: bool,
 }
 
 impl<'a> Boot<'a> {
     /// Boot `image` on `machine` with 16 MiB, no options, no arguments.
     pub fn new(image: PathBuf, machine: &'a str) -> Self {
-        Boot { image, machine, memory: "16M", kernel_options: Vec::new(), app_arguments: None, cpus: 1, disk: None }
+        Boot {
+            image,
+            machine,
+            memory: "16M",
+            kernel_options: Vec::new(),
+            app_arguments: None,
+            cpus: 1,
+            disk: None,
+            disk_read_only: false,
+        }
     }
 
     pub fn memory(mut self, memory: &'a str) -> Self {
@@ -102,7 +113,7 @@ impl<'a> Boot<'a> {
             .args(["--machine", self.machine, "--mem", self.memory, "--smp", &self.cpus.to_string()])
             .args(["--timeout", &BOOT_TIMEOUT_SECONDS.to_string()]);
         if let Some(disk) = &self.disk {
-            command.arg("--disk").arg(disk);
+            command.arg(if self.disk_read_only { "--disk-ro" } else { "--disk" }).arg(disk);
         }
         for option in &self.kernel_options {
             command.args(["--kernel-opt", option]);

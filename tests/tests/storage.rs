@@ -65,8 +65,16 @@ fn fat_image(name: &str, kibibytes: u32) -> (PathBuf, Vec<String>) {
 }
 
 fn disktest(machine: &str, disk: &Path) -> stardust_boot_tests::Outcome {
+    disktest_with(machine, disk, false, &[])
+}
+
+fn disktest_with(machine: &str, disk: &Path, read_only: bool, arguments: &[&str]) -> stardust_boot_tests::Outcome {
     let mut boot = Boot::new(image("minimal", &["app-disktest"]), machine).memory("64M");
     boot.disk = Some(disk.to_path_buf());
+    boot.disk_read_only = read_only;
+    if !arguments.is_empty() {
+        boot = boot.args(arguments);
+    }
     boot.run()
 }
 
@@ -97,4 +105,88 @@ fn a_damaged_disk_is_a_clear_mount_error_not_a_crash() {
     let bytes = std::fs::read(&disk).unwrap();
     std::fs::write(&disk, &bytes[..1 << 20]).unwrap();
     disktest("q35", &disk).expect_code(2).expect_lines(&["disktest: cannot mount: the volume needs"]);
+}
+
+fn blank_image(name: &str, kibibytes: u32) -> PathBuf {
+    let disk = scratch(name).join("disk.img");
+    run(Command::new("mkfs.fat").arg("-C").arg(&disk).arg(kibibytes.to_string()));
+    disk
+}
+
+fn extract(disk: &Path, path: &str) -> Option<Vec<u8>> {
+    let output = Command::new("mtype").arg("-i").arg(disk).arg(format!("::{path}")).output().ok()?;
+    output.status.success().then_some(output.stdout)
+}
+
+fn vm_pattern(length: usize, seed: u8) -> Vec<u8> {
+    (0..length).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+#[test]
+fn files_the_vm_writes_renames_and_removes_read_back_on_the_host() {
+    for machine in ["microvm", "q35"] {
+        let disk = blank_image(&format!("written-{machine}"), 16 * 1024);
+        disktest_with(machine, &disk, false, &["write"]).expect_code(0).expect_lines(&["disktest: done"]);
+        let big = extract(&disk, "/Written By The VM/inner directory/a long file name.bin").expect("mtype reads it");
+        assert!(big == vm_pattern(3 << 20, 7), "{machine}: the 3 MiB file differs");
+        assert_eq!(
+            extract(&disk, "/Written By The VM/renamed notes.txt").as_deref(),
+            Some(&b"written by stardust\n"[..])
+        );
+        assert_eq!(extract(&disk, "/Written By The VM/to be removed.txt"), None);
+        assert_eq!(extract(&disk, "/Written By The VM/notes.txt"), None);
+    }
+}
+
+#[test]
+fn a_full_disk_is_an_error_and_the_volume_stays_mountable() {
+    let disk = blank_image("full", 2 * 1024);
+    disktest_with("microvm", &disk, false, &["fill"])
+        .expect_code(0)
+        .expect_lines(&["disktest: disk full after ", "disktest: done"]);
+    disktest_with("microvm", &disk, false, &["list"])
+        .expect_code(0)
+        .expect_lines(&["file /filler.bin ", "disktest: done"]);
+}
+
+#[test]
+fn a_read_only_disk_refuses_writes() {
+    let (disk, _) = fat_image("read-only", 16 * 1024);
+    disktest_with("q35", &disk, true, &["readonly"]).expect_code(0).expect_lines(&[
+        "read-only",
+        "disktest: write refused: the disk is read-only",
+        "disktest: done",
+    ]);
+}
+
+#[test]
+fn synced_data_survives_the_vm_being_killed() {
+    use std::io::{BufRead, BufReader};
+    let disk = blank_image("durable", 16 * 1024);
+    let image = image("minimal", &["app-disktest"]);
+    let mut qemu = Command::new("qemu-system-x86_64")
+        .args(["-machine", "microvm", "-accel", "tcg", "-m", "64M", "-nodefaults", "-no-user-config"])
+        .args(["-display", "none", "-serial", "stdio", "-no-reboot"])
+        .arg("-drive")
+        .arg(format!("file={},format=raw,if=none,id=disk0", disk.display()))
+        .args(["-device", "virtio-blk-device,drive=disk0", "-kernel"])
+        .arg(&image)
+        .args(["-append", "-- sync"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("qemu starts");
+    let stdout = qemu.stdout.take().expect("piped");
+    let mut seen = String::new();
+    let synced = BufReader::new(stdout).lines().map_while(Result::ok).any(|line| {
+        seen.push_str(&line);
+        seen.push('\n');
+        line.contains("disktest: synced")
+    });
+    qemu.kill().expect("the VM can be killed");
+    let _ = qemu.wait();
+    assert!(synced, "the VM never said it synced:\n{seen}");
+    assert!(
+        extract(&disk, "/durable.bin").is_some_and(|bytes| bytes == vm_pattern(256 * 1024, 9)),
+        "the synced file is not on the disk"
+    );
 }

@@ -1,12 +1,19 @@
-//! disktest: mounts the FAT volume on the first disk and prints every directory and every file
-//! with its size and FNV-1a checksum (`file PATH SIZE CHECKSUM`), so that a test can compare
-//! with the files the image was built from.
+//! disktest: mounts the FAT volume on the first disk, then by mode (first argument):
+//! - `list` (default): prints every directory and every file with its size and FNV-1a checksum
+//!   (`file PATH SIZE CHECKSUM`), so that a test can compare with the files the image was built
+//!   from;
+//! - `write`: creates directories and files (long names, 3 MiB of data), renames one, removes
+//!   another, and unmounts: the host then checks the volume with fsck.fat and extracts the files;
+//! - `fill`: writes until the disk is full, reports the error, and unmounts cleanly;
+//! - `sync`: writes a file, flushes it to the disk, prints `disktest: synced` and then waits to be
+//!   killed (the host checks the data survived);
+//! - `readonly`: tries to create a file and reports the error.
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 use stardust::prelude::*;
-use stardust::storage::io::Read;
+use stardust::storage::io::{Read, Write};
 use stardust::storage::{BlockDevice, Disk, fatfs};
 
 type Dir<'a> = fatfs::Dir<'a, stardust_fat_io::Io>;
@@ -57,8 +64,50 @@ fn walk(dir: &Dir<'_>, path: &str, depth: u32) -> Result<(), String> {
     Ok(())
 }
 
+fn pattern(length: usize, seed: u8) -> Vec<u8> {
+    (0..length).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+type Fs = stardust::storage::FileSystem<Disk>;
+
+fn write_tree(fs: &Fs) -> Result<(), String> {
+    let root = fs.root_dir();
+    let error = |what: &'static str| move |e: stardust::storage::io::Error| format!("{what}: {e}");
+    let dir = root.create_dir("Written By The VM").map_err(error("create dir"))?;
+    let inner = dir.create_dir("inner directory").map_err(error("create inner"))?;
+    inner
+        .create_file("a long file name.bin")
+        .map_err(error("create"))?
+        .write_all(&pattern(3 << 20, 7))
+        .map_err(error("write"))?;
+    dir.create_file("notes.txt")
+        .map_err(error("create"))?
+        .write_all(b"written by stardust\n")
+        .map_err(error("write"))?;
+    dir.create_file("to be removed.txt").map_err(error("create"))?.write_all(b"gone").map_err(error("write"))?;
+    dir.remove("to be removed.txt").map_err(error("remove"))?;
+    dir.rename("notes.txt", &dir, "renamed notes.txt").map_err(error("rename"))?;
+    Ok(())
+}
+
+fn fill(fs: &Fs) -> Result<u64, String> {
+    let mut file = fs.root_dir().create_file("filler.bin").map_err(|e| format!("create: {e}"))?;
+    let chunk = pattern(64 * 1024, 3);
+    let mut written = 0u64;
+    loop {
+        match file.write_all(&chunk) {
+            Ok(()) => written += chunk.len() as u64,
+            Err(error) => {
+                println!("disktest: disk full after {written} bytes: {error}");
+                return Ok(written);
+            }
+        }
+    }
+}
+
 /// The app's entry.
 pub fn main() -> i32 {
+    let mode = stardust::env::args().nth(1).unwrap_or_else(|| "list".to_string());
     let mut disks = stardust::storage::disks();
     println!("disktest: {} disk(s)", disks.len());
     if disks.is_empty() {
@@ -79,14 +128,44 @@ pub fn main() -> i32 {
         }
     };
     println!("disktest: {:?} volume", fs.fat_type());
-    match walk(&fs.root_dir(), "", 0) {
-        Ok(()) => {
-            println!("disktest: done");
-            0
+    let result = match mode.as_str() {
+        "list" => walk(&fs.root_dir(), "", 0),
+        "write" => write_tree(&fs),
+        "fill" => fill(&fs).map(|_| ()),
+        "readonly" => match fs.root_dir().create_file("new.txt") {
+            Ok(_) => Err("a read-only disk accepted a new file".into()),
+            Err(error) => {
+                println!("disktest: write refused: {error}");
+                Ok(())
+            }
+        },
+        "sync" => {
+            let written = fs.root_dir().create_file("durable.bin").and_then(|mut file| {
+                file.write_all(&pattern(256 * 1024, 9))?;
+                file.flush()
+            });
+            // `File::flush` writes the file's directory entry and flushes the disk.
+            match written {
+                Ok(()) => {
+                    println!("disktest: synced");
+                    loop {
+                        stardust::thread::sleep(stardust::time::Duration::from_secs(1));
+                    }
+                }
+                Err(error) => Err(format!("sync: {error}")),
+            }
         }
-        Err(error) => {
-            println!("disktest: FAILED: {error}");
-            3
-        }
+        other => Err(format!("unknown mode `{other}` (list, write, fill, sync, readonly)")),
+    };
+    if let Err(error) = result {
+        println!("disktest: FAILED: {error}");
+        return 3;
     }
+    // Unmounting writes the FAT's dirty state and flushes the disk.
+    if let Err(error) = fs.unmount() {
+        println!("disktest: FAILED: unmount: {error}");
+        return 3;
+    }
+    println!("disktest: done");
+    0
 }

@@ -6,7 +6,7 @@ use core_io::{Error, ErrorKind, Read, Result, Seek, SeekFrom, Write};
 use stardust_api::{BlockDevice, BlockError};
 
 /// A block device read and written as bytes at any offset.
-pub struct BlockIo<D> {
+pub struct BlockIo<D: BlockDevice> {
     device: D,
     position: u64,
     length: u64,
@@ -127,5 +127,13 @@ impl<D: BlockDevice> Seek for BlockIo<D> {
             }
             None => Err(Error::new(ErrorKind::InvalidInput, "seek before the start of the disk")),
         }
+    }
+}
+
+/// A stream dropped with writes still in its cache writes them (fatfs's `unmount` does not flush
+/// the disk itself).
+impl<D: BlockDevice> Drop for BlockIo<D> {
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
