@@ -107,10 +107,26 @@ fn a_damaged_disk_is_a_clear_mount_error_not_a_crash() {
     disktest("q35", &disk).expect_code(2).expect_lines(&["disktest: cannot mount: the volume needs"]);
 }
 
-fn blank_image(name: &str, kibibytes: u32) -> PathBuf {
+fn blank_image(name: &str, kibibytes: u32, fat32: bool) -> PathBuf {
     let disk = scratch(name).join("disk.img");
-    run(Command::new("mkfs.fat").arg("-C").arg(&disk).arg(kibibytes.to_string()));
+    let mut mkfs = Command::new("mkfs.fat");
+    if fat32 {
+        mkfs.args(["-F", "32"]);
+    }
+    run(mkfs.arg("-C").arg(&disk).arg(kibibytes.to_string()));
     disk
+}
+
+/// fsck.fat -n finds nothing to fix.
+fn fsck_clean(disk: &Path) {
+    let output = Command::new("fsck.fat").arg("-n").arg(disk).output().expect("fsck.fat starts");
+    assert!(
+        output.status.success(),
+        "fsck.fat -n {}:\n{}{}",
+        disk.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn extract(disk: &Path, path: &str) -> Option<Vec<u8>> {
@@ -123,10 +139,11 @@ fn vm_pattern(length: usize, seed: u8) -> Vec<u8> {
 }
 
 #[test]
-fn files_the_vm_writes_renames_and_removes_read_back_on_the_host() {
-    for machine in ["microvm", "q35"] {
-        let disk = blank_image(&format!("written-{machine}"), 16 * 1024);
+fn files_the_vm_writes_renames_and_removes_read_back_on_the_host_and_fsck_is_clean() {
+    for (machine, fat32, kibibytes) in [("microvm", false, 16 * 1024), ("q35", true, 64 * 1024)] {
+        let disk = blank_image(&format!("written-{machine}"), kibibytes, fat32);
         disktest_with(machine, &disk, false, &["write"]).expect_code(0).expect_lines(&["disktest: done"]);
+        fsck_clean(&disk);
         let big = extract(&disk, "/Written By The VM/inner directory/a long file name.bin").expect("mtype reads it");
         assert!(big == vm_pattern(3 << 20, 7), "{machine}: the 3 MiB file differs");
         assert_eq!(
@@ -140,10 +157,11 @@ fn files_the_vm_writes_renames_and_removes_read_back_on_the_host() {
 
 #[test]
 fn a_full_disk_is_an_error_and_the_volume_stays_mountable() {
-    let disk = blank_image("full", 2 * 1024);
+    let disk = blank_image("full", 2 * 1024, false);
     disktest_with("microvm", &disk, false, &["fill"])
         .expect_code(0)
         .expect_lines(&["disktest: disk full after ", "disktest: done"]);
+    fsck_clean(&disk);
     disktest_with("microvm", &disk, false, &["list"])
         .expect_code(0)
         .expect_lines(&["file /filler.bin ", "disktest: done"]);
@@ -162,7 +180,7 @@ fn a_read_only_disk_refuses_writes() {
 #[test]
 fn synced_data_survives_the_vm_being_killed() {
     use std::io::{BufRead, BufReader};
-    let disk = blank_image("durable", 16 * 1024);
+    let disk = blank_image("durable", 16 * 1024, false);
     let image = image("minimal", &["app-disktest"]);
     let mut qemu = Command::new("qemu-system-x86_64")
         .args(["-machine", "microvm", "-accel", "tcg", "-m", "64M", "-nodefaults", "-no-user-config"])

@@ -77,6 +77,10 @@ pub fn mount<D: BlockDevice>(device: D) -> Result<FileSystem<D>, MountError> {
     if volume_bytes > disk_bytes {
         return Err(MountError::Truncated { volume_bytes, disk_bytes });
     }
+    // FAT32 (no 16-bit FAT size): its root directory's cluster, for `BlockIo`'s `..` repair.
+    if u16::from_le_bytes([sector[22], sector[23]]) == 0 {
+        io.set_fat32_root(u32::from_le_bytes([sector[44], sector[45], sector[46], sector[47]]));
+    }
     io.seek(SeekFrom::Start(0)).map_err(|_| MountError::TooSmall)?;
     fatfs::FileSystem::new(io, fatfs::FsOptions::new()).map_err(|error| MountError::Corrupt(error.message()))
 }

@@ -149,3 +149,32 @@ proptest! {
         }
     }
 }
+
+/// A new directory starts with `.` and `..` in slots 0 and 1, as FAT requires (fatfs 0.3.6 alone
+/// puts long-name entries before them).
+#[test]
+fn new_directories_start_with_dot_and_dot_dot() {
+    let mut disk = formatted(fatfs::FatType::Fat16, 16);
+    {
+        let fs = mount(&mut disk).unwrap();
+        fs.root_dir()
+            .create_dir("a new directory")
+            .unwrap()
+            .create_file("inside.txt")
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+        fs.unmount().unwrap();
+    }
+    {
+        let fs = mount(&mut disk).unwrap();
+        let dir = fs.root_dir().open_dir("a new directory").unwrap();
+        let names: Vec<String> = dir.iter().map(|entry| entry.unwrap().file_name()).collect();
+        assert_eq!(names, [".", "..", "inside.txt"]);
+    }
+    // On disk: find the `.` entry and check `..` follows it directly, with no long-name entry.
+    let dot = disk.bytes.windows(11).position(|window| window == b".          ").expect("a . entry");
+    assert_eq!(dot % 32, 0);
+    assert_eq!(&disk.bytes[dot + 32..dot + 43], b"..         ");
+    assert_ne!(disk.bytes[dot - 32 + 11], 0x0f, "no long-name entry before `.`");
+}
