@@ -208,3 +208,19 @@ fn synced_data_survives_the_vm_being_killed() {
         "the synced file is not on the disk"
     );
 }
+
+#[test]
+fn scripts_mkimage_builds_a_disk_the_vm_reads() {
+    let directory = scratch("mkimage");
+    let source = directory.join("source");
+    let expected = make_tree(&source);
+    let disk = directory.join("disk.img");
+    run(Command::new(stardust_boot_tests::root().join("scripts/mkimage"))
+        .arg(&source)
+        .arg(&disk)
+        .args(["--fat", "32", "--size", "64M"]));
+    let outcome = disktest("microvm", &disk);
+    let mut lines: Vec<&str> = vec!["disktest: Fat32 volume"];
+    lines.extend(expected.iter().map(String::as_str));
+    outcome.expect_code(0).expect_lines(&lines);
+}
