@@ -217,8 +217,7 @@ mod tests {
     use proptest::prelude::*;
     use stardust_api::fakes::{self, SharedMemory};
 
-    const REGIONS: [MemoryRegion; 2] =
-        [MemoryRegion { start: 0x1000, end: 0x9_f000 }, MemoryRegion { start: 0x11_3000, end: 0x80_0000 }];
+    const REGIONS: [MemoryRegion; 2] = fakes::SAMPLE_REGIONS;
 
     fn heap(regions: &[MemoryRegion]) -> (BuddyAllocator<SharedMemory>, SharedMemory) {
         let memory = SharedMemory::new(regions);

@@ -8,6 +8,11 @@ use proptest::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Two RAM regions shaped like a small VM's: low memory below 640 KiB, and the RAM above a
+/// 1 MiB image up to 8 MiB. Allocator tests run over these.
+pub const SAMPLE_REGIONS: [MemoryRegion; 2] =
+    [MemoryRegion { start: 0x1000, end: 0x9_f000 }, MemoryRegion { start: 0x11_3000, end: 0x80_0000 }];
+
 /// Heap memory for host tests: regions of `u64` words. Cloning shares the same words, so a test
 /// can fill and check blocks while the allocator owns its handle. Any access outside the regions
 /// or unaligned panics, which turns an allocator bug into a test failure.
