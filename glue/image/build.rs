@@ -78,14 +78,14 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
         "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {}, smp: {} }};",
         resolution.profile_name,
         app.0,
-        profile.log_level.filter_name(),
+        log_filter(profile.log_level),
         profile.tick_hz,
         profile.smp
     );
     let _ = writeln!(
         text,
         "const _: () = assert!(log::LevelFilter::{} as usize <= log::STATIC_MAX_LEVEL as usize, {:?});",
-        profile.log_level.filter_name(),
+        log_filter(profile.log_level),
         format!(
             "profiles/{}.toml: kernel.log_level = \"{}\" is above the compile-time log cap that feature profile-{} sets in Cargo.toml",
             resolution.profile_name,
@@ -94,4 +94,9 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
         )
     );
     text
+}
+
+/// The `log::LevelFilter` variant for a profile's level (the variants share the names).
+fn log_filter(level: stardust_profile::LogLevel) -> String {
+    format!("{level:?}")
 }

@@ -66,21 +66,26 @@ impl<D: BlockDevice> BlockIo<D> {
         Ok(())
     }
 
-    fn block_size(&self) -> u64 {
-        self.cache.len() as u64
+    /// How many of `wanted` bytes lie before the end of the disk.
+    fn transfer_length(&self, wanted: usize) -> usize {
+        (wanted as u64).min(self.length.saturating_sub(self.position)) as usize
+    }
+
+    /// The block under the position, the offset in it, and how many of `remaining` bytes fit.
+    fn span(&self, remaining: usize) -> (u64, usize, usize) {
+        let size = self.cache.len() as u64;
+        let offset = (self.position % size) as usize;
+        (self.position / size, offset, remaining.min(self.cache.len() - offset))
     }
 }
 
 impl<D: BlockDevice> Read for BlockIo<D> {
     fn read(&mut self, buffer: &mut [u8]) -> Result<usize> {
         self.settle_unless_within(self.position)?;
-        let available = self.length.saturating_sub(self.position);
-        let count = (buffer.len() as u64).min(available) as usize;
+        let count = self.transfer_length(buffer.len());
         let mut done = 0;
         while done < count {
-            let block = self.position / self.block_size();
-            let offset = (self.position % self.block_size()) as usize;
-            let chunk = (count - done).min(self.cache.len() - offset);
+            let (block, offset, chunk) = self.span(count - done);
             self.load(block)?;
             buffer[done..done + chunk].copy_from_slice(&self.cache[offset..offset + chunk]);
             done += chunk;
@@ -187,13 +192,10 @@ impl<D: BlockDevice> Write for BlockIo<D> {
 
 impl<D: BlockDevice> BlockIo<D> {
     fn write_bytes(&mut self, buffer: &[u8]) -> Result<usize> {
-        let available = self.length.saturating_sub(self.position);
-        let count = (buffer.len() as u64).min(available) as usize;
+        let count = self.transfer_length(buffer.len());
         let mut done = 0;
         while done < count {
-            let block = self.position / self.block_size();
-            let offset = (self.position % self.block_size()) as usize;
-            let chunk = (count - done).min(self.cache.len() - offset);
+            let (block, offset, chunk) = self.span(count - done);
             if offset == 0 && chunk == self.cache.len() {
                 // A whole block: no need to read it first.
                 self.write_back()?;

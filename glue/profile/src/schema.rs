@@ -3,50 +3,8 @@
 use crate::toml::{self, Document, Value};
 use std::fmt;
 
-/// A log verbosity, as written in a profile (`"off"` to `"trace"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    Off,
-    Error,
-    Warn,
-    Info,
-    Debug,
-    Trace,
-}
-
-impl LogLevel {
-    /// Every level, quietest first.
-    pub const ALL: [LogLevel; 6] =
-        [LogLevel::Off, LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace];
-
-    /// The spelling used in profiles and on the kernel command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            LogLevel::Off => "off",
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
-            LogLevel::Trace => "trace",
-        }
-    }
-
-    /// The `log::LevelFilter` variant name, for generated code.
-    pub fn filter_name(self) -> &'static str {
-        match self {
-            LogLevel::Off => "Off",
-            LogLevel::Error => "Error",
-            LogLevel::Warn => "Warn",
-            LogLevel::Info => "Info",
-            LogLevel::Debug => "Debug",
-            LogLevel::Trace => "Trace",
-        }
-    }
-
-    fn parse(text: &str) -> Option<LogLevel> {
-        LogLevel::ALL.into_iter().find(|level| level.name() == text)
-    }
-}
+/// A log verbosity, spelled as on the kernel command line (`"off"` to `"trace"`).
+pub use stardust_bootargs::LogLevel;
 
 /// A validated profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
