@@ -19,6 +19,15 @@ pub enum ErrorKind {
     WriteZero,
     Interrupted,
     Other,
+    // The file-system kinds std has too (Stardust's VFS reports them).
+    NotADirectory,
+    IsADirectory,
+    DirectoryNotEmpty,
+    ReadOnlyFilesystem,
+    StorageFull,
+    CrossesDevices,
+    ResourceBusy,
+    Unsupported,
 }
 
 /// An I/O error: a kind and a static description.

@@ -5,7 +5,7 @@
 //! [`mount`] checks the volume before handing out a `fatfs::FileSystem`. A corrupt or truncated
 //! disk is a [`MountError`] or an I/O error from the operation, never a panic.
 //!
-//! Groundwork for the storage issue: the VFS, virtio-blk and the std-shaped `fs` API build on it.
+//! [`FatSession`] puts a mounted volume behind the VFS contract (`stardust_vfs::FileSystem`).
 
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -13,15 +13,59 @@
 extern crate alloc;
 
 mod block_io;
+mod session;
 
 pub use block_io::BlockIo;
 pub use fatfs;
+pub use session::{FatSession, fs_error};
 
+use alloc::rc::Rc;
+use core::cell::RefCell;
 use core::fmt;
+use core_io::{Read, Seek, SeekFrom};
 use stardust_api::BlockDevice;
 
 /// A mounted FAT volume over a block device.
-pub type FileSystem<D> = fatfs::FileSystem<BlockIo<D>>;
+pub type FileSystem<D> = fatfs::FileSystem<SharedIo<D>>;
+
+/// The disk stream of a mounted volume, shared between fatfs and its owner (who may flush it:
+/// fatfs itself only flushes through a file). Not `Send`: the volume stays in one thread.
+pub struct SharedIo<D: BlockDevice>(Rc<RefCell<BlockIo<D>>>);
+
+impl<D: BlockDevice> Clone for SharedIo<D> {
+    fn clone(&self) -> Self {
+        SharedIo(Rc::clone(&self.0))
+    }
+}
+
+impl<D: BlockDevice> SharedIo<D> {
+    /// True if the disk refuses writes.
+    pub fn read_only(&self) -> bool {
+        self.0.borrow().device().read_only()
+    }
+}
+
+impl<D: BlockDevice> core_io::Read for SharedIo<D> {
+    fn read(&mut self, buffer: &mut [u8]) -> core_io::Result<usize> {
+        self.0.borrow_mut().read(buffer)
+    }
+}
+
+impl<D: BlockDevice> core_io::Write for SharedIo<D> {
+    fn write(&mut self, buffer: &[u8]) -> core_io::Result<usize> {
+        self.0.borrow_mut().write(buffer)
+    }
+
+    fn flush(&mut self) -> core_io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+impl<D: BlockDevice> core_io::Seek for SharedIo<D> {
+    fn seek(&mut self, position: core_io::SeekFrom) -> core_io::Result<u64> {
+        self.0.borrow_mut().seek(position)
+    }
+}
 
 /// Why a volume could not be mounted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,13 +98,17 @@ impl fmt::Display for MountError {
 
 /// Mounts the FAT volume on `device` (the whole device: no partition table).
 pub fn mount<D: BlockDevice>(device: D) -> Result<FileSystem<D>, MountError> {
+    mount_shared(device).map(|(fs, _)| fs)
+}
+
+/// Mounts as [`mount`], also returning the volume's disk stream (for [`FatSession`]).
+pub fn mount_shared<D: BlockDevice>(device: D) -> Result<(FileSystem<D>, SharedIo<D>), MountError> {
     let block_size = device.block_size();
     if !matches!(block_size, 512 | 1024 | 2048 | 4096) {
         return Err(MountError::BlockSize(block_size));
     }
     let mut io = BlockIo::new(device);
     let mut sector = [0u8; 512];
-    use core_io::{Read, Seek, SeekFrom};
     if io.seek(SeekFrom::Start(0)).is_err() || io.read_exact(&mut sector).is_err() {
         return Err(MountError::TooSmall);
     }
@@ -82,7 +130,10 @@ pub fn mount<D: BlockDevice>(device: D) -> Result<FileSystem<D>, MountError> {
         io.set_fat32_root(u32::from_le_bytes([sector[44], sector[45], sector[46], sector[47]]));
     }
     io.seek(SeekFrom::Start(0)).map_err(|_| MountError::TooSmall)?;
-    fatfs::FileSystem::new(io, fatfs::FsOptions::new()).map_err(|error| MountError::Corrupt(error.message()))
+    let shared = SharedIo(Rc::new(RefCell::new(io)));
+    let fs = fatfs::FileSystem::new(shared.clone(), fatfs::FsOptions::new())
+        .map_err(|error| MountError::Corrupt(error.message()))?;
+    Ok((fs, shared))
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ fn a_read_only_disk_reads_but_refuses_writes() {
 }
 
 /// Walks every directory and reads every file; errors are fine, panics are not.
-fn walk<D: BlockDevice>(dir: &fatfs::Dir<'_, BlockIo<D>>, depth: u32) {
+fn walk<D: BlockDevice>(dir: &fatfs::Dir<'_, SharedIo<D>>, depth: u32) {
     if depth > 8 {
         return;
     }

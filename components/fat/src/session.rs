@@ -1,0 +1,443 @@
+//! The VFS contract over a mounted FAT volume.
+//!
+//! fatfs hands out files that borrow the volume, so a [`FatSession`] borrows it too: whoever
+//! mounts keeps the volume and the session together (the runtime does so in one thread, since a
+//! fatfs volume may not move between threads). The session keeps its own position and size per
+//! file so that seeks past the end, appends and `set_len` follow the contract (fatfs clamps
+//! seeks to the end of the file).
+//!
+//! A file open for writing cannot be opened a second time, and open files cannot be removed or
+//! renamed ([`FsError::Busy`]): two fatfs files on one directory entry would overwrite each
+//! other's size, and a moved entry would be written back at its old place.
+
+use crate::{FileSystem, SharedIo};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core_io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use stardust_api::BlockDevice;
+use stardust_vfs::path::{is_within, split_last};
+use stardust_vfs::{DirEntry, FileType, FsError, Handle, Metadata, OpenOptions, Result};
+
+/// FAT files end before 4 GiB.
+const MAX_FILE: u64 = u32::MAX as u64;
+
+type Dir<'fs, D> = fatfs::Dir<'fs, SharedIo<D>>;
+type File<'fs, D> = fatfs::File<'fs, SharedIo<D>>;
+type Entry<'fs, D> = fatfs::DirEntry<'fs, SharedIo<D>>;
+
+struct Open<'fs, D: BlockDevice> {
+    file: File<'fs, D>,
+    /// The path, folded to upper case (FAT names ignore case).
+    key: String,
+    position: u64,
+    size: u64,
+    options: OpenOptions,
+}
+
+/// A mounted volume as a [`stardust_vfs::FileSystem`].
+pub struct FatSession<'fs, D: BlockDevice> {
+    fs: &'fs FileSystem<D>,
+    io: SharedIo<D>,
+    read_only: bool,
+    open: Vec<Option<Open<'fs, D>>>,
+}
+
+/// A fatfs error in the contract's words.
+pub fn fs_error(error: core_io::Error) -> FsError {
+    let message = error.message();
+    match error.kind() {
+        ErrorKind::NotFound => FsError::NotFound,
+        ErrorKind::AlreadyExists => FsError::AlreadyExists,
+        ErrorKind::PermissionDenied => FsError::ReadOnly,
+        ErrorKind::InvalidInput => FsError::InvalidInput(message),
+        ErrorKind::UnexpectedEof => FsError::Corrupt("a structure points past the end of the disk"),
+        ErrorKind::WriteZero => FsError::NoSpace,
+        _ if message == "No space left on device" => FsError::NoSpace,
+        _ if message == "Directory not empty" => FsError::DirectoryNotEmpty,
+        _ if message.starts_with("File name") => FsError::InvalidInput(message),
+        _ if message.contains("I/O error") => FsError::Io(message),
+        _ => FsError::Corrupt(message),
+    }
+}
+
+fn fold(name: &str) -> String {
+    name.chars().flat_map(char::to_uppercase).collect()
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_uppercase).eq(b.chars().flat_map(char::to_uppercase))
+}
+
+impl<'fs, D: BlockDevice> FatSession<'fs, D> {
+    /// A session over a volume mounted with [`crate::mount_shared`] (`io` is its disk).
+    pub fn new(fs: &'fs FileSystem<D>, io: SharedIo<D>) -> Self {
+        let read_only = io.read_only();
+        FatSession { fs, io, read_only, open: Vec::new() }
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.read_only { Err(FsError::ReadOnly) } else { Ok(()) }
+    }
+
+    /// The entry `name` in `dir`, if any.
+    fn find(dir: &Dir<'fs, D>, name: &str) -> Result<Option<Entry<'fs, D>>> {
+        for entry in dir.iter() {
+            let entry = entry.map_err(fs_error)?;
+            if same_name(&entry.file_name(), name) || same_name(&entry.short_file_name(), name) {
+                let file_name = entry.file_name();
+                if file_name != "." && file_name != ".." {
+                    return Ok(Some(entry));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The directory at a normalized path.
+    fn dir(&self, path: &str) -> Result<Dir<'fs, D>> {
+        let mut dir = self.fs.root_dir();
+        if path.is_empty() {
+            return Ok(dir);
+        }
+        for name in path.split('/') {
+            let entry = Self::find(&dir, name)?.ok_or(FsError::NotFound)?;
+            if !entry.is_dir() {
+                return Err(FsError::NotADirectory);
+            }
+            dir = entry.to_dir();
+        }
+        Ok(dir)
+    }
+
+    /// The parent directory of a non-root path, and the entry for the last name if it exists.
+    fn lookup(&self, path: &str) -> Result<(Dir<'fs, D>, Option<Entry<'fs, D>>)> {
+        let (parent, name) = split_last(path);
+        let dir = self.dir(parent)?;
+        let entry = Self::find(&dir, name)?;
+        Ok((dir, entry))
+    }
+
+    fn is_open(&self, key: &str) -> bool {
+        self.open.iter().flatten().any(|open| open.key == key)
+    }
+
+    fn handle(&mut self, handle: Handle) -> Result<&mut Open<'fs, D>> {
+        self.open.get_mut(handle.0 as usize).and_then(Option::as_mut).ok_or(FsError::BadHandle)
+    }
+
+    fn metadata_of(entry: &Entry<'fs, D>) -> Metadata {
+        if entry.is_dir() {
+            Metadata { file_type: FileType::Directory, len: 0 }
+        } else {
+            Metadata { file_type: FileType::File, len: entry.len() }
+        }
+    }
+
+    /// Writes `data` at the file's position (which is at most its size).
+    fn write_at(open: &mut Open<'fs, D>, data: &[u8]) -> Result<usize> {
+        open.file.seek(SeekFrom::Start(open.position)).map_err(fs_error)?;
+        let mut done = 0;
+        while done < data.len() {
+            match open.file.write(&data[done..]) {
+                Ok(0) => break,
+                Ok(count) => {
+                    done += count;
+                    open.position += count as u64;
+                    open.size = open.size.max(open.position);
+                }
+                Err(error) if done == 0 => return Err(fs_error(error)),
+                Err(_) => break,
+            }
+        }
+        if done == 0 && !data.is_empty() {
+            return Err(FsError::NoSpace);
+        }
+        Ok(done)
+    }
+
+    /// Extends the file with zeros up to `end`.
+    fn fill_to(open: &mut Open<'fs, D>, end: u64) -> Result<()> {
+        let zeros = [0u8; 512];
+        open.position = open.size;
+        while open.size < end {
+            let chunk = (end - open.size).min(zeros.len() as u64) as usize;
+            Self::write_at(open, &zeros[..chunk])?;
+        }
+        Ok(())
+    }
+}
+
+impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
+    fn open(&mut self, path: &str, options: OpenOptions) -> Result<Handle> {
+        options.check()?;
+        if path.is_empty() {
+            return Err(FsError::IsADirectory);
+        }
+        if options.writes() {
+            self.writable()?;
+        }
+        let key = fold(path);
+        if self.open.iter().flatten().any(|open| open.key == key && (open.options.writes() || options.writes())) {
+            return Err(FsError::Busy);
+        }
+        let (dir, entry) = self.lookup(path)?;
+        let (mut file, size) = match entry {
+            Some(_) if options.create_new => return Err(FsError::AlreadyExists),
+            Some(entry) if entry.is_dir() => return Err(FsError::IsADirectory),
+            Some(entry) => (entry.to_file(), entry.len()),
+            None if options.create || options.create_new => {
+                (dir.create_file(split_last(path).1).map_err(fs_error)?, 0)
+            }
+            None => return Err(FsError::NotFound),
+        };
+        let size = if options.truncate && size > 0 {
+            file.truncate().map_err(fs_error)?;
+            0
+        } else {
+            size
+        };
+        let open = Some(Open { file, key, position: 0, size, options });
+        let slot = match self.open.iter().position(Option::is_none) {
+            Some(free) => {
+                self.open[free] = open;
+                free
+            }
+            None => {
+                self.open.push(open);
+                self.open.len() - 1
+            }
+        };
+        Ok(Handle(slot as u32))
+    }
+
+    fn close(&mut self, handle: Handle) -> Result<()> {
+        let mut open = self.open.get_mut(handle.0 as usize).and_then(Option::take).ok_or(FsError::BadHandle)?;
+        if open.options.writes() { open.file.flush().map_err(fs_error) } else { Ok(()) }
+    }
+
+    fn read(&mut self, handle: Handle, buffer: &mut [u8]) -> Result<usize> {
+        let open = self.handle(handle)?;
+        if !open.options.read {
+            return Err(FsError::BadHandle);
+        }
+        if open.position >= open.size {
+            return Ok(0);
+        }
+        let wanted = buffer.len().min((open.size - open.position) as usize);
+        open.file.seek(SeekFrom::Start(open.position)).map_err(fs_error)?;
+        let mut done = 0;
+        while done < wanted {
+            match open.file.read(&mut buffer[done..wanted]) {
+                Ok(0) => break,
+                Ok(count) => done += count,
+                Err(error) if done == 0 => return Err(fs_error(error)),
+                Err(_) => break,
+            }
+        }
+        open.position += done as u64;
+        Ok(done)
+    }
+
+    fn write(&mut self, handle: Handle, data: &[u8]) -> Result<usize> {
+        let open = self.handle(handle)?;
+        if !open.options.writes() {
+            return Err(FsError::BadHandle);
+        }
+        if open.options.append {
+            open.position = open.size;
+        }
+        let end = open.position.checked_add(data.len() as u64).ok_or(FsError::NoSpace)?;
+        if end > MAX_FILE {
+            return Err(FsError::NoSpace);
+        }
+        if open.position > open.size {
+            let target = open.position;
+            Self::fill_to(open, target)?;
+        }
+        Self::write_at(open, data)
+    }
+
+    fn seek(&mut self, handle: Handle, position: SeekFrom) -> Result<u64> {
+        let open = self.handle(handle)?;
+        let target = match position {
+            SeekFrom::Start(offset) => Some(offset),
+            SeekFrom::End(offset) => open.size.checked_add_signed(offset),
+            SeekFrom::Current(offset) => open.position.checked_add_signed(offset),
+        }
+        .ok_or(FsError::InvalidInput("seek before the start of the file"))?;
+        open.position = target;
+        Ok(target)
+    }
+
+    fn flush(&mut self, handle: Handle) -> Result<()> {
+        self.handle(handle)?.file.flush().map_err(fs_error)
+    }
+
+    fn set_len(&mut self, handle: Handle, len: u64) -> Result<()> {
+        let open = self.handle(handle)?;
+        if !open.options.writes() {
+            return Err(FsError::BadHandle);
+        }
+        if len > MAX_FILE {
+            return Err(FsError::NoSpace);
+        }
+        let position = open.position;
+        if len < open.size {
+            open.file.seek(SeekFrom::Start(len)).map_err(fs_error)?;
+            open.file.truncate().map_err(fs_error)?;
+            open.size = len;
+        } else if len > open.size {
+            Self::fill_to(open, len)?;
+        }
+        open.position = position;
+        Ok(())
+    }
+
+    fn handle_metadata(&mut self, handle: Handle) -> Result<Metadata> {
+        Ok(Metadata { file_type: FileType::File, len: self.handle(handle)?.size })
+    }
+
+    fn metadata(&mut self, path: &str) -> Result<Metadata> {
+        if path.is_empty() {
+            return Ok(Metadata { file_type: FileType::Directory, len: 0 });
+        }
+        let key = fold(path);
+        if let Some(open) = self.open.iter().flatten().find(|open| open.key == key) {
+            return Ok(Metadata { file_type: FileType::File, len: open.size });
+        }
+        let (_, entry) = self.lookup(path)?;
+        entry.map(|entry| Self::metadata_of(&entry)).ok_or(FsError::NotFound)
+    }
+
+    fn read_dir(&mut self, path: &str) -> Result<Vec<DirEntry>> {
+        let dir = self.dir(path)?;
+        let mut entries = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry.map_err(fs_error)?;
+            let name = entry.file_name();
+            if name != "." && name != ".." {
+                entries.push(DirEntry { name, metadata: Self::metadata_of(&entry) });
+            }
+        }
+        // Open files may have grown since their entry was last written.
+        for entry in &mut entries {
+            let key = fold(&if path.is_empty() { entry.name.clone() } else { alloc::format!("{path}/{}", entry.name) });
+            if let Some(open) = self.open.iter().flatten().find(|open| open.key == key) {
+                entry.metadata.len = open.size;
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn create_dir(&mut self, path: &str) -> Result<()> {
+        if path.is_empty() {
+            return Err(FsError::AlreadyExists);
+        }
+        let (dir, entry) = self.lookup(path)?;
+        if entry.is_some() {
+            return Err(FsError::AlreadyExists);
+        }
+        self.writable()?;
+        dir.create_dir(split_last(path).1).map(|_| ()).map_err(fs_error)
+    }
+
+    fn remove_file(&mut self, path: &str) -> Result<()> {
+        if path.is_empty() {
+            return Err(FsError::IsADirectory);
+        }
+        let (dir, entry) = self.lookup(path)?;
+        let entry = entry.ok_or(FsError::NotFound)?;
+        if entry.is_dir() {
+            return Err(FsError::IsADirectory);
+        }
+        self.writable()?;
+        if self.is_open(&fold(path)) {
+            return Err(FsError::Busy);
+        }
+        dir.remove(&entry.file_name()).map_err(fs_error)
+    }
+
+    fn remove_dir(&mut self, path: &str) -> Result<()> {
+        if path.is_empty() {
+            return Err(FsError::Busy);
+        }
+        let (dir, entry) = self.lookup(path)?;
+        let entry = entry.ok_or(FsError::NotFound)?;
+        if !entry.is_dir() {
+            return Err(FsError::NotADirectory);
+        }
+        self.writable()?;
+        dir.remove(&entry.file_name()).map_err(fs_error)
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        if from.is_empty() || to.is_empty() {
+            return Err(FsError::Busy);
+        }
+        let (from_dir, from_entry) = self.lookup(from)?;
+        let from_entry = from_entry.ok_or(FsError::NotFound)?;
+        let (to_dir, to_entry) = self.lookup(to)?;
+        let (from_key, to_key) = (fold(from), fold(to));
+        if from_key == to_key {
+            return Ok(());
+        }
+        let is_dir = from_entry.is_dir();
+        if is_dir && is_within(&to_key, &from_key) {
+            return Err(FsError::InvalidInput("cannot move a directory into itself"));
+        }
+        self.writable()?;
+        if self.is_open(&from_key) || self.is_open(&to_key) {
+            return Err(FsError::Busy);
+        }
+        if let Some(existing) = to_entry {
+            match (is_dir, existing.is_dir()) {
+                (false, true) => return Err(FsError::IsADirectory),
+                (true, false) => return Err(FsError::NotADirectory),
+                (true, true) if existing.to_dir().iter().any(|e| e.is_ok_and(|e| !matches!(e.file_name().as_str(), "." | ".."))) => {
+                    return Err(FsError::DirectoryNotEmpty);
+                }
+                _ => to_dir.remove(&existing.file_name()).map_err(fs_error)?,
+            }
+        }
+        from_dir.rename(&from_entry.file_name(), &to_dir, split_last(to).1).map_err(fs_error)?;
+        // Files open under a moved directory now live under its new name.
+        if is_dir {
+            for open in self.open.iter_mut().flatten() {
+                if is_within(&open.key, &from_key) {
+                    open.key = alloc::format!("{to_key}{}", &open.key[from_key.len()..]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        for open in self.open.iter_mut().flatten() {
+            if open.options.writes() {
+                open.file.flush().map_err(fs_error)?;
+            }
+        }
+        self.io.flush().map_err(fs_error)
+    }
+
+    fn kind(&self) -> &'static str {
+        match self.fs.fat_type() {
+            fatfs::FatType::Fat12 => "fat12",
+            fatfs::FatType::Fat16 => "fat16",
+            fatfs::FatType::Fat32 => "fat32",
+        }
+    }
+}
+
+impl<D: BlockDevice> Drop for FatSession<'_, D> {
+    /// Open files write their sizes back as they are dropped.
+    fn drop(&mut self) {
+        self.open.clear();
+        let _ = self.io.flush();
+    }
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
