@@ -75,12 +75,16 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
     let _ = writeln!(text, "pub const THREADS: bool = {};", scheduler.0 != "none");
     let _ = writeln!(
         text,
-        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {}, smp: {} }};",
+        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {}, smp: {}, storage: {} }};",
         resolution.profile_name,
         app.0,
         log_filter(profile.log_level),
         profile.tick_hz,
-        profile.smp
+        profile.smp,
+        match &profile.storage_mount {
+            Some(path) => format!("Some(({path:?}, stardust::fs::mount_first_disk))"),
+            None => "None".to_string(),
+        }
     );
     let _ = writeln!(
         text,

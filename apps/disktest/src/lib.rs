@@ -19,7 +19,7 @@ use stardust::storage::{BlockDevice, Disk, fatfs};
 type Dir<'a> = fatfs::Dir<'a, stardust_fat_io::Io>;
 
 mod stardust_fat_io {
-    pub type Io = stardust::storage::fatfs_io::BlockIo<stardust::storage::Disk>;
+    pub type Io = stardust::storage::fatfs_io::SharedIo<stardust::storage::Disk>;
 }
 
 fn checksum(file: &mut impl Read) -> Option<(u64, u64)> {

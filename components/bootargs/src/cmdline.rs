@@ -91,6 +91,9 @@ pub enum KernelOption<'a> {
     Log(LogLevel),
     /// `stardust.boottime`: print the time from kernel entry to the app's `main`.
     BootTime,
+    /// `stardust.mount=PATH`: where the first disk's file system is mounted (`none`: not at
+    /// all), for images whose profile has storage. PATH must be absolute.
+    Mount(Option<&'a str>),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -117,6 +120,9 @@ impl<'a> KernelOption<'a> {
             ("log", None) => KernelOption::BadValue(word),
             ("boottime", None | Some("1" | "on" | "yes" | "true")) => KernelOption::BootTime,
             ("boottime", Some(_)) => KernelOption::BadValue(word),
+            ("mount", Some("none")) => KernelOption::Mount(None),
+            ("mount", Some(path)) if path.starts_with('/') && path.len() > 1 => KernelOption::Mount(Some(path)),
+            ("mount", _) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
@@ -160,6 +166,11 @@ mod tests {
         assert_eq!(KernelOption::parse("console=ttyS0"), KernelOption::Unknown("console=ttyS0"));
         assert_eq!(KernelOption::parse("stardust.boottime"), KernelOption::BootTime);
         assert_eq!(KernelOption::parse("stardust.boottime=maybe"), KernelOption::BadValue("stardust.boottime=maybe"));
+        assert_eq!(KernelOption::parse("stardust.mount=/mnt/disk"), KernelOption::Mount(Some("/mnt/disk")));
+        assert_eq!(KernelOption::parse("stardust.mount=none"), KernelOption::Mount(None));
+        for bad in ["stardust.mount", "stardust.mount=", "stardust.mount=/", "stardust.mount=data"] {
+            assert_eq!(KernelOption::parse(bad), KernelOption::BadValue(bad));
+        }
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub const SLOTS: &[Slot] = &[
             Choice { name: "threadtest", path: "::threadtest", constructor: "" },
             Choice { name: "threadbench", path: "::threadbench", constructor: "" },
             Choice { name: "disktest", path: "::disktest", constructor: "" },
+            Choice { name: "kvstore", path: "::kvstore", constructor: "" },
+            Choice { name: "fstest", path: "::fstest", constructor: "" },
         ],
     },
     Slot {

@@ -26,6 +26,9 @@ pub struct Profile {
     /// Whether threads run on every CPU the monitor gives (false: the boot CPU only, and the
     /// image carries no code to start the others).
     pub smp: bool,
+    /// Where the first disk's file system is mounted (`storage.mount`); `None`: the image has no
+    /// storage (and links none of its code).
+    pub storage_mount: Option<String>,
 }
 
 /// Why a profile file was refused. Every variant names the key (or line) at fault.
@@ -56,7 +59,7 @@ impl fmt::Display for ProfileError {
     }
 }
 
-const KNOWN_KEYS: [&str; 10] = [
+const KNOWN_KEYS: [&str; 11] = [
     "description",
     "size_budget",
     "slots.app",
@@ -67,6 +70,7 @@ const KNOWN_KEYS: [&str; 10] = [
     "kernel.tick_hz",
     "kernel.time_slice_ms",
     "kernel.smp",
+    "storage.mount",
 ];
 
 struct Reader<'a> {
@@ -133,7 +137,20 @@ impl Profile {
             Ok((Value::Boolean(value), _)) => *value,
             Ok((_, line)) => return Err(bad("kernel.smp", line, "true or false")),
         };
+        let storage_mount = match reader.get("storage.mount") {
+            Err(_) => None,
+            Ok((Value::String(path), _))
+                if path.len() > 1
+                    && path.starts_with('/')
+                    && !path.ends_with('/')
+                    && path.split('/').skip(1).all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('"')) =>
+            {
+                Some(path.clone())
+            }
+            Ok((_, line)) => return Err(bad("storage.mount", line, "an absolute path other than \"/\", such as \"/data\"")),
+        };
         Ok(Profile {
+            storage_mount,
             description,
             size_budget,
             slot_defaults,
@@ -191,6 +208,12 @@ time_slice_ms = 10
         assert!(error_for("tick_hz = 1000", "tick_hz = 5").contains("kernel.tick_hz"));
         assert!(error_for("time_slice_ms = 10", "time_slice_ms = 0").contains("kernel.time_slice_ms"));
         assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\nsmp = 1").contains("kernel.smp"));
+        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"data\"").contains("storage.mount"));
+        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/\"").contains("storage.mount"));
+        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/a/../b\"").contains("storage.mount"));
+        let text = GOOD.replace("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/data\"");
+        assert_eq!(Profile::parse(&text).unwrap().storage_mount.as_deref(), Some("/data"));
+        assert_eq!(Profile::parse(GOOD).unwrap().storage_mount, None);
         assert!(error_for("size_budget = 32768", "size_budget = \"big\"").contains("size_budget"));
         assert!(error_for("app = \"hello\"", "app = \"\"").contains("slots.app"));
         assert!(error_for("app = \"hello\"", "ap = \"hello\"").contains("unknown key `slots.ap`"));

@@ -1,4 +1,4 @@
-//! The app's arguments, from the kernel command line after `--`.
+//! The app's arguments, from the kernel command line after `--`, and the working directory.
 
 use alloc_crate::string::{String, ToString};
 
@@ -26,4 +26,14 @@ impl Iterator for Args {
     fn next(&mut self) -> Option<String> {
         self.name.take().or_else(|| self.rest.next()).map(str::to_string)
     }
+}
+
+/// The working directory (relative paths in `fs` start there); `/` at boot.
+pub fn current_dir() -> crate::io::Result<String> {
+    Ok(crate::fs::current_dir())
+}
+
+/// Changes the working directory.
+pub fn set_current_dir(path: impl AsRef<str>) -> crate::io::Result<()> {
+    crate::fs::set_current_dir(path.as_ref())
 }

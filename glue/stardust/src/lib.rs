@@ -15,6 +15,7 @@ extern crate alloc as alloc_crate;
 
 pub mod console;
 pub mod env;
+pub mod fs;
 pub mod heap;
 mod logger;
 pub mod process;
@@ -24,6 +25,8 @@ pub mod thread;
 pub mod time;
 
 pub use alloc_crate::{borrow, boxed, collections, format, rc, string, vec};
+/// `Read`, `Write`, `Seek` and `io::Error`, as `std::io`.
+pub use core_io as io;
 pub use hal::BootInfo;
 pub use hal::heap::{GlobalHeap, HeapWords};
 pub use stardust_api::{HeapAllocator, HeapStats};
@@ -50,6 +53,9 @@ pub struct Config {
     pub tick_hz: u32,
     /// Whether threads run on every CPU (images with threads only).
     pub smp: bool,
+    /// For profiles with storage: where the first disk is mounted, and the function that does
+    /// it (`fs::mount_first_disk`; only such images link the file-system code).
+    pub storage: Option<(&'static str, fn(&str))>,
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
@@ -62,10 +68,13 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
 ) -> ! {
     logger::init(config.log_level);
     let mut report_boot_time = false;
+    let mut mount = config.storage.map(|(path, _)| path);
     for option in stardust_bootargs::kernel_options(boot.cmdline()) {
         match option {
             KernelOption::Log(level) => logger::set_level(level),
             KernelOption::BootTime => report_boot_time = true,
+            KernelOption::Mount(path) if config.storage.is_some() => mount = path,
+            KernelOption::Mount(_) => log::warn!("stardust.mount: this image's profile has no storage; ignored"),
             KernelOption::Monitor(_) => {}
             KernelOption::BadValue(word) => log::warn!("kernel option `{word}` has a bad value; ignored"),
             KernelOption::Unknown(word) => log::warn!("unknown kernel option `{word}`; ignored"),
@@ -92,6 +101,9 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
                 start_other_cpus();
             }
         }
+    }
+    if let (Some((_, mount_first_disk)), Some(path)) = (config.storage, mount) {
+        mount_first_disk(path);
     }
     let stats = heap.stats();
     log::debug!(

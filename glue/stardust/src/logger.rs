@@ -12,8 +12,14 @@ struct ConsoleLogger;
 static LOGGER: ConsoleLogger = ConsoleLogger;
 
 impl Log for ConsoleLogger {
+    /// fatfs warns about volumes that are merely unusual (`reserved_sectors` other than 1, as
+    /// mkfs.fat writes): its warnings count as debug messages here; its errors stay errors.
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
+        let level = match metadata.level() {
+            log::Level::Warn | log::Level::Info if metadata.target().starts_with("fatfs") => log::Level::Debug,
+            level => level,
+        };
+        level <= log::max_level()
     }
 
     fn log(&self, record: &Record<'_>) {

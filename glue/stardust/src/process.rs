@@ -4,9 +4,20 @@ use core::fmt::Debug;
 
 /// Ends the app (and the VM) with `code`. Codes 0..=126 leave the VM as they are; others are
 /// reported and replaced by 126. Codes 101-105 are the kernel's own failures (see README).
+/// Buffered file-system data is written back first.
 pub fn exit(code: i32) -> ! {
+    if let Some(hook) = AT_EXIT.get() {
+        hook();
+    }
     let code = u8::try_from(code).unwrap_or(u8::MAX);
     hal::power::exit(code)
+}
+
+static AT_EXIT: spin::Once<fn()> = spin::Once::new();
+
+/// Registers the runtime's work before exit (the file systems' write-back); once.
+pub(crate) fn at_exit(hook: fn()) {
+    AT_EXIT.call_once(|| hook);
 }
 
 /// An exit status, as `std::process::ExitCode`.

@@ -1,5 +1,5 @@
-//! Disks and the FAT file system on them (the first pieces of the storage work: the VFS and the
-//! std-shaped `fs` API build on these).
+//! Disks, and the FAT volumes on them as fatfs sees them (most apps want [`crate::fs`] instead,
+//! which mounts the first disk at `/data`).
 
 use alloc_crate::boxed::Box;
 use alloc_crate::vec::Vec;
@@ -8,7 +8,7 @@ pub use stardust_api::{BlockDevice, BlockError};
 pub use stardust_fat::{FileSystem, MountError, fatfs};
 /// The byte stream a mounted volume reads its disk through.
 pub mod fatfs_io {
-    pub use stardust_fat::BlockIo;
+    pub use stardust_fat::SharedIo;
 }
 
 /// A disk the monitor gave the VM (virtio-blk over PCI or MMIO).
