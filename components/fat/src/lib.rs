@@ -15,7 +15,7 @@ extern crate alloc;
 mod block_io;
 mod session;
 
-pub use block_io::BlockIo;
+pub use block_io::{BlockIo, DEFAULT_CHUNKS};
 pub use fatfs;
 pub use session::{FatSession, fs_error};
 
@@ -42,6 +42,16 @@ impl<D: BlockDevice> SharedIo<D> {
     /// True if the disk refuses writes.
     pub fn read_only(&self) -> bool {
         self.0.borrow().device().read_only()
+    }
+
+    /// Writes the cache back and flushes the disk (see [`BlockIo::sync`]).
+    pub fn sync(&self) -> core_io::Result<()> {
+        self.0.borrow_mut().sync()
+    }
+
+    /// See [`BlockIo::set_lazy_flush`].
+    pub fn set_lazy_flush(&self, lazy: bool) {
+        self.0.borrow_mut().set_lazy_flush(lazy);
     }
 }
 
@@ -98,16 +108,20 @@ impl fmt::Display for MountError {
 
 /// Mounts the FAT volume on `device` (the whole device: no partition table).
 pub fn mount<D: BlockDevice>(device: D) -> Result<FileSystem<D>, MountError> {
-    mount_shared(device).map(|(fs, _)| fs)
+    mount_shared(device, block_io::DEFAULT_CHUNKS).map(|(fs, _)| fs)
 }
 
-/// Mounts as [`mount`], also returning the volume's disk stream (for [`FatSession`]).
-pub fn mount_shared<D: BlockDevice>(device: D) -> Result<(FileSystem<D>, SharedIo<D>), MountError> {
+/// Mounts as [`mount`] with a cache of `cache_chunks` chunks of 64 blocks, also returning the
+/// volume's disk stream (for [`FatSession`]).
+pub fn mount_shared<D: BlockDevice>(
+    device: D,
+    cache_chunks: usize,
+) -> Result<(FileSystem<D>, SharedIo<D>), MountError> {
     let block_size = device.block_size();
     if !matches!(block_size, 512 | 1024 | 2048 | 4096) {
         return Err(MountError::BlockSize(block_size));
     }
-    let mut io = BlockIo::new(device);
+    let mut io = BlockIo::with_cache(device, cache_chunks);
     let mut sector = [0u8; 512];
     if io.seek(SeekFrom::Start(0)).is_err() || io.read_exact(&mut sector).is_err() {
         return Err(MountError::TooSmall);

@@ -54,6 +54,8 @@ pub fn fs_error(error: core_io::Error) -> FsError {
         ErrorKind::WriteZero => FsError::NoSpace,
         _ if message == "No space left on device" => FsError::NoSpace,
         _ if message == "Directory not empty" => FsError::DirectoryNotEmpty,
+        _ if message == "Is a directory" => FsError::IsADirectory,
+        _ if message == "Not a directory" => FsError::NotADirectory,
         _ if message.starts_with("File name") => FsError::InvalidInput(message),
         _ if message.contains("I/O error") => FsError::Io(message),
         _ => FsError::Corrupt(message),
@@ -70,8 +72,11 @@ fn same_name(a: &str, b: &str) -> bool {
 
 impl<'fs, D: BlockDevice> FatSession<'fs, D> {
     /// A session over a volume mounted with [`crate::mount_shared`] (`io` is its disk).
+    /// The session writes the disk's cache back only when asked to (`flush`, `sync`) or when
+    /// dropped, not at every file operation.
     pub fn new(fs: &'fs FileSystem<D>, io: SharedIo<D>) -> Self {
         let read_only = io.read_only();
+        io.set_lazy_flush(true);
         FatSession { fs, io, read_only, open: Vec::new() }
     }
 
@@ -155,6 +160,10 @@ impl<'fs, D: BlockDevice> FatSession<'fs, D> {
         Ok(done)
     }
 
+    fn dir_create(&self, dir: &Dir<'fs, D>, path: &str) -> Result<File<'fs, D>> {
+        dir.create_file(split_last(path).1).map_err(fs_error)
+    }
+
     /// Extends the file with zeros up to `end`.
     fn fill_to(open: &mut Open<'fs, D>, end: u64) -> Result<()> {
         let zeros = [0u8; 512];
@@ -180,15 +189,22 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         if self.open.iter().flatten().any(|open| open.key == key && (open.options.writes() || options.writes())) {
             return Err(FsError::Busy);
         }
-        let (dir, entry) = self.lookup(path)?;
-        let (mut file, size) = match entry {
-            Some(_) if options.create_new => return Err(FsError::AlreadyExists),
-            Some(entry) if entry.is_dir() => return Err(FsError::IsADirectory),
-            Some(entry) => (entry.to_file(), entry.len()),
-            None if options.create || options.create_new => {
-                (dir.create_file(split_last(path).1).map_err(fs_error)?, 0)
+        let (mut file, size) = if options.create && !options.create_new {
+            // fatfs creates the file or opens the existing one in one pass over the directory.
+            let (parent, name) = split_last(path);
+            let mut file = self.dir(parent)?.create_file(name).map_err(fs_error)?;
+            let size = file.seek(SeekFrom::End(0)).map_err(fs_error)?;
+            file.seek(SeekFrom::Start(0)).map_err(fs_error)?;
+            (file, size)
+        } else {
+            let (dir, entry) = self.lookup(path)?;
+            match entry {
+                Some(_) if options.create_new => return Err(FsError::AlreadyExists),
+                Some(entry) if entry.is_dir() => return Err(FsError::IsADirectory),
+                Some(entry) => (entry.to_file(), entry.len()),
+                None if options.create_new => (self.dir_create(&dir, path)?, 0),
+                None => return Err(FsError::NotFound),
             }
-            None => return Err(FsError::NotFound),
         };
         let size = if options.truncate && size > 0 {
             file.truncate().map_err(fs_error)?;
@@ -270,7 +286,8 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
     }
 
     fn flush(&mut self, handle: Handle) -> Result<()> {
-        self.handle(handle)?.file.flush().map_err(fs_error)
+        self.handle(handle)?.file.flush().map_err(fs_error)?;
+        self.io.sync().map_err(fs_error)
     }
 
     fn set_len(&mut self, handle: Handle, len: u64) -> Result<()> {
@@ -418,7 +435,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
                 open.file.flush().map_err(fs_error)?;
             }
         }
-        self.io.flush().map_err(fs_error)
+        self.io.sync().map_err(fs_error)
     }
 
     fn kind(&self) -> &'static str {
@@ -434,7 +451,7 @@ impl<D: BlockDevice> Drop for FatSession<'_, D> {
     /// Open files write their sizes back as they are dropped.
     fn drop(&mut self) {
         self.open.clear();
-        let _ = self.io.flush();
+        let _ = self.io.sync();
     }
 }
 

@@ -18,7 +18,7 @@ fn formatted(fat_type: fatfs::FatType, megabytes: u64) -> RamDisk {
 
 /// Runs `body` on a session over `disk`, then unmounts.
 fn with_session<R>(disk: &mut RamDisk, body: impl FnOnce(&mut FatSession<'_, &mut RamDisk>) -> R) -> R {
-    let (fs, io) = mount_shared(disk).unwrap();
+    let (fs, io) = mount_shared(disk, 2).unwrap();
     let result = {
         let mut session = FatSession::new(&fs, io);
         body(&mut session)
@@ -36,7 +36,7 @@ fn every_fat_type_conforms_to_the_contract() {
         conformance::run(&mut || {
             disks.push(template.clone());
             let disk: &'static mut RamDisk = Box::leak(Box::new(template.clone()));
-            let (fs, io) = mount_shared(disk).unwrap();
+            let (fs, io) = mount_shared(disk, 2).unwrap();
             let fs: &'static FileSystem<&mut RamDisk> = Box::leak(Box::new(fs));
             FatSession::new(fs, io)
         });
@@ -67,7 +67,7 @@ fn a_read_only_disk_refuses_every_change() {
     let mut disk = formatted(fatfs::FatType::Fat12, 4);
     with_session(&mut disk, |fs| conformance::write_file(fs, "kept", b"data").unwrap());
     disk.set_read_only(true);
-    let (fs, io) = mount_shared(&mut disk).unwrap();
+    let (fs, io) = mount_shared(&mut disk, 2).unwrap();
     let mut session = FatSession::new(&fs, io);
     assert_eq!(conformance::read_file(&mut session, "kept").unwrap(), b"data");
     assert_eq!(conformance::write_file(&mut session, "new", b""), Err(FsError::ReadOnly));

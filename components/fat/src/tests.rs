@@ -178,3 +178,39 @@ fn new_directories_start_with_dot_and_dot_dot() {
     assert_eq!(&disk.bytes[dot + 32..dot + 43], b"..         ");
     assert_ne!(disk.bytes[dot - 32 + 11], 0x0f, "no long-name entry before `.`");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The cache is invisible: random reads and writes (any offset, any length, across chunk
+    /// edges, with evictions) read what a plain byte array would, and after `sync` the disk
+    /// holds exactly those bytes.
+    #[test]
+    fn the_block_cache_behaves_like_plain_bytes(
+        ops in proptest::collection::vec((any::<bool>(), 0u64..300_000, 1usize..70_000, any::<u8>()), 1..60),
+        chunks in 1usize..4,
+        block_size in prop_oneof![Just(512usize), Just(4096usize)],
+    ) {
+        let initial: Vec<u8> = (0..320_000usize).map(|i| (i % 253) as u8).collect();
+        let mut model = initial.clone();
+        let mut io = BlockIo::with_cache(RamDisk::from_bytes(block_size, initial), chunks);
+        let length = model.len() / block_size * block_size;
+        model.truncate(length);
+        for (write, at, len, seed) in ops {
+            io.seek(SeekFrom::Start(at)).unwrap();
+            let end = (at as usize + len).min(length);
+            let reachable = end.saturating_sub(at as usize);
+            if write {
+                let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_add(seed)).collect();
+                prop_assert_eq!(io.write(&data).unwrap(), reachable);
+                model[at as usize..end].copy_from_slice(&data[..reachable]);
+            } else {
+                let mut data = vec![0u8; len];
+                prop_assert_eq!(io.read(&mut data).unwrap(), reachable);
+                prop_assert_eq!(&data[..reachable], &model[at as usize..end]);
+            }
+        }
+        io.sync().unwrap();
+        prop_assert_eq!(&io.device().bytes, &model);
+    }
+}

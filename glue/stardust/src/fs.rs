@@ -167,10 +167,13 @@ pub fn mount_fat(disk: crate::storage::Disk, path: &str) -> io::Result<()> {
 fn serve_fat(disk: crate::storage::Disk, path: &str) -> Result<Remote, FsError> {
     let (jobs, inbox) = mpsc::channel::<Message>();
     let (ready, mounted) = mpsc::channel::<Result<&'static str, stardust_fat::MountError>>();
+    // The disk cache: a 64th of the heap, from 4 chunks (128 KiB with 512-byte blocks) to 128.
+    let chunk_bytes = 64 * stardust_api::BlockDevice::block_size(&disk);
+    let cache_chunks = (crate::heap::stats().total / 64 / chunk_bytes.max(1) as u64).clamp(4, 128) as usize;
     crate::thread::Builder::new()
         .name(format!("fs {path}"))
         .stack_size(64 * 1024)
-        .spawn(move || match stardust_fat::mount_shared(disk) {
+        .spawn(move || match stardust_fat::mount_shared(disk, cache_chunks) {
             Err(error) => {
                 let _ = ready.send(Err(error));
             }
