@@ -5,6 +5,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod disks;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,7 @@
 //! Storage boot tests: a FAT image built on the host with mkfs.fat and mcopy, attached as a
 //! virtio-blk disk (PCI on q35, MMIO on microvm), read whole by the VM and checked file by file.
 
+use stardust_boot_tests::disks::{blank_image, extract, fsck_clean, kill_after_line, run, scratch};
 use stardust_boot_tests::{Boot, image};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,19 +11,6 @@ fn checksum(bytes: &[u8]) -> u64 {
     bytes
         .iter()
         .fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
-fn run(command: &mut Command) {
-    let output = command.output().expect("the tool starts");
-    assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-/// A scratch directory under target/, fresh for each name.
-fn scratch(name: &str) -> PathBuf {
-    let path = stardust_boot_tests::root().join("target/test-disks").join(name);
-    let _ = std::fs::remove_dir_all(&path);
-    std::fs::create_dir_all(&path).unwrap();
-    path
 }
 
 /// Files with long names, nested directories and a 5 MiB file; returns the lines disktest must
@@ -107,33 +95,6 @@ fn a_damaged_disk_is_a_clear_mount_error_not_a_crash() {
     disktest("q35", &disk).expect_code(2).expect_lines(&["disktest: cannot mount: the volume needs"]);
 }
 
-fn blank_image(name: &str, kibibytes: u32, fat32: bool) -> PathBuf {
-    let disk = scratch(name).join("disk.img");
-    let mut mkfs = Command::new("mkfs.fat");
-    if fat32 {
-        mkfs.args(["-F", "32"]);
-    }
-    run(mkfs.arg("-C").arg(&disk).arg(kibibytes.to_string()));
-    disk
-}
-
-/// fsck.fat -n finds nothing to fix.
-fn fsck_clean(disk: &Path) {
-    let output = Command::new("fsck.fat").arg("-n").arg(disk).output().expect("fsck.fat starts");
-    assert!(
-        output.status.success(),
-        "fsck.fat -n {}:\n{}{}",
-        disk.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn extract(disk: &Path, path: &str) -> Option<Vec<u8>> {
-    let output = Command::new("mtype").arg("-i").arg(disk).arg(format!("::{path}")).output().ok()?;
-    output.status.success().then_some(output.stdout)
-}
-
 fn vm_pattern(length: usize, seed: u8) -> Vec<u8> {
     (0..length).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
@@ -179,30 +140,9 @@ fn a_read_only_disk_refuses_writes() {
 
 #[test]
 fn synced_data_survives_the_vm_being_killed() {
-    use std::io::{BufRead, BufReader};
     let disk = blank_image("durable", 16 * 1024, false);
     let image = image("minimal", &["app-disktest"]);
-    let mut qemu = Command::new("qemu-system-x86_64")
-        .args(["-machine", "microvm", "-accel", "tcg", "-m", "64M", "-nodefaults", "-no-user-config"])
-        .args(["-display", "none", "-serial", "stdio", "-no-reboot"])
-        .arg("-drive")
-        .arg(format!("file={},format=raw,if=none,id=disk0", disk.display()))
-        .args(["-device", "virtio-blk-device,drive=disk0", "-kernel"])
-        .arg(&image)
-        .args(["-append", "-- sync"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("qemu starts");
-    let stdout = qemu.stdout.take().expect("piped");
-    let mut seen = String::new();
-    let synced = BufReader::new(stdout).lines().map_while(Result::ok).any(|line| {
-        seen.push_str(&line);
-        seen.push('\n');
-        line.contains("disktest: synced")
-    });
-    qemu.kill().expect("the VM can be killed");
-    let _ = qemu.wait();
-    assert!(synced, "the VM never said it synced:\n{seen}");
+    kill_after_line(&image, &disk, "-- sync", "disktest: synced");
     assert!(
         extract(&disk, "/durable.bin").is_some_and(|bytes| bytes == vm_pattern(256 * 1024, 9)),
         "the synced file is not on the disk"

@@ -2,6 +2,8 @@
 //! - `api DIR`: files, directories, positions, renames and every error the API promises, under
 //!   DIR (`/tmp` is on the RAM root, `/data/...` on the disk); prints `fstest: api ok` or the
 //!   first failed check (exit 1);
+//! - `durable PATH`: writes 256 KiB to PATH, `sync_all`s it, prints `fstest: synced` and waits
+//!   to be killed (the host then reads the file from the disk);
 //! - `mounts`: prints each mount point and its file system (`mount / ramfs`);
 //! - `bench DIR [MIB] [FILES]`: sequential write of MIB MiB (default 32) in 64 KiB writes + sync,
 //!   sequential read of it, then FILES (default 1000) 1 KiB file creates + sync; prints
@@ -68,8 +70,10 @@ fn api(dir: &str) -> Result<(), String> {
     check!(fs::metadata("./big.bin").map_err(e("dot"))?.len() == 1 << 20, "dot path");
     stardust::env::set_current_dir("/").map_err(e("cd /"))?;
     // Listing, rename, remove.
-    let names: Vec<String> =
-        fs::read_dir(format!("{dir}/nested")).map_err(e("read_dir"))?.map(|entry| entry.unwrap().file_name().into()).collect();
+    let names: Vec<String> = fs::read_dir(format!("{dir}/nested"))
+        .map_err(e("read_dir"))?
+        .map(|entry| entry.unwrap().file_name().into())
+        .collect();
     check!(names == ["a text file with a long name.txt", "deeper"], "read_dir gave {names:?}");
     let moved = format!("{dir}/moved.txt");
     fs::rename(&text, &moved).map_err(e("rename"))?;
@@ -102,6 +106,17 @@ fn api(dir: &str) -> Result<(), String> {
     check!(!fs::exists(&nested).map_err(e("exists"))?, "nested still exists");
     fs::sync().map_err(e("sync"))?;
     Ok(())
+}
+
+fn durable(path: &str) -> Result<(), String> {
+    let data: Vec<u8> = (0..256 * 1024u32).map(|i| (i as u8).wrapping_mul(31).wrapping_add(9)).collect();
+    let mut file = File::create(path).map_err(|e| format!("create: {e}"))?;
+    file.write_all(&data).map_err(|e| format!("write: {e}"))?;
+    file.sync_all().map_err(|e| format!("sync_all: {e}"))?;
+    println!("fstest: synced");
+    loop {
+        stardust::thread::sleep(core::time::Duration::from_secs(3600));
+    }
 }
 
 fn rate(amount: f64, started: Instant) -> f64 {
@@ -152,6 +167,7 @@ pub fn main() -> i32 {
     let mode = args.get(1).map(String::as_str).unwrap_or("mounts");
     let result = match mode {
         "api" => api(args.get(2).map_or("/tmp", String::as_str)).map(|()| println!("fstest: api ok")),
+        "durable" => durable(args.get(2).map_or("/data/durable.bin", String::as_str)),
         "mounts" => {
             for (point, kind) in fs::mounts() {
                 println!("mount {point} {kind}");

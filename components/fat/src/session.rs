@@ -411,7 +411,12 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
             match (is_dir, existing.is_dir()) {
                 (false, true) => return Err(FsError::IsADirectory),
                 (true, false) => return Err(FsError::NotADirectory),
-                (true, true) if existing.to_dir().iter().any(|e| e.is_ok_and(|e| !matches!(e.file_name().as_str(), "." | ".."))) => {
+                (true, true)
+                    if existing
+                        .to_dir()
+                        .iter()
+                        .any(|e| e.is_ok_and(|e| !matches!(e.file_name().as_str(), "." | ".."))) =>
+                {
                     return Err(FsError::DirectoryNotEmpty);
                 }
                 _ => to_dir.remove(&existing.file_name()).map_err(fs_error)?,

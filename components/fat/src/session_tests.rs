@@ -29,7 +29,8 @@ fn with_session<R>(disk: &mut RamDisk, body: impl FnOnce(&mut FatSession<'_, &mu
 
 #[test]
 fn every_fat_type_conforms_to_the_contract() {
-    for (fat_type, megabytes) in [(fatfs::FatType::Fat12, 4), (fatfs::FatType::Fat16, 16), (fatfs::FatType::Fat32, 40)] {
+    for (fat_type, megabytes) in [(fatfs::FatType::Fat12, 4), (fatfs::FatType::Fat16, 16), (fatfs::FatType::Fat32, 40)]
+    {
         let template = formatted(fat_type, megabytes);
         let mut disks = Vec::new();
         // The suite wants a fresh file system per check; each lives on its own disk.

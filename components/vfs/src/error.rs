@@ -32,6 +32,8 @@ pub enum FsError {
     Busy,
     /// The handle is not open, or not open for this access (reading a write-only file).
     BadHandle,
+    /// The mount point has no disk behind it (the profile mounts one, the VM was given none).
+    NoDevice,
 }
 
 impl fmt::Display for FsError {
@@ -50,6 +52,7 @@ impl fmt::Display for FsError {
             FsError::CrossesMounts => f.write_str("cannot rename across mounted file systems"),
             FsError::Busy => f.write_str("in use"),
             FsError::BadHandle => f.write_str("bad file handle (not open, or not open for this access)"),
+            FsError::NoDevice => f.write_str("no disk is attached here"),
         }
     }
 }
@@ -71,6 +74,7 @@ impl FsError {
             FsError::CrossesMounts => ErrorKind::CrossesDevices,
             FsError::Busy => ErrorKind::ResourceBusy,
             FsError::BadHandle => ErrorKind::InvalidInput,
+            FsError::NoDevice => ErrorKind::NotFound,
         }
     }
 
@@ -90,6 +94,7 @@ impl FsError {
             FsError::CrossesMounts => "cannot rename across mounted file systems",
             FsError::Busy => "in use",
             FsError::BadHandle => "bad file handle",
+            FsError::NoDevice => "no disk is attached here",
         }
     }
 }

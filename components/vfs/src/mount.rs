@@ -290,7 +290,10 @@ mod tests {
         let mut vfs = Vfs::new();
         vfs.mount("/data", Box::new(crate::Unavailable(FsError::Corrupt("no FAT boot sector")))).unwrap();
         assert_eq!(vfs.metadata("/data/x"), Err(FsError::Corrupt("no FAT boot sector")));
-        assert_eq!(vfs.open("/data/x", OpenOptions { read: true, ..Default::default() }), Err(FsError::Corrupt("no FAT boot sector")));
+        assert_eq!(
+            vfs.open("/data/x", OpenOptions { read: true, ..Default::default() }),
+            Err(FsError::Corrupt("no FAT boot sector"))
+        );
         assert!(vfs.metadata("/").unwrap().is_dir());
     }
 

@@ -153,7 +153,8 @@ impl RamFs {
 impl FileSystem for RamFs {
     fn open(&mut self, path: &str, options: OpenOptions) -> Result<Handle> {
         options.check()?;
-        let (parent, name) = self.parent(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
+        let (parent, name) =
+            self.parent(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
         let node = match self.entries(parent)?.get(name).copied() {
             Some(_) if options.create_new => return Err(FsError::AlreadyExists),
             Some(id) => {
@@ -269,7 +270,8 @@ impl FileSystem for RamFs {
     }
 
     fn create_dir(&mut self, path: &str) -> Result<()> {
-        let (parent, name) = self.parent(path).map_err(|e| if e == FsError::Busy { FsError::AlreadyExists } else { e })?;
+        let (parent, name) =
+            self.parent(path).map_err(|e| if e == FsError::Busy { FsError::AlreadyExists } else { e })?;
         if self.entries(parent)?.contains_key(name) {
             return Err(FsError::AlreadyExists);
         }
@@ -279,7 +281,8 @@ impl FileSystem for RamFs {
     }
 
     fn remove_file(&mut self, path: &str) -> Result<()> {
-        let (parent, name) = self.parent(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
+        let (parent, name) =
+            self.parent(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
         let id = *self.entries(parent)?.get(name).ok_or(FsError::NotFound)?;
         if let Node::Directory { .. } = self.node(id) {
             return Err(FsError::IsADirectory);

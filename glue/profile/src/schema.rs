@@ -147,7 +147,9 @@ impl Profile {
             {
                 Some(path.clone())
             }
-            Ok((_, line)) => return Err(bad("storage.mount", line, "an absolute path other than \"/\", such as \"/data\"")),
+            Ok((_, line)) => {
+                return Err(bad("storage.mount", line, "an absolute path other than \"/\", such as \"/data\""));
+            }
         };
         Ok(Profile {
             storage_mount,
@@ -208,9 +210,17 @@ time_slice_ms = 10
         assert!(error_for("tick_hz = 1000", "tick_hz = 5").contains("kernel.tick_hz"));
         assert!(error_for("time_slice_ms = 10", "time_slice_ms = 0").contains("kernel.time_slice_ms"));
         assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\nsmp = 1").contains("kernel.smp"));
-        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"data\"").contains("storage.mount"));
-        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/\"").contains("storage.mount"));
-        assert!(error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/a/../b\"").contains("storage.mount"));
+        assert!(
+            error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"data\"")
+                .contains("storage.mount")
+        );
+        assert!(
+            error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/\"").contains("storage.mount")
+        );
+        assert!(
+            error_for("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/a/../b\"")
+                .contains("storage.mount")
+        );
         let text = GOOD.replace("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/data\"");
         assert_eq!(Profile::parse(&text).unwrap().storage_mount.as_deref(), Some("/data"));
         assert_eq!(Profile::parse(GOOD).unwrap().storage_mount, None);

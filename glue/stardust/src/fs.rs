@@ -74,7 +74,10 @@ struct Remote {
 }
 
 impl Remote {
-    fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut dyn FileSystem) -> stardust_vfs::Result<T> + Send + 'static) -> stardust_vfs::Result<T> {
+    fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn FileSystem) -> stardust_vfs::Result<T> + Send + 'static,
+    ) -> stardust_vfs::Result<T> {
         let (reply, answer) = mpsc::channel();
         let job: Job = Box::new(move |fs| {
             let _ = reply.send(f(fs));
@@ -207,7 +210,9 @@ fn serve_fat(disk: crate::storage::Disk, path: &str) -> Result<Remote, FsError> 
         }
         Ok(Err(stardust_fat::MountError::Corrupt(why))) => Err(FsError::Corrupt(why)),
         Ok(Err(stardust_fat::MountError::NotFat)) => Err(FsError::Corrupt("not a FAT file system (no boot signature)")),
-        Ok(Err(stardust_fat::MountError::Truncated { .. })) => Err(FsError::Corrupt("the disk is shorter than its FAT volume (truncated image)")),
+        Ok(Err(stardust_fat::MountError::Truncated { .. })) => {
+            Err(FsError::Corrupt("the disk is shorter than its FAT volume (truncated image)"))
+        }
         Ok(Err(stardust_fat::MountError::TooSmall)) => Err(FsError::Corrupt("the disk is too small for a FAT volume")),
         Ok(Err(stardust_fat::MountError::BlockSize(_))) => Err(FsError::Io("the disk's block size is not supported")),
         Err(_) => Err(FsError::Io("the file system's thread stopped while mounting")),
@@ -217,12 +222,17 @@ fn serve_fat(disk: crate::storage::Disk, path: &str) -> Result<Remote, FsError> 
 /// At boot, for profiles with storage: mounts the first disk at `path` (or says why not).
 pub fn mount_first_disk(path: &str) {
     let Some(disk) = crate::storage::disks().into_iter().next() else {
+        // Keep the mount point, so that data meant for the disk is not quietly kept in RAM.
         log::info!("no disk: nothing mounted at {path}");
+        if let Err(error) = with_vfs(|vfs| vfs.mount(path, Box::new(stardust_vfs::Unavailable(FsError::NoDevice)))) {
+            log::error!("{path}: {error}");
+        }
         return;
     };
     match mount_fat(disk, path) {
         Ok(()) => {
-            let kind = with_vfs(|vfs| Ok(vfs.mounts().find(|(point, _)| *point == path).map(|(_, kind)| kind))).ok().flatten();
+            let kind =
+                with_vfs(|vfs| Ok(vfs.mounts().find(|(point, _)| *point == path).map(|(_, kind)| kind))).ok().flatten();
             log::info!("{path}: first disk mounted ({})", kind.unwrap_or("?"));
         }
         Err(error) => log::error!("cannot mount the first disk at {path}: {error}"),
