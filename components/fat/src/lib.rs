@@ -13,6 +13,8 @@
 extern crate alloc;
 
 mod block_io;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod session;
 
 pub use block_io::{BlockIo, DEFAULT_CHUNKS};
@@ -138,6 +140,17 @@ pub fn mount_shared<D: BlockDevice>(
     let (volume_bytes, disk_bytes) = (sectors * bytes_per_sector, io.device().block_count() * block_size as u64);
     if volume_bytes > disk_bytes {
         return Err(MountError::Truncated { volume_bytes, disk_bytes });
+    }
+    // fatfs adds these up in 32 bits (an overflow found by fuzzing): check them in 64 first.
+    let word = |at: usize| u64::from(u16::from_le_bytes([sector[at], sector[at + 1]]));
+    let sectors_per_fat = match word(22) {
+        0 => u64::from(u32::from_le_bytes([sector[36], sector[37], sector[38], sector[39]])),
+        small => small,
+    };
+    let root_dir_sectors = (word(17) * 32).div_ceil(bytes_per_sector.max(1));
+    let first_data_sector = word(14) + u64::from(sector[16]) * sectors_per_fat + root_dir_sectors;
+    if first_data_sector >= sectors {
+        return Err(MountError::Corrupt("the reserved, FAT and root directory areas exceed the volume"));
     }
     // FAT32 (no 16-bit FAT size): its root directory's cluster, for `BlockIo`'s `..` repair.
     if u16::from_le_bytes([sector[22], sector[23]]) == 0 {
