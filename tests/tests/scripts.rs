@@ -26,7 +26,7 @@ fn help_explains_every_option() {
 #[test]
 fn bad_command_lines_exit_2_with_a_message() {
     let cases: [(&[&str], &str); 5] = [
-        (&["nosuch"], "no profile 'nosuch'; profiles: minimal"),
+        (&["nosuch"], "no profile 'nosuch'; profiles: fs minimal"),
         (&["minimal", "--machine", "pc98"], "--machine must be microvm or q35"),
         (&["minimal", "--smp", "0"], "--smp must be a positive number"),
         (&["minimal", "--frobnicate"], "unknown option '--frobnicate'"),

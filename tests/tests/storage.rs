@@ -164,3 +164,26 @@ fn scripts_mkimage_builds_a_disk_the_vm_reads() {
     lines.extend(expected.iter().map(String::as_str));
     outcome.expect_code(0).expect_lines(&lines);
 }
+
+#[test]
+fn random_bytes_in_the_fat_give_errors_not_a_crash() {
+    // mkfs.fat's FAT16 volumes start their first FAT after 4 reserved sectors.
+    let (disk, _) = fat_image("random-fat", 16 * 1024);
+    let mut bytes = std::fs::read(&disk).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for byte in &mut bytes[4 * 512..4 * 512 + 8192] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    std::fs::write(&disk, &bytes).unwrap();
+    let outcome = disktest("microvm", &disk);
+    assert!(
+        matches!(outcome.code, Some(0..=3)),
+        "a damaged FAT must end in the app's own error, not a kernel stop: {:?}\n{}",
+        outcome.code,
+        outcome.serial
+    );
+    outcome.expect_no_line("panicked");
+}

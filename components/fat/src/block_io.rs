@@ -239,12 +239,12 @@ impl<D: BlockDevice> BlockIo<D> {
 
 impl<D: BlockDevice> Read for BlockIo<D> {
     fn read(&mut self, buffer: &mut [u8]) -> Result<usize> {
-        if self.pending_dot_dot.is_none() {
-            if let Some(at) = self.in_last_chunk(buffer.len()) {
-                buffer.copy_from_slice(&self.chunks[self.last].data[at..at + buffer.len()]);
-                self.position += buffer.len() as u64;
-                return Ok(buffer.len());
-            }
+        if self.pending_dot_dot.is_none()
+            && let Some(at) = self.in_last_chunk(buffer.len())
+        {
+            buffer.copy_from_slice(&self.chunks[self.last].data[at..at + buffer.len()]);
+            self.position += buffer.len() as u64;
+            return Ok(buffer.len());
         }
         self.settle_unless_within(self.position)?;
         let count = self.transfer_length(buffer.len());

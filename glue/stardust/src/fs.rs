@@ -38,10 +38,10 @@ fn with_vfs<T>(f: impl FnOnce(&mut Vfs) -> stardust_vfs::Result<T>) -> io::Resul
 fn sync_at_exit() {
     // Another thread may hold the lock forever (it is exiting too); then there is nothing to do.
     let Some(mut guard) = VFS.try_lock() else { return };
-    if let Some(vfs) = guard.as_mut() {
-        if let Err(error) = vfs.sync() {
-            log::error!("writing the file systems back at exit failed: {error}");
-        }
+    if let Some(vfs) = guard.as_mut()
+        && let Err(error) = vfs.sync()
+    {
+        log::error!("writing the file systems back at exit failed: {error}");
     }
     let servers = core::mem::take(&mut *SERVERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     for server in servers {

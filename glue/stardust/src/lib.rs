@@ -40,6 +40,9 @@ pub mod prelude {
     pub use alloc_crate::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 }
 
+/// Mounts the first disk at a path (`fs::mount_first_disk`).
+pub type MountDisk = fn(&str);
+
 /// What the profile fixed at build time; generated from `profiles/<name>.toml` by glue/image.
 #[derive(Debug)]
 pub struct Config {
@@ -55,7 +58,7 @@ pub struct Config {
     pub smp: bool,
     /// For profiles with storage: where the first disk is mounted, and the function that does
     /// it (`fs::mount_first_disk`; only such images link the file-system code).
-    pub storage: Option<(&'static str, fn(&str))>,
+    pub storage: Option<(&'static str, MountDisk)>,
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.

@@ -92,7 +92,6 @@ pub fn decode(name: &str) -> Option<String> {
 mod tests {
     extern crate std;
     use super::*;
-    use alloc::vec;
 
     fn words(text: &str) -> Vec<String> {
         text.split_whitespace().map(String::from).collect()
