@@ -17,7 +17,7 @@ fn build_fails_with(features: Option<&str>, expected: &str) {
 
 #[test]
 fn a_build_without_a_profile_fails_and_lists_the_profiles() {
-    build_fails_with(None, "stardust: no profile selected: enable exactly one of profile-minimal");
+    build_fails_with(None, "stardust: no profile selected: enable exactly one of profile-fs, profile-minimal");
 }
 
 #[test]
