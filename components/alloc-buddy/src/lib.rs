@@ -215,19 +215,12 @@ impl<M: HeapMemory> HeapAllocator for BuddyAllocator<M> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use stardust_api::fakes::{self, SharedMemory};
+    use stardust_api::fakes::{self, SharedMemory, layout};
 
     const REGIONS: [MemoryRegion; 2] = fakes::SAMPLE_REGIONS;
 
     fn heap(regions: &[MemoryRegion]) -> (BuddyAllocator<SharedMemory>, SharedMemory) {
-        let memory = SharedMemory::new(regions);
-        let mut heap = BuddyAllocator::new(memory.clone());
-        heap.init(regions);
-        (heap, memory)
-    }
-
-    fn layout(size: usize, align: usize) -> Layout {
-        Layout::from_size_align(size, align).unwrap()
+        fakes::heap_over(regions, BuddyAllocator::new)
     }
 
     #[test]
@@ -275,12 +268,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(1000))]
         #[test]
         fn random_sequences_keep_the_contract(operations in fakes::operations(300)) {
-            let (mut heap, mut memory) = heap(&REGIONS);
-            let fresh = heap.stats();
-            let end = fakes::check(&mut heap, &mut memory, &REGIONS, &operations);
-            // Whole again: every block merged back with its buddy.
-            prop_assert_eq!(end.free, fresh.free);
-            prop_assert_eq!(end.largest_free, fresh.largest_free);
+            fakes::check_whole_again(BuddyAllocator::new, &operations);
         }
     }
 }

@@ -117,11 +117,7 @@ impl HeapAllocator for BumpAllocator {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use stardust_api::fakes::{self, SharedMemory};
-
-    fn layout(size: usize, align: usize) -> Layout {
-        Layout::from_size_align(size, align).unwrap()
-    }
+    use stardust_api::fakes::{self, layout};
 
     fn heap(regions: &[(u64, u64)]) -> BumpAllocator {
         let regions: Vec<MemoryRegion> = regions.iter().map(|&(start, end)| MemoryRegion { start, end }).collect();
@@ -180,9 +176,7 @@ mod tests {
         #[test]
         fn random_sequences_keep_the_contract(operations in fakes::operations(200)) {
             let regions = [MemoryRegion { start: 0x1000, end: 0x9f000 }, MemoryRegion { start: 0x10_0000, end: 0x40_0000 }];
-            let mut memory = SharedMemory::new(&regions);
-            let mut heap = BumpAllocator::new();
-            heap.init(&regions);
+            let (mut heap, mut memory) = fakes::heap_over(&regions, |_| BumpAllocator::new());
             fakes::check(&mut heap, &mut memory, &regions, &operations);
         }
     }

@@ -309,19 +309,12 @@ impl<M: HeapMemory> HeapAllocator for TlsfAllocator<M> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use stardust_api::fakes::{self, SharedMemory};
+    use stardust_api::fakes::{self, SharedMemory, layout};
 
     const REGIONS: [MemoryRegion; 2] = fakes::SAMPLE_REGIONS;
 
     fn heap(regions: &[MemoryRegion]) -> (TlsfAllocator<SharedMemory>, SharedMemory) {
-        let memory = SharedMemory::new(regions);
-        let mut heap = TlsfAllocator::new(memory.clone());
-        heap.init(regions);
-        (heap, memory)
-    }
-
-    fn layout(size: usize, align: usize) -> Layout {
-        Layout::from_size_align(size, align).unwrap()
+        fakes::heap_over(regions, TlsfAllocator::new)
     }
 
     #[test]
@@ -393,11 +386,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(1000))]
         #[test]
         fn random_sequences_keep_the_contract(operations in fakes::operations(300)) {
-            let (mut heap, mut memory) = heap(&REGIONS);
-            let fresh = heap.stats();
-            let end = fakes::check(&mut heap, &mut memory, &REGIONS, &operations);
-            prop_assert_eq!(end.free, fresh.free);
-            prop_assert_eq!(end.largest_free, fresh.largest_free);
+            fakes::check_whole_again(TlsfAllocator::new, &operations);
         }
     }
 }

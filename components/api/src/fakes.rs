@@ -111,6 +111,30 @@ fn verify(memory: &SharedMemory, block: &Block, up_to: usize, what: &str) {
     }
 }
 
+/// A layout, for tests (panics on an impossible one).
+pub fn layout(size: usize, align: usize) -> Layout {
+    Layout::from_size_align(size, align).unwrap()
+}
+
+/// An allocator made by `new` over a fresh fake memory for `regions` and initialised over them,
+/// with a handle on the same memory.
+pub fn heap_over<A: HeapAllocator>(regions: &[MemoryRegion], new: impl FnOnce(SharedMemory) -> A) -> (A, SharedMemory) {
+    let memory = SharedMemory::new(regions);
+    let mut heap = new(memory.clone());
+    heap.init(regions);
+    (heap, memory)
+}
+
+/// [`check`] on a fresh heap over [`SAMPLE_REGIONS`], for allocators that merge freed blocks:
+/// once everything is freed, the free bytes and the largest free block must be as at the start.
+pub fn check_whole_again<A: HeapAllocator>(new: impl FnOnce(SharedMemory) -> A, operations: &[Operation]) {
+    let (mut heap, mut memory) = heap_over(&SAMPLE_REGIONS, new);
+    let fresh = heap.stats();
+    let end = check(&mut heap, &mut memory, &SAMPLE_REGIONS, operations);
+    assert_eq!(end.free, fresh.free, "free bytes after freeing everything");
+    assert_eq!(end.largest_free, fresh.largest_free, "largest free block after freeing everything");
+}
+
 /// Runs `operations` against `allocator` (already initialised over `regions`, owning a clone of
 /// `memory`), checking after every step: alignment, containment in one region, no overlap,
 /// contents untouched while live and preserved by resizing, and consistent statistics.

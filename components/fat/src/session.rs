@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core_io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use stardust_api::BlockDevice;
 use stardust_vfs::path::{is_within, split_last};
-use stardust_vfs::{DirEntry, FileType, FsError, Handle, Metadata, OpenOptions, Result};
+use stardust_vfs::{DirEntry, FileType, FsError, Handle, Metadata, OpenOptions, Result, Slots};
 
 /// FAT files end before 4 GiB.
 const MAX_FILE: u64 = u32::MAX as u64;
@@ -39,7 +39,7 @@ pub struct FatSession<'fs, D: BlockDevice> {
     fs: &'fs FileSystem<D>,
     io: SharedIo<D>,
     read_only: bool,
-    open: Vec<Option<Open<'fs, D>>>,
+    open: Slots<Open<'fs, D>>,
 }
 
 /// A fatfs error in the contract's words.
@@ -77,7 +77,7 @@ impl<'fs, D: BlockDevice> FatSession<'fs, D> {
     pub fn new(fs: &'fs FileSystem<D>, io: SharedIo<D>) -> Self {
         let read_only = io.read_only();
         io.set_lazy_flush(true);
-        FatSession { fs, io, read_only, open: Vec::new() }
+        FatSession { fs, io, read_only, open: Slots::new() }
     }
 
     fn writable(&self) -> Result<()> {
@@ -123,11 +123,7 @@ impl<'fs, D: BlockDevice> FatSession<'fs, D> {
     }
 
     fn is_open(&self, key: &str) -> bool {
-        self.open.iter().flatten().any(|open| open.key == key)
-    }
-
-    fn handle(&mut self, handle: Handle) -> Result<&mut Open<'fs, D>> {
-        self.open.get_mut(handle.0 as usize).and_then(Option::as_mut).ok_or(FsError::BadHandle)
+        self.open.iter().any(|open| open.key == key)
     }
 
     fn metadata_of(entry: &Entry<'fs, D>) -> Metadata {
@@ -160,10 +156,6 @@ impl<'fs, D: BlockDevice> FatSession<'fs, D> {
         Ok(done)
     }
 
-    fn dir_create(&self, dir: &Dir<'fs, D>, path: &str) -> Result<File<'fs, D>> {
-        dir.create_file(split_last(path).1).map_err(fs_error)
-    }
-
     /// Extends the file with zeros up to `end`.
     fn fill_to(open: &mut Open<'fs, D>, end: u64) -> Result<()> {
         let zeros = [0u8; 512];
@@ -186,7 +178,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
             self.writable()?;
         }
         let key = fold(path);
-        if self.open.iter().flatten().any(|open| open.key == key && (open.options.writes() || options.writes())) {
+        if self.open.iter().any(|open| open.key == key && (open.options.writes() || options.writes())) {
             return Err(FsError::Busy);
         }
         let (mut file, size) = if options.create && !options.create_new {
@@ -202,7 +194,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
                 Some(_) if options.create_new => return Err(FsError::AlreadyExists),
                 Some(entry) if entry.is_dir() => return Err(FsError::IsADirectory),
                 Some(entry) => (entry.to_file(), entry.len()),
-                None if options.create_new => (self.dir_create(&dir, path)?, 0),
+                None if options.create_new => (dir.create_file(split_last(path).1).map_err(fs_error)?, 0),
                 None => return Err(FsError::NotFound),
             }
         };
@@ -212,27 +204,16 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         } else {
             size
         };
-        let open = Some(Open { file, key, position: 0, size, options });
-        let slot = match self.open.iter().position(Option::is_none) {
-            Some(free) => {
-                self.open[free] = open;
-                free
-            }
-            None => {
-                self.open.push(open);
-                self.open.len() - 1
-            }
-        };
-        Ok(Handle(slot as u32))
+        Ok(self.open.insert_handle(Open { file, key, position: 0, size, options }))
     }
 
     fn close(&mut self, handle: Handle) -> Result<()> {
-        let mut open = self.open.get_mut(handle.0 as usize).and_then(Option::take).ok_or(FsError::BadHandle)?;
+        let mut open = self.open.remove_handle(handle)?;
         if open.options.writes() { open.file.flush().map_err(fs_error) } else { Ok(()) }
     }
 
     fn read(&mut self, handle: Handle, buffer: &mut [u8]) -> Result<usize> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         if !open.options.read {
             return Err(FsError::BadHandle);
         }
@@ -255,7 +236,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
     }
 
     fn write(&mut self, handle: Handle, data: &[u8]) -> Result<usize> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         if !open.options.writes() {
             return Err(FsError::BadHandle);
         }
@@ -274,7 +255,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
     }
 
     fn seek(&mut self, handle: Handle, position: SeekFrom) -> Result<u64> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         let target = match position {
             SeekFrom::Start(offset) => Some(offset),
             SeekFrom::End(offset) => open.size.checked_add_signed(offset),
@@ -286,12 +267,12 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
     }
 
     fn flush(&mut self, handle: Handle) -> Result<()> {
-        self.handle(handle)?.file.flush().map_err(fs_error)?;
+        self.open.handle_mut(handle)?.file.flush().map_err(fs_error)?;
         self.io.sync().map_err(fs_error)
     }
 
     fn set_len(&mut self, handle: Handle, len: u64) -> Result<()> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         if !open.options.writes() {
             return Err(FsError::BadHandle);
         }
@@ -311,7 +292,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
     }
 
     fn handle_metadata(&mut self, handle: Handle) -> Result<Metadata> {
-        Ok(Metadata { file_type: FileType::File, len: self.handle(handle)?.size })
+        Ok(Metadata { file_type: FileType::File, len: self.open.handle_mut(handle)?.size })
     }
 
     fn metadata(&mut self, path: &str) -> Result<Metadata> {
@@ -319,7 +300,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
             return Ok(Metadata { file_type: FileType::Directory, len: 0 });
         }
         let key = fold(path);
-        if let Some(open) = self.open.iter().flatten().find(|open| open.key == key) {
+        if let Some(open) = self.open.iter().find(|open| open.key == key) {
             return Ok(Metadata { file_type: FileType::File, len: open.size });
         }
         let (_, entry) = self.lookup(path)?;
@@ -339,7 +320,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         // Open files may have grown since their entry was last written.
         for entry in &mut entries {
             let key = fold(&if path.is_empty() { entry.name.clone() } else { alloc::format!("{path}/{}", entry.name) });
-            if let Some(open) = self.open.iter().flatten().find(|open| open.key == key) {
+            if let Some(open) = self.open.iter().find(|open| open.key == key) {
                 entry.metadata.len = open.size;
             }
         }
@@ -425,7 +406,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         from_dir.rename(&from_entry.file_name(), &to_dir, split_last(to).1).map_err(fs_error)?;
         // Files open under a moved directory now live under its new name.
         if is_dir {
-            for open in self.open.iter_mut().flatten() {
+            for open in self.open.iter_mut() {
                 if is_within(&open.key, &from_key) {
                     open.key = alloc::format!("{to_key}{}", &open.key[from_key.len()..]);
                 }
@@ -435,7 +416,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
     }
 
     fn sync(&mut self) -> Result<()> {
-        for open in self.open.iter_mut().flatten() {
+        for open in self.open.iter_mut() {
             if open.options.writes() {
                 open.file.flush().map_err(fs_error)?;
             }

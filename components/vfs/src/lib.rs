@@ -17,11 +17,13 @@ mod error;
 mod mount;
 pub mod path;
 mod ramfs;
+mod slots;
 
 pub use core_io::SeekFrom;
 pub use error::FsError;
 pub use mount::{Vfs, VfsHandle};
 pub use ramfs::RamFs;
+pub use slots::Slots;
 
 use alloc::string::String;
 use alloc::vec::Vec;

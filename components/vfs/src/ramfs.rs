@@ -6,7 +6,7 @@
 //! `try_reserve`), never an out-of-memory stop.
 
 use crate::path::split_last;
-use crate::{DirEntry, FileSystem, FileType, FsError, Handle, Metadata, OpenOptions, Result, SeekFrom};
+use crate::{DirEntry, FileSystem, FileType, FsError, Handle, Metadata, OpenOptions, Result, SeekFrom, Slots};
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -16,7 +16,7 @@ pub const MAX_FILE: u64 = 1 << 32;
 
 enum Node {
     File { data: Vec<u8>, linked: bool },
-    Directory { entries: BTreeMap<String, usize>, parent: usize },
+    Directory { entries: BTreeMap<String, usize> },
 }
 
 struct Open {
@@ -27,8 +27,8 @@ struct Open {
 
 /// A RAM file system (starts with an empty root directory).
 pub struct RamFs {
-    nodes: Vec<Option<Node>>,
-    open: Vec<Option<Open>>,
+    nodes: Slots<Node>,
+    open: Slots<Open>,
 }
 
 const ROOT: usize = 0;
@@ -41,11 +41,14 @@ impl Default for RamFs {
 
 impl RamFs {
     pub fn new() -> RamFs {
-        RamFs { nodes: alloc::vec![Some(Node::Directory { entries: BTreeMap::new(), parent: ROOT })], open: Vec::new() }
+        let mut nodes = Slots::new();
+        let root = nodes.insert(Node::Directory { entries: BTreeMap::new() });
+        debug_assert_eq!(root, ROOT);
+        RamFs { nodes, open: Slots::new() }
     }
 
     fn node(&self, id: usize) -> &Node {
-        self.nodes[id].as_ref().expect("live node")
+        self.nodes.get(id).expect("live node")
     }
 
     fn entries(&self, id: usize) -> Result<&BTreeMap<String, usize>> {
@@ -56,7 +59,7 @@ impl RamFs {
     }
 
     fn entries_mut(&mut self, id: usize) -> Result<&mut BTreeMap<String, usize>> {
-        match self.nodes[id].as_mut().expect("live node") {
+        match self.nodes.get_mut(id).expect("live node") {
             Node::Directory { entries, .. } => Ok(entries),
             Node::File { .. } => Err(FsError::NotADirectory),
         }
@@ -74,10 +77,11 @@ impl RamFs {
         Ok(id)
     }
 
-    /// The parent directory of a normalized non-root path, and the last name.
-    fn parent<'p>(&self, path: &'p str) -> Result<(usize, &'p str)> {
+    /// The parent directory of a normalized path, and the last name; for the root (which has
+    /// none), `at_root`.
+    fn parent<'p>(&self, path: &'p str, at_root: FsError) -> Result<(usize, &'p str)> {
         if path.is_empty() {
-            return Err(FsError::Busy);
+            return Err(at_root);
         }
         let (parent, name) = split_last(path);
         let id = self.lookup(parent)?;
@@ -85,26 +89,12 @@ impl RamFs {
         Ok((id, name))
     }
 
-    fn insert(&mut self, node: Node) -> usize {
-        if let Some(free) = self.nodes.iter().position(Option::is_none) {
-            self.nodes[free] = Some(node);
-            free
-        } else {
-            self.nodes.push(Some(node));
-            self.nodes.len() - 1
-        }
-    }
-
     fn is_open(&self, id: usize) -> bool {
-        self.open.iter().flatten().any(|open| open.node == id)
-    }
-
-    fn handle(&mut self, handle: Handle) -> Result<&mut Open> {
-        self.open.get_mut(handle.0 as usize).and_then(Option::as_mut).ok_or(FsError::BadHandle)
+        self.open.iter().any(|open| open.node == id)
     }
 
     fn data(&mut self, node: usize) -> &mut Vec<u8> {
-        match self.nodes[node].as_mut().expect("open node is live") {
+        match self.nodes.get_mut(node).expect("open node is live") {
             Node::File { data, .. } => data,
             Node::Directory { .. } => unreachable!("handles name files"),
         }
@@ -120,19 +110,21 @@ impl RamFs {
     /// Frees a file that is unlinked and no longer open.
     fn release(&mut self, id: usize) {
         if matches!(self.node(id), Node::File { linked: false, .. }) && !self.is_open(id) {
-            self.nodes[id] = None;
+            self.nodes.remove(id);
         }
     }
 
     /// Drops the entry `name` of `parent` (a file or an empty directory).
     fn unlink(&mut self, parent: usize, name: &str) {
         let id = self.entries_mut(parent).expect("parent is a directory").remove(name).expect("entry exists");
-        match self.nodes[id].as_mut().expect("live node") {
+        match self.nodes.get_mut(id).expect("live node") {
             Node::File { linked, .. } => {
                 *linked = false;
                 self.release(id);
             }
-            Node::Directory { .. } => self.nodes[id] = None,
+            Node::Directory { .. } => {
+                self.nodes.remove(id);
+            }
         }
     }
 
@@ -153,8 +145,7 @@ impl RamFs {
 impl FileSystem for RamFs {
     fn open(&mut self, path: &str, options: OpenOptions) -> Result<Handle> {
         options.check()?;
-        let (parent, name) =
-            self.parent(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
+        let (parent, name) = self.parent(path, FsError::IsADirectory)?;
         let node = match self.entries(parent)?.get(name).copied() {
             Some(_) if options.create_new => return Err(FsError::AlreadyExists),
             Some(id) => {
@@ -167,35 +158,23 @@ impl FileSystem for RamFs {
                 id
             }
             None if options.create || options.create_new => {
-                let id = self.insert(Node::File { data: Vec::new(), linked: true });
+                let id = self.nodes.insert(Node::File { data: Vec::new(), linked: true });
                 self.entries_mut(parent)?.insert(name.to_string(), id);
                 id
             }
             None => return Err(FsError::NotFound),
         };
-        let open = Some(Open { node, position: 0, options });
-        let slot = match self.open.iter().position(Option::is_none) {
-            Some(free) => {
-                self.open[free] = open;
-                free
-            }
-            None => {
-                self.open.push(open);
-                self.open.len() - 1
-            }
-        };
-        Ok(Handle(slot as u32))
+        Ok(self.open.insert_handle(Open { node, position: 0, options }))
     }
 
     fn close(&mut self, handle: Handle) -> Result<()> {
-        let node = self.handle(handle)?.node;
-        self.open[handle.0 as usize] = None;
+        let node = self.open.remove_handle(handle)?.node;
         self.release(node);
         Ok(())
     }
 
     fn read(&mut self, handle: Handle, buffer: &mut [u8]) -> Result<usize> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         if !open.options.read {
             return Err(FsError::BadHandle);
         }
@@ -204,12 +183,12 @@ impl FileSystem for RamFs {
         let start = position.min(data.len() as u64) as usize;
         let count = buffer.len().min(data.len() - start);
         buffer[..count].copy_from_slice(&data[start..start + count]);
-        self.handle(handle)?.position += count as u64;
+        self.open.handle_mut(handle)?.position += count as u64;
         Ok(count)
     }
 
     fn write(&mut self, handle: Handle, bytes: &[u8]) -> Result<usize> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         if !open.options.writes() {
             return Err(FsError::BadHandle);
         }
@@ -221,12 +200,12 @@ impl FileSystem for RamFs {
             Self::resize(data, end)?;
         }
         data[start as usize..end as usize].copy_from_slice(bytes);
-        self.handle(handle)?.position = end;
+        self.open.handle_mut(handle)?.position = end;
         Ok(bytes.len())
     }
 
     fn seek(&mut self, handle: Handle, position: SeekFrom) -> Result<u64> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         let node = open.node;
         let current = open.position;
         let len = self.data(node).len() as u64;
@@ -236,16 +215,16 @@ impl FileSystem for RamFs {
             SeekFrom::Current(offset) => current.checked_add_signed(offset),
         }
         .ok_or(FsError::InvalidInput("seek before the start of the file"))?;
-        self.handle(handle)?.position = target;
+        self.open.handle_mut(handle)?.position = target;
         Ok(target)
     }
 
     fn flush(&mut self, handle: Handle) -> Result<()> {
-        self.handle(handle).map(|_| ())
+        self.open.handle_mut(handle).map(|_| ())
     }
 
     fn set_len(&mut self, handle: Handle, len: u64) -> Result<()> {
-        let open = self.handle(handle)?;
+        let open = self.open.handle_mut(handle)?;
         if !open.options.writes() {
             return Err(FsError::BadHandle);
         }
@@ -254,7 +233,7 @@ impl FileSystem for RamFs {
     }
 
     fn handle_metadata(&mut self, handle: Handle) -> Result<Metadata> {
-        let node = self.handle(handle)?.node;
+        let node = self.open.handle_mut(handle)?.node;
         Ok(self.metadata_of(node))
     }
 
@@ -270,19 +249,17 @@ impl FileSystem for RamFs {
     }
 
     fn create_dir(&mut self, path: &str) -> Result<()> {
-        let (parent, name) =
-            self.parent(path).map_err(|e| if e == FsError::Busy { FsError::AlreadyExists } else { e })?;
+        let (parent, name) = self.parent(path, FsError::AlreadyExists)?;
         if self.entries(parent)?.contains_key(name) {
             return Err(FsError::AlreadyExists);
         }
-        let id = self.insert(Node::Directory { entries: BTreeMap::new(), parent });
+        let id = self.nodes.insert(Node::Directory { entries: BTreeMap::new() });
         self.entries_mut(parent)?.insert(name.to_string(), id);
         Ok(())
     }
 
     fn remove_file(&mut self, path: &str) -> Result<()> {
-        let (parent, name) =
-            self.parent(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
+        let (parent, name) = self.parent(path, FsError::IsADirectory)?;
         let id = *self.entries(parent)?.get(name).ok_or(FsError::NotFound)?;
         if let Node::Directory { .. } = self.node(id) {
             return Err(FsError::IsADirectory);
@@ -292,7 +269,7 @@ impl FileSystem for RamFs {
     }
 
     fn remove_dir(&mut self, path: &str) -> Result<()> {
-        let (parent, name) = self.parent(path)?;
+        let (parent, name) = self.parent(path, FsError::Busy)?;
         let id = *self.entries(parent)?.get(name).ok_or(FsError::NotFound)?;
         if !self.entries(id)?.is_empty() {
             return Err(FsError::DirectoryNotEmpty);
@@ -302,9 +279,9 @@ impl FileSystem for RamFs {
     }
 
     fn rename(&mut self, from: &str, to: &str) -> Result<()> {
-        let (from_parent, from_name) = self.parent(from)?;
+        let (from_parent, from_name) = self.parent(from, FsError::Busy)?;
         let id = *self.entries(from_parent)?.get(from_name).ok_or(FsError::NotFound)?;
-        let (to_parent, to_name) = self.parent(to)?;
+        let (to_parent, to_name) = self.parent(to, FsError::Busy)?;
         let is_dir = matches!(self.node(id), Node::Directory { .. });
         if is_dir && crate::path::is_within(to, from) && to != from {
             return Err(FsError::InvalidInput("cannot move a directory into itself"));
@@ -324,9 +301,6 @@ impl FileSystem for RamFs {
         }
         self.entries_mut(from_parent)?.remove(from_name);
         self.entries_mut(to_parent)?.insert(to_name.to_string(), id);
-        if let Some(Node::Directory { parent, .. }) = self.nodes[id].as_mut() {
-            *parent = to_parent;
-        }
         Ok(())
     }
 
@@ -360,7 +334,7 @@ mod tests {
         let mut buffer = [0u8; 8];
         assert_eq!(fs.read(handle, &mut buffer).unwrap(), 4);
         fs.close(handle).unwrap();
-        assert_eq!(fs.nodes.iter().flatten().count(), 1, "only the root is left");
+        assert_eq!(fs.nodes.iter().count(), 1, "only the root is left");
     }
 
     #[test]

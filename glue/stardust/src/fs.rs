@@ -85,6 +85,16 @@ impl Remote {
         self.jobs.send(Message::Job(job)).map_err(|_| FsError::Io("the file system's thread has stopped"))?;
         answer.recv().map_err(|_| FsError::Io("the file system's thread has stopped"))?
     }
+
+    /// Runs `f` on the file system with (a copy of) `path`.
+    fn at_path<T: Send + 'static>(
+        &self,
+        path: &str,
+        f: fn(&mut dyn FileSystem, &str) -> stardust_vfs::Result<T>,
+    ) -> stardust_vfs::Result<T> {
+        let path = String::from(path);
+        self.call(move |fs| f(fs, &path))
+    }
 }
 
 impl FileSystem for Remote {
@@ -123,24 +133,19 @@ impl FileSystem for Remote {
         self.call(move |fs| fs.handle_metadata(handle))
     }
     fn metadata(&mut self, path: &str) -> stardust_vfs::Result<stardust_vfs::Metadata> {
-        let path = String::from(path);
-        self.call(move |fs| fs.metadata(&path))
+        self.at_path(path, |fs, path| fs.metadata(path))
     }
     fn read_dir(&mut self, path: &str) -> stardust_vfs::Result<Vec<stardust_vfs::DirEntry>> {
-        let path = String::from(path);
-        self.call(move |fs| fs.read_dir(&path))
+        self.at_path(path, |fs, path| fs.read_dir(path))
     }
     fn create_dir(&mut self, path: &str) -> stardust_vfs::Result<()> {
-        let path = String::from(path);
-        self.call(move |fs| fs.create_dir(&path))
+        self.at_path(path, |fs, path| fs.create_dir(path))
     }
     fn remove_file(&mut self, path: &str) -> stardust_vfs::Result<()> {
-        let path = String::from(path);
-        self.call(move |fs| fs.remove_file(&path))
+        self.at_path(path, |fs, path| fs.remove_file(path))
     }
     fn remove_dir(&mut self, path: &str) -> stardust_vfs::Result<()> {
-        let path = String::from(path);
-        self.call(move |fs| fs.remove_dir(&path))
+        self.at_path(path, |fs, path| fs.remove_dir(path))
     }
     fn rename(&mut self, from: &str, to: &str) -> stardust_vfs::Result<()> {
         let (from, to) = (String::from(from), String::from(to));
@@ -158,7 +163,10 @@ impl FileSystem for Remote {
 /// be mounted is still mounted, as a file system that answers every call with the reason.
 pub fn mount_fat(disk: crate::storage::Disk, path: &str) -> io::Result<()> {
     let fs: Box<dyn FileSystem + Send> = match serve_fat(disk, path) {
-        Ok(remote) => Box::new(remote),
+        Ok(remote) => {
+            log::info!("{path}: {} volume mounted", remote.kind);
+            Box::new(remote)
+        }
         Err(error) => {
             log::error!("{path}: {error}");
             Box::new(stardust_vfs::Unavailable(error))
