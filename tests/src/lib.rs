@@ -7,6 +7,14 @@
 
 pub mod disks;
 
+/// The threadtest modes it runs with no arguments, which every scheduler must pass.
+pub const COMMON_THREAD_TESTS: [&str; 6] = ["counter", "channel", "pingpong", "sleep", "primitives", "spawn-errors"];
+
+/// The line `APP: MODE ok` for each mode, as the test apps report a passed check.
+pub fn ok_lines(app: &str, modes: &[&str]) -> Vec<String> {
+    modes.iter().map(|mode| format!("{app}: {mode} ok")).collect()
+}
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -167,10 +175,10 @@ impl Outcome {
 
     /// Asserts that lines containing each of `expected` appear in this order (other lines may
     /// come between them).
-    pub fn expect_lines(&self, expected: &[&str]) -> &Self {
+    pub fn expect_lines<S: AsRef<str> + std::fmt::Debug>(&self, expected: &[S]) -> &Self {
         let mut lines = self.serial.lines();
         for wanted in expected {
-            if !lines.by_ref().any(|line| line.contains(wanted)) {
+            if !lines.by_ref().any(|line| line.contains(wanted.as_ref())) {
                 panic!(
                     "expected a line containing {wanted:?} (after the previous ones), in order {expected:?}\n{}",
                     self.report()

@@ -1,6 +1,6 @@
 //! Boot tests of the thread runtime and the scheduler slot: every scheduler, in the VM.
 
-use stardust_boot_tests::{Boot, Outcome, image};
+use stardust_boot_tests::{Boot, COMMON_THREAD_TESTS, Outcome, image, ok_lines};
 
 const SCHEDULERS: [&str; 3] = ["sched-fifo", "sched-rr", "sched-prio"];
 
@@ -11,14 +11,9 @@ fn threadtest(scheduler: &str, machine: &str, modes: &[&str]) -> Outcome {
 #[test]
 fn every_scheduler_passes_the_common_thread_tests() {
     for scheduler in SCHEDULERS {
-        threadtest(scheduler, "microvm", &[]).expect_code(0).expect_lines(&[
-            "threadtest: counter ok",
-            "threadtest: channel ok",
-            "threadtest: pingpong ok",
-            "threadtest: sleep ok",
-            "threadtest: primitives ok",
-            "threadtest: spawn-errors ok",
-        ]);
+        threadtest(scheduler, "microvm", &[])
+            .expect_code(0)
+            .expect_lines(&ok_lines("threadtest", &COMMON_THREAD_TESTS));
     }
 }
 

@@ -301,3 +301,52 @@ impl crate::block::BlockDevice for RamDisk {
         Ok(())
     }
 }
+
+/// Every thread a scheduler gives out until it is empty, in order.
+pub fn drain<S: crate::scheduler::Scheduler>(scheduler: &mut S) -> Vec<crate::scheduler::ThreadId> {
+    core::iter::from_fn(|| scheduler.pick_next()).collect()
+}
+
+/// What the [`Scheduler`](crate::scheduler::Scheduler) contract asks of every policy, each check
+/// on a scheduler fresh from `new`: an empty queue gives nothing and never preempts; a thread
+/// queued twice keeps its first place; numbers not below `MAX_THREADS` are ignored; `remove`
+/// takes out queued threads only (head or middle), and a queue emptied by removals preempts
+/// nobody.
+pub fn check_scheduler_contract<S: crate::scheduler::Scheduler>(mut new: impl FnMut() -> S) {
+    use crate::scheduler::{DEFAULT_PRIORITY as P, MAX_THREADS, ThreadId};
+    let mut scheduler = new();
+    assert_eq!(scheduler.pick_next(), None);
+    assert_eq!(scheduler.queued(), 0);
+    for ticks_run in [0, 1, 1_000, u32::MAX] {
+        assert!(!scheduler.should_preempt(P, ticks_run), "preempted with nobody waiting");
+    }
+
+    let mut scheduler = new();
+    scheduler.enqueue(1, P);
+    scheduler.enqueue(2, P);
+    scheduler.enqueue(1, P);
+    assert_eq!(scheduler.queued(), 2);
+    assert_eq!(drain(&mut scheduler), [1, 2], "a second enqueue moved the thread");
+
+    let mut scheduler = new();
+    scheduler.enqueue(MAX_THREADS as ThreadId, P);
+    scheduler.enqueue(ThreadId::MAX, P);
+    assert_eq!(scheduler.queued(), 0);
+    assert!(!scheduler.should_preempt(0, u32::MAX));
+    assert!(!scheduler.remove(ThreadId::MAX));
+    assert_eq!(scheduler.pick_next(), None);
+
+    let mut scheduler = new();
+    for thread in [5, 6, 7, 8] {
+        scheduler.enqueue(thread, P);
+    }
+    assert!(scheduler.remove(6), "a thread in the middle");
+    assert!(scheduler.remove(5), "the head");
+    assert!(!scheduler.remove(5));
+    assert!(!scheduler.remove(9));
+    assert_eq!(scheduler.queued(), 2);
+    assert_eq!(drain(&mut scheduler), [7, 8]);
+    scheduler.enqueue(9, P);
+    assert!(scheduler.remove(9));
+    assert!(!scheduler.should_preempt(P, u32::MAX), "a queue emptied by removals preempted");
+}

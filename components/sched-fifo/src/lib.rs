@@ -62,8 +62,11 @@ mod tests {
     use stardust_api::{MAX_THREADS, PRIORITY_LEVELS};
     use std::collections::VecDeque;
 
-    fn drain(scheduler: &mut FifoScheduler) -> Vec<ThreadId> {
-        core::iter::from_fn(|| scheduler.pick_next()).collect()
+    use stardust_api::fakes::drain;
+
+    #[test]
+    fn keeps_the_scheduler_contract() {
+        stardust_api::fakes::check_scheduler_contract(FifoScheduler::new);
     }
 
     #[test]
@@ -85,45 +88,6 @@ mod tests {
         for ticks_run in [0, 1, 1_000, u32::MAX] {
             assert!(!scheduler.should_preempt(0, ticks_run));
         }
-    }
-
-    #[test]
-    fn an_empty_queue_idles_the_cpu() {
-        let mut scheduler = FifoScheduler::new();
-        assert_eq!(scheduler.pick_next(), None);
-        assert!(!scheduler.should_preempt(0, 0));
-        assert_eq!(scheduler.queued(), 0);
-    }
-
-    #[test]
-    fn enqueueing_twice_keeps_the_first_place() {
-        let mut scheduler = FifoScheduler::new();
-        scheduler.enqueue(1, 0);
-        scheduler.enqueue(2, 0);
-        scheduler.enqueue(1, 0);
-        assert_eq!(drain(&mut scheduler), [1, 2]);
-    }
-
-    #[test]
-    fn numbers_out_of_range_are_ignored() {
-        let mut scheduler = FifoScheduler::new();
-        scheduler.enqueue(MAX_THREADS as ThreadId, 0);
-        scheduler.enqueue(ThreadId::MAX, 0);
-        assert_eq!(scheduler.queued(), 0);
-        assert!(!scheduler.remove(ThreadId::MAX));
-        assert_eq!(scheduler.pick_next(), None);
-    }
-
-    #[test]
-    fn remove_takes_out_only_queued_threads() {
-        let mut scheduler = FifoScheduler::new();
-        for thread in [5, 6, 7] {
-            scheduler.enqueue(thread, 0);
-        }
-        assert!(scheduler.remove(6));
-        assert!(!scheduler.remove(6));
-        assert!(!scheduler.remove(8));
-        assert_eq!(drain(&mut scheduler), [5, 7]);
     }
 
     #[test]

@@ -111,8 +111,11 @@ mod tests {
 
     const TOP: Priority = PRIORITY_LEVELS as Priority - 1;
 
-    fn drain(scheduler: &mut PriorityScheduler) -> Vec<ThreadId> {
-        core::iter::from_fn(|| scheduler.pick_next()).collect()
+    use stardust_api::fakes::drain;
+
+    #[test]
+    fn keeps_the_scheduler_contract() {
+        stardust_api::fakes::check_scheduler_contract(|| PriorityScheduler::new(1));
     }
 
     #[test]
@@ -156,15 +159,6 @@ mod tests {
     }
 
     #[test]
-    fn nobody_waiting_means_no_preemption() {
-        let mut scheduler = PriorityScheduler::new(1);
-        for ticks_run in [0, 1, u32::MAX] {
-            assert!(!scheduler.should_preempt(0, ticks_run));
-        }
-        assert_eq!(scheduler.pick_next(), None);
-    }
-
-    #[test]
     fn a_zero_slice_counts_as_one_tick() {
         assert_eq!(PriorityScheduler::new(0).time_slice_ticks(), 1);
         let mut scheduler = PriorityScheduler::new(0);
@@ -198,16 +192,6 @@ mod tests {
         assert_eq!(scheduler.queued(), 2);
         assert!(!scheduler.should_preempt(2, 0));
         assert_eq!(drain(&mut scheduler), [1, 2]);
-    }
-
-    #[test]
-    fn numbers_out_of_range_are_ignored() {
-        let mut scheduler = PriorityScheduler::new(1);
-        scheduler.enqueue(MAX_THREADS as ThreadId, TOP);
-        scheduler.enqueue(ThreadId::MAX, TOP);
-        assert_eq!(scheduler.queued(), 0);
-        assert!(!scheduler.should_preempt(0, u32::MAX));
-        assert!(!scheduler.remove(ThreadId::MAX));
     }
 
     #[test]

@@ -70,10 +70,13 @@ impl Scheduler for RoundRobinScheduler {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use stardust_api::{DEFAULT_PRIORITY, MAX_THREADS};
+    use stardust_api::DEFAULT_PRIORITY;
 
-    fn drain(scheduler: &mut RoundRobinScheduler) -> Vec<ThreadId> {
-        core::iter::from_fn(|| scheduler.pick_next()).collect()
+    use stardust_api::fakes::drain;
+
+    #[test]
+    fn keeps_the_scheduler_contract() {
+        stardust_api::fakes::check_scheduler_contract(|| RoundRobinScheduler::new(1));
     }
 
     #[test]
@@ -105,15 +108,6 @@ mod tests {
     }
 
     #[test]
-    fn never_preempts_with_nobody_waiting() {
-        let mut scheduler = RoundRobinScheduler::new(1);
-        for ticks_run in [0, 1, 1_000, u32::MAX] {
-            assert!(!scheduler.should_preempt(DEFAULT_PRIORITY, ticks_run));
-        }
-        assert_eq!(scheduler.pick_next(), None);
-    }
-
-    #[test]
     fn a_wakeup_alone_never_preempts() {
         for slice in [0, 1, 10] {
             let mut scheduler = RoundRobinScheduler::new(slice);
@@ -129,41 +123,6 @@ mod tests {
         let mut scheduler = RoundRobinScheduler::new(0);
         scheduler.enqueue(1, 0);
         assert!(scheduler.should_preempt(0, 1));
-    }
-
-    #[test]
-    fn enqueueing_twice_keeps_the_first_place() {
-        let mut scheduler = RoundRobinScheduler::new(1);
-        scheduler.enqueue(1, 0);
-        scheduler.enqueue(2, 0);
-        scheduler.enqueue(1, 0);
-        assert_eq!(drain(&mut scheduler), [1, 2]);
-    }
-
-    #[test]
-    fn numbers_out_of_range_are_ignored() {
-        let mut scheduler = RoundRobinScheduler::new(1);
-        scheduler.enqueue(MAX_THREADS as ThreadId, 0);
-        scheduler.enqueue(ThreadId::MAX, 0);
-        assert_eq!(scheduler.queued(), 0);
-        assert!(!scheduler.should_preempt(0, u32::MAX));
-        assert!(!scheduler.remove(ThreadId::MAX));
-    }
-
-    #[test]
-    fn remove_takes_out_only_queued_threads() {
-        let mut scheduler = RoundRobinScheduler::new(1);
-        for thread in [5, 6, 7] {
-            scheduler.enqueue(thread, 0);
-        }
-        assert!(scheduler.remove(5));
-        assert!(!scheduler.remove(5));
-        assert!(!scheduler.remove(8));
-        assert_eq!(drain(&mut scheduler), [6, 7]);
-        // Emptied by removals, the queue no longer causes preemption.
-        scheduler.enqueue(9, 0);
-        assert!(scheduler.remove(9));
-        assert!(!scheduler.should_preempt(0, u32::MAX));
     }
 
     #[test]
