@@ -88,7 +88,7 @@ fn a_damaged_disk_is_a_clear_mount_error_not_a_crash() {
     std::fs::write(&disk, &bytes).unwrap();
     disktest("microvm", &disk)
         .expect_code(2)
-        .expect_lines(&["disktest: cannot mount: no FAT boot sector (signature 0x55AA missing)"]);
+        .expect_lines(&["disktest: cannot mount: not a FAT file system (no 0x55AA boot signature)"]);
     let (disk, _) = fat_image("truncated", 16 * 1024);
     let bytes = std::fs::read(&disk).unwrap();
     std::fs::write(&disk, &bytes[..1 << 20]).unwrap();

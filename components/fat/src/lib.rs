@@ -94,16 +94,39 @@ pub enum MountError {
     Corrupt(&'static str),
 }
 
+impl MountError {
+    /// What is wrong, in a few words (`Display` adds the numbers).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            MountError::BlockSize(_) => "the disk's blocks are not 512, 1024, 2048 or 4096 bytes",
+            MountError::TooSmall => "the disk is too small for a FAT volume",
+            MountError::NotFat => "not a FAT file system (no 0x55AA boot signature)",
+            MountError::Truncated { .. } => "the disk is shorter than its FAT volume (truncated image)",
+            MountError::Corrupt(reason) => reason,
+        }
+    }
+}
+
 impl fmt::Display for MountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MountError::BlockSize(size) => write!(f, "blocks of {size} bytes are not supported"),
-            MountError::TooSmall => f.write_str("the disk is too small for a FAT volume"),
-            MountError::NotFat => f.write_str("no FAT boot sector (signature 0x55AA missing)"),
+            MountError::BlockSize(size) => write!(f, "{} (they are {size})", self.reason()),
             MountError::Truncated { volume_bytes, disk_bytes } => {
                 write!(f, "the volume needs {volume_bytes} bytes but the disk has {disk_bytes}: truncated image")
             }
             MountError::Corrupt(reason) => write!(f, "corrupt FAT volume: {reason}"),
+            _ => f.write_str(self.reason()),
+        }
+    }
+}
+
+/// A volume that cannot be mounted, as the VFS reports it: a disk it cannot use is an I/O error,
+/// anything else a corrupt file system.
+impl From<MountError> for stardust_vfs::FsError {
+    fn from(error: MountError) -> Self {
+        match error {
+            MountError::BlockSize(_) => stardust_vfs::FsError::Io(error.reason()),
+            _ => stardust_vfs::FsError::Corrupt(error.reason()),
         }
     }
 }

@@ -216,13 +216,7 @@ fn serve_fat(disk: crate::storage::Disk, path: &str) -> Result<Remote, FsError> 
             SERVERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(jobs.clone());
             Ok(Remote { jobs, kind })
         }
-        Ok(Err(stardust_fat::MountError::Corrupt(why))) => Err(FsError::Corrupt(why)),
-        Ok(Err(stardust_fat::MountError::NotFat)) => Err(FsError::Corrupt("not a FAT file system (no boot signature)")),
-        Ok(Err(stardust_fat::MountError::Truncated { .. })) => {
-            Err(FsError::Corrupt("the disk is shorter than its FAT volume (truncated image)"))
-        }
-        Ok(Err(stardust_fat::MountError::TooSmall)) => Err(FsError::Corrupt("the disk is too small for a FAT volume")),
-        Ok(Err(stardust_fat::MountError::BlockSize(_))) => Err(FsError::Io("the disk's block size is not supported")),
+        Ok(Err(error)) => Err(error.into()),
         Err(_) => Err(FsError::Io("the file system's thread stopped while mounting")),
     }
 }
