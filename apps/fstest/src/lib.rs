@@ -70,10 +70,10 @@ fn api(dir: &str) -> Result<(), String> {
     check!(fs::metadata("./big.bin").map_err(e("dot"))?.len() == 1 << 20, "dot path");
     stardust::env::set_current_dir("/").map_err(e("cd /"))?;
     // Listing, rename, remove.
-    let names: Vec<String> = fs::read_dir(format!("{dir}/nested"))
-        .map_err(e("read_dir"))?
-        .map(|entry| entry.unwrap().file_name().into())
-        .collect();
+    let mut names = Vec::new();
+    for entry in fs::read_dir(format!("{dir}/nested")).map_err(e("read_dir"))? {
+        names.push(String::from(entry.map_err(e("read_dir entry"))?.file_name()));
+    }
     check!(names == ["a text file with a long name.txt", "deeper"], "read_dir gave {names:?}");
     let moved = format!("{dir}/moved.txt");
     fs::rename(&text, &moved).map_err(e("rename"))?;

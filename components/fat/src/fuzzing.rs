@@ -45,7 +45,7 @@ fn walk(fs: &mut FatSession<'_, RamDisk>, path: String, depth: u32, budget: &mut
         let child = if path.is_empty() { entry.name.clone() } else { format!("{path}/{}", entry.name) };
         let _ = fs.metadata(&child);
         if entry.metadata.is_dir() {
-            walk(fs, child, depth + 1, budget);
+            walk(fs, child.clone(), depth + 1, budget);
         } else if let Ok(handle) = fs.open(&child, OpenOptions { read: true, ..OpenOptions::default() }) {
             let mut chunk = vec![0u8; 4096];
             for _ in 0..16 {
@@ -54,6 +54,14 @@ fn walk(fs: &mut FatSession<'_, RamDisk>, path: String, depth: u32, budget: &mut
                 }
             }
             let _ = fs.close(handle);
+        }
+        if entry.metadata.is_file() {
+            // Appending walks the whole cluster chain, then extends it.
+            let append = OpenOptions { append: true, ..OpenOptions::default() };
+            if let Ok(handle) = fs.open(&child, append) {
+                let _ = fs.write(handle, b"appended");
+                let _ = fs.close(handle);
+            }
         }
     }
 }

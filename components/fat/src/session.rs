@@ -134,9 +134,19 @@ impl<'fs, D: BlockDevice> FatSession<'fs, D> {
         }
     }
 
+    /// Moves fatfs's file to `position` (at most the size). fatfs stops short, silently, where
+    /// the cluster chain ends before the size the entry claims: that is a corrupt volume (and
+    /// writing there would hit a fatfs panic).
+    fn seek_to(open: &mut Open<'fs, D>, position: u64) -> Result<()> {
+        match open.file.seek(SeekFrom::Start(position)).map_err(fs_error)? {
+            reached if reached == position => Ok(()),
+            _ => Err(FsError::Corrupt("a file's clusters end before its size")),
+        }
+    }
+
     /// Writes `data` at the file's position (which is at most its size).
     fn write_at(open: &mut Open<'fs, D>, data: &[u8]) -> Result<usize> {
-        open.file.seek(SeekFrom::Start(open.position)).map_err(fs_error)?;
+        Self::seek_to(open, open.position)?;
         let mut done = 0;
         while done < data.len() {
             match open.file.write(&data[done..]) {
@@ -221,10 +231,11 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
             return Ok(0);
         }
         let wanted = buffer.len().min((open.size - open.position) as usize);
-        open.file.seek(SeekFrom::Start(open.position)).map_err(fs_error)?;
+        Self::seek_to(open, open.position)?;
         let mut done = 0;
         while done < wanted {
             match open.file.read(&mut buffer[done..wanted]) {
+                Ok(0) if done == 0 => return Err(FsError::Corrupt("a file's clusters end before its size")),
                 Ok(0) => break,
                 Ok(count) => done += count,
                 Err(error) if done == 0 => return Err(fs_error(error)),
@@ -281,7 +292,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         }
         let position = open.position;
         if len < open.size {
-            open.file.seek(SeekFrom::Start(len)).map_err(fs_error)?;
+            Self::seek_to(open, len)?;
             open.file.truncate().map_err(fs_error)?;
             open.size = len;
         } else if len > open.size {

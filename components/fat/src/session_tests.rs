@@ -123,3 +123,24 @@ proptest! {
         with_session(&mut disk, |fs| conformance::assert_same_tree(fs, &mut model, ""));
     }
 }
+
+/// A file whose entry claims bytes but names no cluster (a damaged volume): reading, appending
+/// and truncating it are corrupt-volume errors, not a fatfs panic.
+#[test]
+fn a_size_without_clusters_is_corrupt() {
+    let mut disk = formatted(fatfs::FatType::Fat16, 16);
+    with_session(&mut disk, |fs| conformance::write_file(fs, "KEPT.TXT", &[7u8; 1000]).unwrap());
+    let at = disk.bytes.windows(11).position(|name| name == b"KEPT    TXT").expect("the short entry");
+    disk.bytes[at + 20..at + 22].fill(0);
+    disk.bytes[at + 26..at + 28].fill(0);
+    with_session(&mut disk, |fs| {
+        let mut buffer = [0u8; 16];
+        let reader = fs.open("KEPT.TXT", OpenOptions { read: true, ..Default::default() }).unwrap();
+        assert!(matches!(fs.read(reader, &mut buffer), Err(FsError::Corrupt(_))));
+        fs.close(reader).unwrap();
+        let appender = fs.open("KEPT.TXT", OpenOptions { append: true, ..Default::default() }).unwrap();
+        assert!(matches!(fs.write(appender, b"more"), Err(FsError::Corrupt(_))));
+        assert!(matches!(fs.set_len(appender, 10), Err(FsError::Corrupt(_))));
+        fs.close(appender).unwrap();
+    });
+}
