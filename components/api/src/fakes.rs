@@ -350,3 +350,97 @@ pub fn check_scheduler_contract<S: crate::scheduler::Scheduler>(mut new: impl Fn
     assert!(scheduler.remove(9));
     assert!(!scheduler.should_preempt(P, u32::MAX), "a queue emptied by removals preempted");
 }
+
+/// One end of a [`wire`]: a NIC in memory whose frames arrive at the other end, for host tests
+/// of the network stack (two stacks talking, or one stack and a test that crafts frames).
+#[derive(Debug)]
+pub struct WireNic {
+    mac: [u8; 6],
+    inbox: Rc<RefCell<std::collections::VecDeque<Vec<u8>>>>,
+    outbox: Rc<RefCell<std::collections::VecDeque<Vec<u8>>>>,
+    stats: crate::nic::NicStats,
+    /// When set, every frame this end sends is dropped instead (a cut cable).
+    pub cut: bool,
+}
+
+/// Two NICs joined back to back, with the MAC addresses given.
+pub fn wire(a: [u8; 6], b: [u8; 6]) -> (WireNic, WireNic) {
+    let (one, two) = (Rc::default(), Rc::default());
+    let end = |mac, inbox: &Rc<_>, outbox: &Rc<_>| WireNic {
+        mac,
+        inbox: Rc::clone(inbox),
+        outbox: Rc::clone(outbox),
+        stats: Default::default(),
+        cut: false,
+    };
+    (end(a, &one, &two), end(b, &two, &one))
+}
+
+impl WireNic {
+    /// Puts a frame in this end's inbox, as if the other end had sent it.
+    pub fn inject(&self, frame: &[u8]) {
+        self.inbox.borrow_mut().push_back(frame.to_vec());
+    }
+
+    /// Takes the oldest frame this end sent that the other end has not received.
+    pub fn take_sent(&self) -> Option<Vec<u8>> {
+        self.outbox.borrow_mut().pop_front()
+    }
+}
+
+impl crate::nic::Nic for WireNic {
+    fn mac_address(&self) -> [u8; 6] {
+        self.mac
+    }
+
+    fn receive(&mut self, buffer: &mut [u8]) -> Option<usize> {
+        loop {
+            let frame = self.inbox.borrow_mut().pop_front()?;
+            if frame.len() <= buffer.len() {
+                buffer[..frame.len()].copy_from_slice(&frame);
+                self.stats.received += 1;
+                return Some(frame.len());
+            }
+            self.stats.dropped += 1;
+        }
+    }
+
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), crate::nic::NicError> {
+        crate::nic::check_frame(frame)?;
+        self.stats.sent += 1;
+        if !self.cut {
+            self.outbox.borrow_mut().push_back(frame.to_vec());
+        }
+        Ok(())
+    }
+
+    fn stats(&self) -> crate::nic::NicStats {
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+    use crate::nic::{MAX_FRAME, Nic, NicError};
+
+    #[test]
+    fn frames_cross_in_order_and_long_ones_are_dropped_whole() {
+        let (mut a, mut b) = wire([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+        assert_eq!(a.transmit(&[]), Err(NicError::BadLength));
+        assert_eq!(a.transmit(&[0; MAX_FRAME + 1]), Err(NicError::BadLength));
+        a.transmit(&[1; 100]).unwrap();
+        a.transmit(&[2; 10]).unwrap();
+        a.transmit(&[3; 20]).unwrap();
+        let mut small = [0u8; 50];
+        assert_eq!(b.receive(&mut small), Some(10), "the 100-byte frame is dropped, not cut");
+        assert_eq!(small[..10], [2; 10]);
+        assert_eq!(b.receive(&mut small), Some(20));
+        assert_eq!(b.receive(&mut small), None);
+        assert_eq!((b.stats().received, b.stats().dropped, a.stats().sent), (2, 1, 3));
+        assert_eq!(b.mac_address(), [2, 0, 0, 0, 0, 2]);
+        b.cut = true;
+        b.transmit(&[9; 60]).unwrap();
+        assert_eq!(a.receive(&mut small), None);
+    }
+}

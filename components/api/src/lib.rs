@@ -14,10 +14,12 @@ pub mod console;
 pub mod fakes;
 pub mod heap;
 pub mod memory;
+pub mod nic;
 pub mod scheduler;
 
 pub use block::{BlockDevice, BlockError};
 pub use console::Console;
 pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;
+pub use nic::{MAX_FRAME, Nic, NicError, NicStats};
 pub use scheduler::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId, ThreadQueue};

@@ -28,6 +28,18 @@ pub enum ErrorKind {
     CrossesDevices,
     ResourceBusy,
     Unsupported,
+    // The network kinds std has too (Stardust's sockets report them).
+    ConnectionRefused,
+    ConnectionReset,
+    ConnectionAborted,
+    NotConnected,
+    AddrInUse,
+    AddrNotAvailable,
+    NetworkUnreachable,
+    BrokenPipe,
+    WouldBlock,
+    TimedOut,
+    OutOfMemory,
 }
 
 /// An I/O error: a kind and a static description.

@@ -1,8 +1,9 @@
 //! Virtio for Stardust: the `Hal` that the `virtio-drivers` crate needs (DMA memory from the
 //! heap, identity-mapped; device registers mapped uncached), PCI configuration access through
 //! ports 0xCF8/0xCFC, discovery of virtio block devices on PCI bus 0 (q35) and in the
-//! `virtio_mmio.device=` words QEMU's microvm puts on the command line, and virtio-blk as a
-//! [`BlockDevice`]. Requests are polled: the driver waits for each to complete.
+//! `virtio_mmio.device=` words QEMU's microvm puts on the command line, virtio-blk as a
+//! [`BlockDevice`] and virtio-net as a [`Nic`]. Both are polled: the driver waits for each request
+//! to complete, and received frames are picked up when the network stack looks for them.
 
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -14,12 +15,13 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::ptr::NonNull;
-use stardust_api::{BlockDevice, BlockError};
+use stardust_api::{BlockDevice, BlockError, Nic, NicError, NicStats};
 use virtio_drivers::device::blk::{SECTOR_SIZE, VirtIOBlk};
+use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
 use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
-use virtio_drivers::transport::{DeviceType, SomeTransport, Transport};
+use virtio_drivers::transport::{DeviceType, SomeTransport};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
 use x86_64::instructions::port::Port;
 
@@ -161,19 +163,6 @@ pub fn parse_mmio_word(value: &str) -> Option<(u64, u64)> {
     Some((size, number(address)?))
 }
 
-fn block_device(transport: SomeTransport<'static>) -> Option<VirtioDisk> {
-    if transport.device_type() != DeviceType::Block {
-        return None;
-    }
-    match VirtIOBlk::new(transport) {
-        Ok(device) => Some(VirtioDisk { device }),
-        Err(error) => {
-            log::warn!("virtio-blk: {error:?}");
-            None
-        }
-    }
-}
-
 /// QEMU's microvm puts its virtio-mmio transports here, 512 bytes apart (it announces them in
 /// ACPI, and on the command line only for Linux kernels).
 const MICROVM_MMIO_BASE: u64 = 0xfeb0_0000;
@@ -181,8 +170,9 @@ const MICROVM_MMIO_SLOTS: u64 = 24;
 const MMIO_SLOT_SIZE: u64 = 0x200;
 const MMIO_MAGIC: u32 = 0x7472_6976; // "virt"
 
-/// Opens the virtio-mmio block device at `address` (`size` bytes of registers), if it is one.
-fn mmio_block_device(address: u64, size: u64) -> Option<VirtioDisk> {
+/// Opens the virtio-mmio transport at `address` (`size` bytes of registers), if one of type
+/// `wanted` is there.
+fn mmio_transport(address: u64, size: u64, wanted: DeviceType) -> Option<SomeTransport<'static>> {
     if !hal::interrupts::without(|| hal::paging::map_device(address, size)) {
         log::warn!("virtio-mmio device at {address:#x} cannot be mapped");
         return None;
@@ -192,13 +182,13 @@ fn mmio_block_device(address: u64, size: u64) -> Option<VirtioDisk> {
     // an empty or absent transport has no effect.
     let (magic, device) =
         unsafe { ((address as *const u32).read_volatile(), ((address + 8) as *const u32).read_volatile()) };
-    if magic != MMIO_MAGIC || device == 0 {
+    if magic != MMIO_MAGIC || device == 0 || DeviceType::try_from(device).ok() != Some(wanted) {
         return None;
     }
     // SAFETY: a virtio-mmio register block of `size` bytes lies at `address` (its magic says so),
     // mapped above, and each device is opened once.
     match unsafe { MmioTransport::new(header, size as usize) } {
-        Ok(transport) => block_device(SomeTransport::Mmio(transport)),
+        Ok(transport) => Some(SomeTransport::Mmio(transport)),
         Err(error) => {
             log::warn!("virtio-mmio at {address:#x}: {error:?}");
             None
@@ -206,18 +196,17 @@ fn mmio_block_device(address: u64, size: u64) -> Option<VirtioDisk> {
     }
 }
 
-/// Every virtio block device: those named by `virtio_mmio.device=` words in `cmdline` (as
-/// Firecracker gives them), those on PCI bus 0 (q35, cloud-hypervisor), and on a machine
-/// without PCI, those in QEMU microvm's virtio-mmio slots. Devices that fail to start are
-/// reported (warn) and skipped.
-pub fn block_devices(cmdline: &str) -> Vec<Box<dyn BlockDevice + Send>> {
-    let mut disks: Vec<Box<dyn BlockDevice + Send>> = Vec::new();
+/// Every virtio transport of type `wanted`: those named by `virtio_mmio.device=` words in
+/// `cmdline` (as Firecracker gives them), those on PCI bus 0 (q35, cloud-hypervisor), and on a
+/// machine without PCI, those in QEMU microvm's virtio-mmio slots.
+fn transports(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport<'static>> {
+    let mut found = Vec::new();
     let named: Vec<(u64, u64)> = cmdline
         .split_ascii_whitespace()
         .filter_map(|word| word.strip_prefix("virtio_mmio.device=").and_then(parse_mmio_word))
         .collect();
     for &(size, address) in &named {
-        disks.extend(mmio_block_device(address, size).map(|d| Box::new(d) as _));
+        found.extend(mmio_transport(address, size, wanted));
     }
     let mut configuration = PortConfiguration;
     let host_bridge = configuration.read_word(DeviceFunction { bus: 0, device: 0, function: 0 }, 0);
@@ -225,25 +214,154 @@ pub fn block_devices(cmdline: &str) -> Vec<Box<dyn BlockDevice + Send>> {
         if named.is_empty() {
             for slot in 0..MICROVM_MMIO_SLOTS {
                 let address = MICROVM_MMIO_BASE + slot * MMIO_SLOT_SIZE;
-                disks.extend(mmio_block_device(address, MMIO_SLOT_SIZE).map(|d| Box::new(d) as _));
+                found.extend(mmio_transport(address, MMIO_SLOT_SIZE, wanted));
             }
         }
-        return disks;
+        return found;
     }
     let mut root = PciRoot::new(PortConfiguration);
     for device in 0..32u8 {
         let function = DeviceFunction { bus: 0, device, function: 0 };
         let identity = configuration.read_word(function, 0);
-        if identity & 0xffff != 0x1af4 {
+        if identity & 0xffff != 0x1af4 || pci_device_type(identity >> 16) != Some(wanted) {
             continue;
         }
         // Memory space and bus mastering (the device reads and writes our buffers).
         let command = configuration.read_word(function, 4);
         configuration.write_word(function, 4, command | 0x6);
         match PciTransport::new::<KernelHal, _>(&mut root, function) {
-            Ok(transport) => disks.extend(block_device(SomeTransport::Pci(transport)).map(|d| Box::new(d) as _)),
+            Ok(transport) => found.push(SomeTransport::Pci(transport)),
             Err(error) => log::debug!("virtio-pci 00:{device:02x}.0: {error:?}"),
         }
     }
+    found
+}
+
+/// The virtio device type of a PCI device ID (transitional 0x1000.. or modern 0x1040..).
+fn pci_device_type(device_id: u32) -> Option<DeviceType> {
+    match device_id {
+        0x1000 => Some(DeviceType::Network),
+        0x1001 => Some(DeviceType::Block),
+        0x1041..=0x107f => DeviceType::try_from(device_id - 0x1040).ok(),
+        _ => None,
+    }
+}
+
+/// Every virtio block device (see `transports` for where they are looked for). Devices that fail
+/// to start are reported (warn) and skipped.
+pub fn block_devices(cmdline: &str) -> Vec<Box<dyn BlockDevice + Send>> {
+    let mut disks: Vec<Box<dyn BlockDevice + Send>> = Vec::new();
+    for transport in transports(cmdline, DeviceType::Block) {
+        match VirtIOBlk::new(transport) {
+            Ok(device) => disks.push(Box::new(VirtioDisk { device })),
+            Err(error) => log::warn!("virtio-blk: {error:?}"),
+        }
+    }
     disks
+}
+
+/// Receive buffers per card: each holds one frame (1,526 bytes with the virtio header), and the
+/// device fills them while the stack is busy.
+const RX_QUEUE: usize = 32;
+/// A receive buffer: the largest frame and the virtio-net header.
+const RX_BUFFER: usize = 1526;
+
+/// A virtio network card. Frames are polled: `receive` looks at the used ring, copies the frame
+/// out and gives the buffer straight back to the device; `transmit` hands the frame itself to
+/// the device (no copy) and waits until the device has taken it.
+pub struct VirtioNic {
+    device: VirtIONetRaw<KernelHal, SomeTransport<'static>, RX_QUEUE>,
+    /// The receive buffers, by the token the device knows them by. Each is lent to the device
+    /// from `receive_begin` until `receive_complete`; the heap never moves a boxed slice.
+    buffers: Vec<Option<Box<[u8]>>>,
+    stats: NicStats,
+}
+
+impl VirtioNic {
+    fn new(transport: SomeTransport<'static>) -> Result<VirtioNic, virtio_drivers::Error> {
+        let device = VirtIONetRaw::new(transport)?;
+        let mut nic = VirtioNic { device, buffers: (0..RX_QUEUE).map(|_| None).collect(), stats: NicStats::default() };
+        for _ in 0..RX_QUEUE {
+            nic.lend(alloc::vec![0; RX_BUFFER].into_boxed_slice())?;
+        }
+        Ok(nic)
+    }
+
+    /// Gives a receive buffer to the device.
+    fn lend(&mut self, mut buffer: Box<[u8]>) -> Result<(), virtio_drivers::Error> {
+        // SAFETY: the buffer is kept in `buffers` under its token and not touched until the
+        // device gives the token back (`receive`), and it is not freed while lent: a card is
+        // never dropped (it lives as long as the kernel).
+        let token = unsafe { self.device.receive_begin(&mut buffer)? };
+        match self.buffers.get_mut(usize::from(token)) {
+            Some(slot @ None) => {
+                *slot = Some(buffer);
+                Ok(())
+            }
+            _ => Err(virtio_drivers::Error::WrongToken),
+        }
+    }
+}
+
+impl Nic for VirtioNic {
+    fn mac_address(&self) -> [u8; 6] {
+        self.device.mac_address()
+    }
+
+    fn receive(&mut self, buffer: &mut [u8]) -> Option<usize> {
+        loop {
+            let token = self.device.poll_receive()?;
+            let Some(mut lent) = self.buffers.get_mut(usize::from(token)).and_then(Option::take) else {
+                log::error!("virtio-net: the device returned an unknown receive buffer {token}");
+                return None;
+            };
+            // SAFETY: `lent` is the buffer given to the device under `token`.
+            let copied = match unsafe { self.device.receive_complete(token, &mut lent) } {
+                Ok((header, length)) if length > 0 && length <= buffer.len() => lent
+                    .get(header..header + length)
+                    .map(|frame| buffer[..length].copy_from_slice(frame))
+                    .map(|()| length),
+                _ => None,
+            };
+            if let Err(error) = self.lend(lent) {
+                log::error!("virtio-net: a receive buffer could not be given back: {error:?}");
+            }
+            match copied {
+                Some(length) => {
+                    self.stats.received += 1;
+                    return Some(length);
+                }
+                None => self.stats.dropped += 1,
+            }
+        }
+    }
+
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), NicError> {
+        stardust_api::nic::check_frame(frame)?;
+        match self.device.send(frame) {
+            Ok(()) => {
+                self.stats.sent += 1;
+                Ok(())
+            }
+            Err(virtio_drivers::Error::QueueFull) => Err(NicError::Busy),
+            Err(_) => Err(NicError::Device),
+        }
+    }
+
+    fn stats(&self) -> NicStats {
+        self.stats
+    }
+}
+
+/// Every virtio network card (found as `block_devices` finds disks). Cards that fail to start
+/// are reported (warn) and skipped.
+pub fn network_cards(cmdline: &str) -> Vec<VirtioNic> {
+    let mut cards = Vec::new();
+    for transport in transports(cmdline, DeviceType::Network) {
+        match VirtioNic::new(transport) {
+            Ok(card) => cards.push(card),
+            Err(error) => log::warn!("virtio-net: {error:?}"),
+        }
+    }
+    cards
 }

@@ -1,0 +1,98 @@
+//! smoltcp's `Device` over the NIC contract: one receive buffer and one transmit buffer, reused
+//! for every frame; SYNs for listeners whose queues are full are dropped here.
+
+use alloc::vec::Vec;
+use smoltcp::phy::{self, DeviceCapabilities, Medium};
+use smoltcp::time::Instant;
+use stardust_api::{MAX_FRAME, Nic};
+
+pub(crate) struct Adapter<N> {
+    pub(crate) nic: N,
+    receive: [u8; MAX_FRAME],
+    transmit: [u8; MAX_FRAME],
+    /// Ports whose listeners cannot take another connection now.
+    pub(crate) full_ports: Vec<u16>,
+    pub(crate) syns_dropped: u64,
+    /// Frames handed to the NIC (whether it took them or not).
+    pub(crate) transmitted: u64,
+}
+
+impl<N: Nic> Adapter<N> {
+    pub(crate) fn new(nic: N) -> Adapter<N> {
+        Adapter {
+            nic,
+            receive: [0; MAX_FRAME],
+            transmit: [0; MAX_FRAME],
+            full_ports: Vec::new(),
+            syns_dropped: 0,
+            transmitted: 0,
+        }
+    }
+}
+
+pub(crate) struct Received<'a>(&'a [u8]);
+
+pub(crate) struct Transmit<'a, N> {
+    nic: &'a mut N,
+    counter: &'a mut u64,
+    buffer: &'a mut [u8; MAX_FRAME],
+}
+
+impl phy::RxToken for Received<'_> {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        f(self.0)
+    }
+}
+
+impl<N: Nic> phy::TxToken for Transmit<'_, N> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let length = len.min(MAX_FRAME);
+        let result = f(&mut self.buffer[..length]);
+        *self.counter += 1;
+        if let Err(error) = self.nic.transmit(&self.buffer[..length]) {
+            // Lost like a frame on the wire: TCP retransmits, UDP callers accept loss.
+            log::debug!("net: a frame was not sent: {error}");
+        }
+        result
+    }
+}
+
+impl<N: Nic> phy::Device for Adapter<N> {
+    type RxToken<'a>
+        = Received<'a>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = Transmit<'a, N>
+    where
+        Self: 'a;
+
+    fn receive(&mut self, _timestamp: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        loop {
+            let length = self.nic.receive(&mut self.receive)?;
+            let frame = &self.receive[..length];
+            if !self.full_ports.is_empty()
+                && crate::frame::syn_destination_port(frame).is_some_and(|port| self.full_ports.contains(&port))
+            {
+                self.syns_dropped += 1;
+                continue;
+            }
+            return Some((
+                Received(&self.receive[..length]),
+                Transmit { nic: &mut self.nic, buffer: &mut self.transmit, counter: &mut self.transmitted },
+            ));
+        }
+    }
+
+    fn transmit(&mut self, _timestamp: Instant) -> Option<Self::TxToken<'_>> {
+        Some(Transmit { nic: &mut self.nic, buffer: &mut self.transmit, counter: &mut self.transmitted })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut capabilities = DeviceCapabilities::default();
+        capabilities.medium = Medium::Ethernet;
+        capabilities.max_transmission_unit = MAX_FRAME;
+        capabilities.max_burst_size = None;
+        capabilities
+    }
+}

@@ -1,0 +1,787 @@
+//! Stardust's network stack: `smoltcp` over the [`Nic`] contract, as one [`Stack`] value with no
+//! threads of its own. Whoever owns it calls [`Stack::poll`] when frames may have arrived or
+//! timers may have run out; sockets are named by [`SocketId`]s and never block: an operation
+//! that would have to wait returns `Ok(None)`, and [`Stack::changed`] later names the watched
+//! sockets whose readiness changed, so a blocking layer above knows whom to wake.
+//!
+//! What it adds to smoltcp:
+//! - **Listeners with a backlog.** A smoltcp socket accepts one connection; a [`Stack`] listener
+//!   keeps a few sockets listening on its port and, after every received packet, moves those
+//!   that got a connection to its accept queue and listens with fresh ones. When the queue is
+//!   full, new SYNs for that port are dropped before smoltcp sees them (the client retries, as
+//!   with a full Linux backlog) instead of being answered with a reset.
+//! - **Closing in the background.** A closed TCP socket sends its FIN, discards whatever still
+//!   arrives (so a client that is still sending sees its data taken and reads our answer), and
+//!   is freed when the connection ends or after [`CLOSE_TIMEOUT_MS`].
+//! - **Errors with meanings**: [`NetError`].
+//! - **IPv4 configuration** by DHCP or static, [`Ipv4Config`].
+
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod device;
+pub mod frame;
+
+use alloc::collections::VecDeque;
+use alloc::vec;
+use alloc::vec::Vec;
+pub use core::net::{Ipv4Addr, SocketAddrV4};
+use smoltcp::iface::{Config, Interface, PollIngressSingleResult, SocketHandle, SocketSet};
+use smoltcp::socket::{dhcpv4, tcp, udp};
+use smoltcp::time::{Duration, Instant};
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, IpEndpoint, IpListenEndpoint, Ipv4Cidr};
+pub use stardust_api::{Nic, NicStats};
+
+/// How long a closed TCP connection may take to finish (FIN exchanged, unread data discarded)
+/// before it is aborted and freed.
+pub const CLOSE_TIMEOUT_MS: u64 = 10_000;
+/// How long a closed connection stays in TIME-WAIT: long enough for smoltcp's delayed ACK
+/// (10 ms) of the peer's FIN to leave. The full 2*MSL would hold every connection's buffers
+/// for a minute; a late duplicate FIN is answered with a reset, which the peer ignores.
+const TIME_WAIT_MS: u64 = 20;
+/// Sockets listening at once on a listener's port (refilled after every packet).
+const LISTENING: usize = 2;
+/// Ephemeral ports for outgoing connections and `bind(0)`: 49152..=65535 (RFC 6335).
+const EPHEMERAL: core::ops::RangeInclusive<u16> = 49152..=65535;
+
+/// How the interface gets its IPv4 address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ipv4Config {
+    /// Ask a DHCP server (the default); the address may come late, or change.
+    Dhcp,
+    /// A fixed address, prefix length and optional default gateway.
+    Static {
+        /// The interface's address.
+        address: Ipv4Addr,
+        /// The network prefix length (0..=32).
+        prefix: u8,
+        /// Where packets for other networks go.
+        gateway: Option<Ipv4Addr>,
+    },
+}
+
+/// Sizes that bound the stack's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Receive buffer of each TCP connection, bytes.
+    pub tcp_receive: usize,
+    /// Send buffer of each TCP connection, bytes.
+    pub tcp_send: usize,
+    /// Datagrams each UDP socket holds in each direction, and their total bytes.
+    pub udp_packets: usize,
+    /// Bytes of datagrams each UDP socket holds in each direction.
+    pub udp_bytes: usize,
+    /// Sockets of every kind, listeners' pools and closing connections included.
+    pub max_sockets: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { tcp_receive: 4096, tcp_send: 8192, udp_packets: 16, udp_bytes: 8192, max_sockets: 512 }
+    }
+}
+
+/// Why a socket operation failed. Every variant is something the caller can act on; none means
+/// "try again" (that is `Ok(None)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetError {
+    /// Another socket of this kind already uses the port.
+    AddressInUse,
+    /// The interface has no IPv4 address yet (DHCP has not answered), or the destination cannot
+    /// be reached from it.
+    Unreachable,
+    /// The peer answered the connection request with a reset: nothing listens there.
+    ConnectionRefused,
+    /// The peer reset the connection (or it was aborted after a timeout).
+    ConnectionReset,
+    /// The connection is not established (still connecting, or already closed on this side).
+    NotConnected,
+    /// This side shut the connection down for writing.
+    BrokenPipe,
+    /// A parameter is out of range: port 0 to connect to, an unspecified address, a datagram too
+    /// big for the socket's buffer.
+    InvalidInput,
+    /// The stack's socket limit ([`Limits::max_sockets`]) is reached.
+    TooManySockets,
+    /// The id names no socket (it was closed), or a socket of another kind.
+    BadSocket,
+}
+
+impl core::fmt::Display for NetError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            NetError::AddressInUse => "address in use",
+            NetError::Unreachable => "network unreachable (no IPv4 address or route)",
+            NetError::ConnectionRefused => "connection refused",
+            NetError::ConnectionReset => "connection reset by peer",
+            NetError::NotConnected => "not connected",
+            NetError::BrokenPipe => "broken pipe (shut down for writing)",
+            NetError::InvalidInput => "invalid argument",
+            NetError::TooManySockets => "too many sockets",
+            NetError::BadSocket => "no such socket",
+        })
+    }
+}
+
+/// A socket's name in its [`Stack`]. Ids of closed sockets are never given out again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SocketId {
+    index: u32,
+    generation: u32,
+}
+
+#[derive(Debug)]
+struct Listener {
+    port: u16,
+    listening: Vec<SocketHandle>,
+    /// Connections that left the listen state, oldest first, until `accept` takes them.
+    queue: VecDeque<SocketHandle>,
+    backlog: usize,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Tcp { handle: SocketHandle, shut_read: bool, shut_write: bool, connecting: bool },
+    Listener(Listener),
+    Udp { handle: SocketHandle, port: u16 },
+}
+
+#[derive(Debug)]
+struct Entry {
+    kind: Kind,
+    generation: u32,
+    /// Readiness at the last `changed` call, for watched sockets.
+    signature: u32,
+    watched: bool,
+}
+
+/// The network stack: the interface, its sockets, and the NIC they use.
+pub struct Stack<N: Nic> {
+    interface: Interface,
+    device: device::Adapter<N>,
+    sockets: SocketSet<'static>,
+    entries: Vec<Option<Entry>>,
+    generation: u32,
+    /// TCP connections closed by their owner, finishing in the background: (handle, when it is
+    /// freed, whether it was seen in TIME-WAIT).
+    closing: Vec<(SocketHandle, u64, bool)>,
+    dhcp: Option<SocketHandle>,
+    limits: Limits,
+    next_port: u16,
+    count: usize,
+    now_ms: u64,
+}
+
+fn instant(ms: u64) -> Instant {
+    Instant::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+fn v4(endpoint: IpEndpoint) -> SocketAddrV4 {
+    match endpoint.addr {
+        IpAddress::Ipv4(address) => SocketAddrV4::new(address, endpoint.port),
+    }
+}
+
+impl<N: Nic> Stack<N> {
+    /// A stack over `nic`, configured by `config`. `seed` seeds TCP's initial sequence numbers
+    /// and the ephemeral ports (give it something different at every boot); `now_ms` is the
+    /// time in milliseconds on a clock that only moves forward, as in every later call.
+    pub fn new(nic: N, config: Ipv4Config, limits: Limits, seed: u64, now_ms: u64) -> Stack<N> {
+        let mut device = device::Adapter::new(nic);
+        let mut interface_config = Config::new(HardwareAddress::Ethernet(EthernetAddress(device.nic.mac_address())));
+        interface_config.random_seed = seed;
+        let interface = Interface::new(interface_config, &mut device, instant(now_ms));
+        let span = EPHEMERAL.end() - EPHEMERAL.start();
+        let mut stack = Stack {
+            interface,
+            device,
+            sockets: SocketSet::new(Vec::new()),
+            entries: Vec::new(),
+            generation: 0,
+            closing: Vec::new(),
+            dhcp: None,
+            limits,
+            next_port: EPHEMERAL.start() + (seed % u64::from(span)) as u16,
+            count: 0,
+            now_ms,
+        };
+        match config {
+            Ipv4Config::Dhcp => stack.dhcp = Some(stack.sockets.add(dhcpv4::Socket::new())),
+            Ipv4Config::Static { address, prefix, gateway } => {
+                stack.configure(Some((address, prefix.min(32))), gateway)
+            }
+        }
+        stack
+    }
+
+    fn configure(&mut self, address: Option<(Ipv4Addr, u8)>, gateway: Option<Ipv4Addr>) {
+        self.interface.update_ip_addrs(|addresses| {
+            addresses.clear();
+            if let Some((address, prefix)) = address {
+                let _ = addresses.push(IpCidr::Ipv4(Ipv4Cidr::new(address, prefix)));
+            }
+        });
+        let routes = self.interface.routes_mut();
+        routes.remove_default_ipv4_route();
+        if let Some(gateway) = gateway {
+            let _ = routes.add_default_ipv4_route(gateway);
+        }
+    }
+
+    /// The card's Ethernet address.
+    pub fn mac_address(&self) -> [u8; 6] {
+        self.device.nic.mac_address()
+    }
+
+    /// The interface's IPv4 address and prefix length, once it has one.
+    pub fn address(&self) -> Option<(Ipv4Addr, u8)> {
+        self.interface.ip_addrs().iter().find_map(|cidr| match cidr {
+            IpCidr::Ipv4(cidr) => Some((cidr.address(), cidr.prefix_len())),
+        })
+    }
+
+    /// The card's counters, and frames dropped by the stack's own SYN backpressure.
+    pub fn stats(&self) -> NicStats {
+        let mut stats = self.device.nic.stats();
+        stats.dropped += self.device.syns_dropped;
+        stats
+    }
+
+    /// Sockets in use, listeners' pools and closing connections included.
+    pub fn socket_count(&self) -> usize {
+        self.count
+    }
+
+    /// Handles every received frame, runs timers, and sends what sockets have queued. Returns
+    /// true if anything happened (a frame came in, or a socket's state may have changed).
+    pub fn poll(&mut self, now_ms: u64) -> bool {
+        self.now_ms = now_ms;
+        let now = instant(now_ms);
+        self.interface.poll_maintenance(now);
+        let sent = self.device.transmitted;
+        let mut busy = false;
+        loop {
+            match self.interface.poll_ingress_single(now, &mut self.device, &mut self.sockets) {
+                PollIngressSingleResult::None => break,
+                PollIngressSingleResult::PacketProcessed => busy = true,
+                PollIngressSingleResult::SocketStateChanged => {
+                    busy = true;
+                    self.refill_listeners();
+                }
+            }
+        }
+        while self.interface.poll_egress(now, &mut self.device, &mut self.sockets)
+            == smoltcp::iface::PollResult::SocketStateChanged
+        {
+            busy = true;
+        }
+        self.refill_listeners();
+        self.reap_closing();
+        self.dhcp_events();
+        busy || self.device.transmitted != sent
+    }
+
+    /// Sends what sockets have queued (after a write), without looking for received frames.
+    pub fn flush(&mut self, now_ms: u64) {
+        self.now_ms = now_ms;
+        let now = instant(now_ms);
+        while self.interface.poll_egress(now, &mut self.device, &mut self.sockets)
+            == smoltcp::iface::PollResult::SocketStateChanged
+        {}
+    }
+
+    /// Milliseconds until the stack needs `poll` again for its own timers (retransmissions,
+    /// DHCP), if it has any; received frames need a poll whatever this says.
+    pub fn poll_delay_ms(&mut self, now_ms: u64) -> Option<u64> {
+        self.interface.poll_delay(instant(now_ms), &self.sockets).map(|delay| delay.total_millis())
+    }
+
+    fn dhcp_events(&mut self) {
+        let Some(handle) = self.dhcp else { return };
+        let event = self.sockets.get_mut::<dhcpv4::Socket>(handle).poll();
+        match event {
+            Some(dhcpv4::Event::Configured(config)) => {
+                let (address, prefix, router) = (config.address.address(), config.address.prefix_len(), config.router);
+                self.configure(Some((address, prefix)), router);
+                log::info!("net: DHCP gave {address}/{prefix}, gateway {router:?}");
+            }
+            Some(dhcpv4::Event::Deconfigured) => {
+                self.configure(None, None);
+                log::warn!("net: the DHCP lease was lost; no IPv4 address");
+            }
+            None => {}
+        }
+    }
+
+    /// Moves listeners' sockets that got a connection to their queues and listens with fresh
+    /// ones; tells the device which ports' queues are full (their SYNs are dropped).
+    fn refill_listeners(&mut self) {
+        let mut full_ports = core::mem::take(&mut self.device.full_ports);
+        full_ports.clear();
+        for index in 0..self.entries.len() {
+            let Some(Entry { kind: Kind::Listener(listener), .. }) = &mut self.entries[index] else { continue };
+            let mut i = 0;
+            while i < listener.listening.len() {
+                let handle = listener.listening[i];
+                if self.sockets.get::<tcp::Socket>(handle).state() == tcp::State::Listen {
+                    i += 1;
+                } else {
+                    listener.listening.swap_remove(i);
+                    listener.queue.push_back(handle);
+                }
+            }
+            // Connections reset before they were accepted are of no use to anyone.
+            let sockets = &mut self.sockets;
+            let before = listener.queue.len();
+            listener.queue.retain(|&handle| {
+                let open = sockets.get::<tcp::Socket>(handle).state() != tcp::State::Closed;
+                if !open {
+                    sockets.remove(handle);
+                }
+                open
+            });
+            self.count -= before - listener.queue.len();
+            while listener.listening.len() < LISTENING
+                && listener.queue.len() + listener.listening.len() < listener.backlog + LISTENING
+                && self.count < self.limits.max_sockets
+            {
+                let mut socket = new_tcp(&self.limits);
+                if socket.listen(listener.port).is_err() {
+                    break;
+                }
+                listener.listening.push(self.sockets.add(socket));
+                self.count += 1;
+            }
+            if listener.listening.is_empty() {
+                full_ports.push(listener.port);
+            }
+        }
+        self.device.full_ports = full_ports;
+    }
+
+    fn reap_closing(&mut self) {
+        let now = self.now_ms;
+        let sockets = &mut self.sockets;
+        let before = self.closing.len();
+        self.closing.retain_mut(|(handle, deadline, waiting)| {
+            let socket = sockets.get_mut::<tcp::Socket>(*handle);
+            // Discard what still arrives, so a peer that is still sending gets its window and
+            // reads our answer.
+            while let Ok(n) = socket.recv(|data| (data.len(), data.len())) {
+                if n == 0 {
+                    break;
+                }
+            }
+            match socket.state() {
+                // TIME-WAIT is kept only until a delayed ACK of the peer's FIN has left.
+                tcp::State::TimeWait if !*waiting => {
+                    *waiting = true;
+                    *deadline = (*deadline).min(now.saturating_add(TIME_WAIT_MS));
+                }
+                tcp::State::Closed => *deadline = now,
+                _ => {}
+            }
+            if now >= *deadline {
+                socket.abort();
+                sockets.remove(*handle);
+                false
+            } else {
+                true
+            }
+        });
+        self.count -= before - self.closing.len();
+    }
+
+    fn insert(&mut self, kind: Kind) -> SocketId {
+        self.generation = self.generation.wrapping_add(1);
+        let entry = Entry { kind, generation: self.generation, signature: u32::MAX, watched: false };
+        let index = match self.entries.iter().position(Option::is_none) {
+            Some(index) => {
+                self.entries[index] = Some(entry);
+                index
+            }
+            None => {
+                self.entries.push(Some(entry));
+                self.entries.len() - 1
+            }
+        };
+        SocketId { index: index as u32, generation: self.generation }
+    }
+
+    fn entry(&mut self, id: SocketId) -> Result<&mut Entry, NetError> {
+        match self.entries.get_mut(id.index as usize) {
+            Some(Some(entry)) if entry.generation == id.generation => Ok(entry),
+            _ => Err(NetError::BadSocket),
+        }
+    }
+
+    fn room(&self, sockets: usize) -> Result<(), NetError> {
+        if self.count + sockets > self.limits.max_sockets { Err(NetError::TooManySockets) } else { Ok(()) }
+    }
+
+    fn port_in_use(&self, port: u16, tcp: bool) -> bool {
+        self.entries.iter().flatten().any(|entry| match &entry.kind {
+            Kind::Listener(listener) => tcp && listener.port == port,
+            Kind::Udp { port: used, .. } => !tcp && *used == port,
+            Kind::Tcp { .. } => false,
+        })
+    }
+
+    fn ephemeral_port(&mut self, tcp: bool) -> Result<u16, NetError> {
+        for _ in EPHEMERAL {
+            let port = self.next_port;
+            self.next_port = if port == *EPHEMERAL.end() { *EPHEMERAL.start() } else { port + 1 };
+            let connected = tcp
+                && self.entries.iter().flatten().any(|entry| match entry.kind {
+                    Kind::Tcp { handle, .. } => {
+                        self.sockets.get::<tcp::Socket>(handle).local_endpoint().is_some_and(|e| e.port == port)
+                    }
+                    _ => false,
+                });
+            if !connected && !self.port_in_use(port, tcp) {
+                return Ok(port);
+            }
+        }
+        Err(NetError::AddressInUse)
+    }
+
+    /// Says whether [`changed`](Self::changed) should report `id`.
+    pub fn watch(&mut self, id: SocketId, watched: bool) -> Result<(), NetError> {
+        self.entry(id)?.watched = watched;
+        Ok(())
+    }
+
+    /// Calls `f` with every watched socket whose readiness (data to read, room to write,
+    /// connection state, connections to accept) differs from the last time it was reported.
+    /// A socket watched for the first time is reported at once.
+    pub fn changed(&mut self, mut f: impl FnMut(SocketId)) {
+        for index in 0..self.entries.len() {
+            let Some(entry) = &self.entries[index] else { continue };
+            if !entry.watched {
+                continue;
+            }
+            let signature = self.signature(&entry.kind);
+            let entry = self.entries[index].as_mut().expect("looked at above");
+            if signature != entry.signature {
+                entry.signature = signature;
+                f(SocketId { index: index as u32, generation: entry.generation });
+            }
+        }
+    }
+
+    fn signature(&self, kind: &Kind) -> u32 {
+        match kind {
+            Kind::Tcp { handle, .. } => {
+                let socket = self.sockets.get::<tcp::Socket>(*handle);
+                socket.state() as u32
+                    | u32::from(socket.can_recv()) << 8
+                    | u32::from(socket.may_recv()) << 9
+                    | u32::from(socket.can_send()) << 10
+                    | u32::from(socket.send_queue() == 0) << 11
+            }
+            Kind::Listener(listener) => listener
+                .queue
+                .iter()
+                .filter(|&&handle| self.sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynReceived)
+                .count() as u32,
+            Kind::Udp { handle, .. } => {
+                let socket = self.sockets.get::<udp::Socket>(*handle);
+                u32::from(socket.can_recv()) | u32::from(socket.can_send()) << 1
+            }
+        }
+    }
+
+    /// Listens for TCP connections on `port` (0: an ephemeral port), keeping up to `backlog`
+    /// established connections that nobody accepted yet.
+    pub fn tcp_listen(&mut self, port: u16, backlog: usize) -> Result<SocketId, NetError> {
+        let port = if port == 0 { self.ephemeral_port(true)? } else { port };
+        if self.port_in_use(port, true) {
+            return Err(NetError::AddressInUse);
+        }
+        self.room(LISTENING)?;
+        let listener = Listener { port, listening: Vec::new(), queue: VecDeque::new(), backlog: backlog.max(1) };
+        let id = self.insert(Kind::Listener(listener));
+        self.refill_listeners();
+        Ok(id)
+    }
+
+    /// The port a listener or UDP socket is bound to, or a connection's local address.
+    pub fn local_addr(&mut self, id: SocketId) -> Result<SocketAddrV4, NetError> {
+        let unspecified = self.address().map_or(Ipv4Addr::UNSPECIFIED, |(address, _)| address);
+        match &self.entry(id)?.kind {
+            Kind::Listener(listener) => Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, listener.port)),
+            Kind::Udp { port, .. } => Ok(SocketAddrV4::new(unspecified, *port)),
+            &Kind::Tcp { handle, .. } => {
+                self.sockets.get::<tcp::Socket>(handle).local_endpoint().map(v4).ok_or(NetError::NotConnected)
+            }
+        }
+    }
+
+    /// The connection's peer.
+    pub fn peer_addr(&mut self, id: SocketId) -> Result<SocketAddrV4, NetError> {
+        let handle = self.tcp_handle(id)?;
+        self.sockets.get::<tcp::Socket>(handle).remote_endpoint().map(v4).ok_or(NetError::NotConnected)
+    }
+
+    /// Takes the oldest established connection from a listener's queue, if one waits.
+    pub fn tcp_accept(&mut self, listener: SocketId) -> Result<Option<SocketId>, NetError> {
+        self.entry(listener)?;
+        let Some(Some(Entry { kind: Kind::Listener(state), .. })) = self.entries.get_mut(listener.index as usize)
+        else {
+            return Err(NetError::BadSocket);
+        };
+        let sockets = &self.sockets;
+        let Some(position) = state
+            .queue
+            .iter()
+            .position(|&handle| sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynReceived)
+        else {
+            return Ok(None);
+        };
+        let handle = state.queue.remove(position).expect("position is in the queue");
+        let id = self.insert(Kind::Tcp { handle, shut_read: false, shut_write: false, connecting: false });
+        self.refill_listeners();
+        Ok(Some(id))
+    }
+
+    /// Starts a connection to `remote`; [`tcp_connected`](Self::tcp_connected) tells when it is
+    /// established (or refused).
+    pub fn tcp_connect(&mut self, remote: SocketAddrV4) -> Result<SocketId, NetError> {
+        if remote.port() == 0 || remote.ip().is_unspecified() || remote.ip().is_broadcast() {
+            return Err(NetError::InvalidInput);
+        }
+        if self.address().is_none() {
+            return Err(NetError::Unreachable);
+        }
+        self.room(1)?;
+        let port = self.ephemeral_port(true)?;
+        let mut socket = new_tcp(&self.limits);
+        let endpoint = IpEndpoint::new(IpAddress::Ipv4(*remote.ip()), remote.port());
+        socket.connect(self.interface.context(), endpoint, port).map_err(|_| NetError::Unreachable)?;
+        let handle = self.sockets.add(socket);
+        self.count += 1;
+        Ok(self.insert(Kind::Tcp { handle, shut_read: false, shut_write: false, connecting: true }))
+    }
+
+    /// Whether a connection started by `tcp_connect` is established: `Ok(false)` while it is
+    /// still being set up, `ConnectionRefused` if the peer refused it.
+    pub fn tcp_connected(&mut self, id: SocketId) -> Result<bool, NetError> {
+        let handle = self.tcp_handle(id)?;
+        let state = self.sockets.get::<tcp::Socket>(handle).state();
+        let Kind::Tcp { connecting, .. } = &mut self.entry(id)?.kind else { return Err(NetError::BadSocket) };
+        match state {
+            tcp::State::SynSent | tcp::State::SynReceived => Ok(false),
+            tcp::State::Closed if *connecting => Err(NetError::ConnectionRefused),
+            _ => {
+                *connecting = false;
+                Ok(true)
+            }
+        }
+    }
+
+    fn tcp_handle(&mut self, id: SocketId) -> Result<SocketHandle, NetError> {
+        match self.entry(id)?.kind {
+            Kind::Tcp { handle, .. } => Ok(handle),
+            _ => Err(NetError::BadSocket),
+        }
+    }
+
+    /// Reads received bytes into `buffer`: `Some(n)` with `n > 0` bytes, `Some(0)` at the end of
+    /// the stream (the peer closed its side, or this side shut reading down), `None` if nothing
+    /// is there yet (or `buffer` is empty and the stream is open).
+    pub fn tcp_recv(&mut self, id: SocketId, buffer: &mut [u8]) -> Result<Option<usize>, NetError> {
+        let Kind::Tcp { handle, shut_read, connecting, .. } = self.entry(id)?.kind else {
+            return Err(NetError::BadSocket);
+        };
+        if shut_read {
+            return Ok(Some(0));
+        }
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        if buffer.is_empty() && socket.may_recv() {
+            return Ok(Some(0));
+        }
+        match socket.recv_slice(buffer) {
+            Ok(0) if matches!(socket.state(), tcp::State::SynSent | tcp::State::SynReceived) => Ok(None),
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(n)),
+            Err(tcp::RecvError::Finished) => Ok(Some(0)),
+            Err(tcp::RecvError::InvalidState) => match socket.state() {
+                tcp::State::SynSent | tcp::State::SynReceived => Ok(None),
+                tcp::State::Closed if connecting => Err(NetError::ConnectionRefused),
+                _ => Err(NetError::ConnectionReset),
+            },
+        }
+    }
+
+    /// Queues bytes from `buffer` for sending: `Some(n)` bytes taken (`n > 0` unless `buffer`
+    /// is empty), `None` if the send buffer is full (or the connection is still being set up).
+    pub fn tcp_send(&mut self, id: SocketId, buffer: &[u8]) -> Result<Option<usize>, NetError> {
+        let Kind::Tcp { handle, shut_write, connecting, .. } = self.entry(id)?.kind else {
+            return Err(NetError::BadSocket);
+        };
+        if shut_write {
+            return Err(NetError::BrokenPipe);
+        }
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        match socket.state() {
+            tcp::State::SynSent | tcp::State::SynReceived => return Ok(None),
+            tcp::State::Closed if connecting => return Err(NetError::ConnectionRefused),
+            tcp::State::Closed | tcp::State::TimeWait => return Err(NetError::ConnectionReset),
+            _ => {}
+        }
+        if buffer.is_empty() {
+            return Ok(Some(0));
+        }
+        match socket.send_slice(buffer) {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(n)),
+            Err(_) => Err(NetError::NotConnected),
+        }
+    }
+
+    /// True when every byte queued on the connection has been acknowledged by the peer (or the
+    /// connection is gone).
+    pub fn tcp_flushed(&mut self, id: SocketId) -> Result<bool, NetError> {
+        let handle = self.tcp_handle(id)?;
+        let socket = self.sockets.get::<tcp::Socket>(handle);
+        Ok(socket.send_queue() == 0 || !socket.is_open())
+    }
+
+    /// Shuts the connection down for reading (later reads return end of stream; data that
+    /// arrives is discarded) and/or writing (a FIN is sent after what is queued).
+    pub fn tcp_shutdown(&mut self, id: SocketId, read: bool, write: bool) -> Result<(), NetError> {
+        let Kind::Tcp { handle, shut_read, shut_write, .. } = &mut self.entry(id)?.kind else {
+            return Err(NetError::BadSocket);
+        };
+        let handle = *handle;
+        *shut_read |= read;
+        let was_shut = core::mem::replace(shut_write, *shut_write || write);
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        if !socket.is_open() && !matches!(socket.state(), tcp::State::TimeWait) {
+            return Err(NetError::NotConnected);
+        }
+        if write && !was_shut {
+            socket.close();
+        }
+        Ok(())
+    }
+
+    /// Turns Nagle's algorithm off (`true`: small writes go out at once) or on.
+    pub fn tcp_set_nodelay(&mut self, id: SocketId, nodelay: bool) -> Result<(), NetError> {
+        let handle = self.tcp_handle(id)?;
+        self.sockets.get_mut::<tcp::Socket>(handle).set_nagle_enabled(!nodelay);
+        Ok(())
+    }
+
+    /// Whether Nagle's algorithm is off.
+    pub fn tcp_nodelay(&mut self, id: SocketId) -> Result<bool, NetError> {
+        let handle = self.tcp_handle(id)?;
+        Ok(!self.sockets.get::<tcp::Socket>(handle).nagle_enabled())
+    }
+
+    /// Binds a UDP socket to `port` (0: an ephemeral port).
+    pub fn udp_bind(&mut self, port: u16) -> Result<SocketId, NetError> {
+        let port = if port == 0 { self.ephemeral_port(false)? } else { port };
+        if self.port_in_use(port, false) {
+            return Err(NetError::AddressInUse);
+        }
+        self.room(1)?;
+        let buffer = || {
+            udp::PacketBuffer::new(
+                vec![udp::PacketMetadata::EMPTY; self.limits.udp_packets],
+                vec![0u8; self.limits.udp_bytes],
+            )
+        };
+        let mut socket = udp::Socket::new(buffer(), buffer());
+        socket.bind(IpListenEndpoint { addr: None, port }).map_err(|_| NetError::InvalidInput)?;
+        let handle = self.sockets.add(socket);
+        self.count += 1;
+        Ok(self.insert(Kind::Udp { handle, port }))
+    }
+
+    fn udp_handle(&mut self, id: SocketId) -> Result<SocketHandle, NetError> {
+        match self.entry(id)?.kind {
+            Kind::Udp { handle, .. } => Ok(handle),
+            _ => Err(NetError::BadSocket),
+        }
+    }
+
+    /// Queues one datagram to `to`: `Some(len)` once queued, `None` if the send buffer has no
+    /// room now. A datagram bigger than the send buffer is `InvalidInput`.
+    pub fn udp_send_to(&mut self, id: SocketId, data: &[u8], to: SocketAddrV4) -> Result<Option<usize>, NetError> {
+        let handle = self.udp_handle(id)?;
+        if to.port() == 0 || to.ip().is_unspecified() || data.len() > self.limits.udp_bytes {
+            return Err(NetError::InvalidInput);
+        }
+        if self.address().is_none() {
+            return Err(NetError::Unreachable);
+        }
+        let endpoint = IpEndpoint::new(IpAddress::Ipv4(*to.ip()), to.port());
+        match self.sockets.get_mut::<udp::Socket>(handle).send_slice(data, endpoint) {
+            Ok(()) => Ok(Some(data.len())),
+            Err(udp::SendError::BufferFull) => Ok(None),
+            Err(udp::SendError::Unaddressable) => Err(NetError::Unreachable),
+        }
+    }
+
+    /// Takes the oldest received datagram: its length (cut to `buffer`'s, the rest discarded,
+    /// as std does) and sender; `None` if none waits.
+    pub fn udp_recv_from(
+        &mut self,
+        id: SocketId,
+        buffer: &mut [u8],
+    ) -> Result<Option<(usize, SocketAddrV4)>, NetError> {
+        let handle = self.udp_handle(id)?;
+        match self.sockets.get_mut::<udp::Socket>(handle).recv() {
+            Ok((data, meta)) => {
+                let n = data.len().min(buffer.len());
+                buffer[..n].copy_from_slice(&data[..n]);
+                Ok(Some((n, v4(meta.endpoint))))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Closes a socket of any kind; its id is dead afterwards. A TCP connection finishes in the
+    /// background (FIN sent after queued data, arriving data discarded, freed when done or after
+    /// [`CLOSE_TIMEOUT_MS`]); a listener resets the connections nobody accepted.
+    pub fn close(&mut self, id: SocketId) -> Result<(), NetError> {
+        self.entry(id)?;
+        let entry = self.entries[id.index as usize].take().expect("checked above");
+        match entry.kind {
+            Kind::Tcp { handle, .. } => {
+                let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+                socket.close();
+                socket.set_timeout(Some(Duration::from_millis(CLOSE_TIMEOUT_MS)));
+                self.closing.push((handle, self.now_ms.saturating_add(CLOSE_TIMEOUT_MS), false));
+            }
+            Kind::Listener(listener) => {
+                for handle in listener.listening.into_iter().chain(listener.queue) {
+                    self.sockets.get_mut::<tcp::Socket>(handle).abort();
+                    // The reset goes out at the next poll, then the socket is freed.
+                    self.closing.push((handle, self.now_ms, false));
+                }
+            }
+            Kind::Udp { handle, .. } => {
+                self.sockets.remove(handle);
+                self.count -= 1;
+            }
+        }
+        self.flush(self.now_ms);
+        Ok(())
+    }
+}
+
+fn new_tcp(limits: &Limits) -> tcp::Socket<'static> {
+    let mut socket = tcp::Socket::new(
+        tcp::SocketBuffer::new(vec![0u8; limits.tcp_receive]),
+        tcp::SocketBuffer::new(vec![0u8; limits.tcp_send]),
+    );
+    socket.set_nagle_enabled(true);
+    socket
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,265 @@
+//! Two stacks joined by a wire (the api's loopback fake), talking TCP and UDP.
+
+use super::*;
+use stardust_api::fakes::{WireNic, wire};
+
+const SERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+const CLIENT: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+struct Net {
+    server: Stack<WireNic>,
+    client: Stack<WireNic>,
+    now: u64,
+}
+
+fn fixed(address: Ipv4Addr) -> Ipv4Config {
+    Ipv4Config::Static { address, prefix: 24, gateway: None }
+}
+
+fn net_with(limits: Limits) -> Net {
+    let (a, b) = wire([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+    Net {
+        server: Stack::new(a, fixed(SERVER), limits, 1, 0),
+        client: Stack::new(b, fixed(CLIENT), limits, 2, 0),
+        now: 0,
+    }
+}
+
+fn net() -> Net {
+    net_with(Limits::default())
+}
+
+impl Net {
+    /// Polls both sides until neither has anything to do, with time standing still.
+    fn settle(&mut self) {
+        for _ in 0..1000 {
+            let a = self.server.poll(self.now);
+            let b = self.client.poll(self.now);
+            if !a && !b {
+                return;
+            }
+        }
+        panic!("the stacks never settled");
+    }
+
+    /// Lets `ms` milliseconds pass, polling every 10.
+    fn wait(&mut self, ms: u64) {
+        let end = self.now + ms;
+        while self.now < end {
+            self.now += 10;
+            self.settle();
+        }
+    }
+
+    /// A connection from the client to the server's `port`, accepted: (client side, server side).
+    fn connect(&mut self, listener: SocketId, port: u16) -> (SocketId, SocketId) {
+        let client = self.client.tcp_connect(SocketAddrV4::new(SERVER, port)).unwrap();
+        self.settle();
+        assert_eq!(self.client.tcp_connected(client), Ok(true));
+        let server = self.server.tcp_accept(listener).unwrap().expect("a connection waits");
+        (client, server)
+    }
+}
+
+fn read_all(stack: &mut Stack<WireNic>, id: SocketId) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buffer = [0u8; 700];
+    while let Some(n) = stack.tcp_recv(id, &mut buffer).unwrap() {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buffer[..n]);
+    }
+    out
+}
+
+#[test]
+fn bytes_cross_both_ways_and_a_shutdown_ends_the_stream() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    assert_eq!(net.server.local_addr(listener), Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)));
+    let (client, server) = net.connect(listener, 80);
+    assert_eq!(net.server.peer_addr(server).map(|a| *a.ip()), Ok(CLIENT));
+    assert_eq!(net.client.peer_addr(client), Ok(SocketAddrV4::new(SERVER, 80)));
+    assert_eq!(net.server.tcp_recv(server, &mut [0; 10]), Ok(None), "nothing sent yet");
+
+    let request: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+    let mut sent = 0;
+    let mut received = Vec::new();
+    while received.len() < request.len() {
+        if let Some(n) = net.client.tcp_send(client, &request[sent..]).unwrap() {
+            sent += n;
+        }
+        net.settle();
+        received.extend(read_all(&mut net.server, server));
+    }
+    assert_eq!(received, request);
+    assert_eq!(net.server.tcp_send(server, b"answer"), Ok(Some(6)));
+    net.server.tcp_shutdown(server, false, true).unwrap();
+    assert_eq!(net.server.tcp_send(server, b"more"), Err(NetError::BrokenPipe));
+    net.settle();
+    let mut buffer = [0u8; 64];
+    assert_eq!(net.client.tcp_recv(client, &mut buffer), Ok(Some(6)));
+    assert_eq!(&buffer[..6], b"answer");
+    assert_eq!(net.client.tcp_recv(client, &mut buffer), Ok(Some(0)), "end of stream after the FIN");
+    // The half-closed connection still carries the client's bytes.
+    assert_eq!(net.client.tcp_send(client, b"late"), Ok(Some(4)));
+    net.settle();
+    assert_eq!(read_all(&mut net.server, server), b"late");
+    net.client.close(client).unwrap();
+    net.server.close(server).unwrap();
+    net.settle();
+    net.wait(100);
+    assert_eq!(net.client.socket_count(), 0, "closed connections are freed");
+    assert_eq!(net.server.socket_count(), LISTENING, "only the listener's pool is left");
+    assert_eq!(net.server.tcp_recv(server, &mut buffer), Err(NetError::BadSocket));
+}
+
+#[test]
+fn nothing_listening_is_refused_and_a_reset_is_reported() {
+    let mut net = net();
+    let client = net.client.tcp_connect(SocketAddrV4::new(SERVER, 81)).unwrap();
+    assert_eq!(net.client.tcp_connected(client), Ok(false));
+    net.settle();
+    assert_eq!(net.client.tcp_connected(client), Err(NetError::ConnectionRefused));
+    assert_eq!(net.client.tcp_recv(client, &mut [0; 4]), Err(NetError::ConnectionRefused));
+
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let (client, server) = net.connect(listener, 80);
+    let handle = net.client.tcp_handle(client).unwrap();
+    net.client.sockets.get_mut::<tcp::Socket>(handle).abort();
+    net.settle();
+    assert_eq!(net.server.tcp_recv(server, &mut [0; 4]), Err(NetError::ConnectionReset));
+    assert_eq!(net.server.tcp_send(server, b"x"), Err(NetError::ConnectionReset));
+}
+
+#[test]
+fn ports_in_use_bad_ids_and_no_address() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 1).unwrap();
+    assert_eq!(net.server.tcp_listen(80, 1), Err(NetError::AddressInUse));
+    let udp = net.server.udp_bind(80).unwrap();
+    assert_eq!(net.server.udp_bind(80), Err(NetError::AddressInUse));
+    assert_eq!(net.server.tcp_accept(udp), Err(NetError::BadSocket));
+    assert_eq!(net.server.udp_recv_from(listener, &mut [0; 4]), Err(NetError::BadSocket));
+    net.server.close(listener).unwrap();
+    assert_eq!(net.server.tcp_accept(listener), Err(NetError::BadSocket));
+    let again = net.server.tcp_listen(80, 1).unwrap();
+    assert_ne!(again, listener, "ids are not reused");
+    assert_eq!(net.server.tcp_accept(listener), Err(NetError::BadSocket));
+    assert_eq!(net.client.tcp_connect(SocketAddrV4::new(SERVER, 0)), Err(NetError::InvalidInput));
+    let ephemeral = net.server.tcp_listen(0, 1).unwrap();
+    assert!(EPHEMERAL.contains(&net.server.local_addr(ephemeral).unwrap().port()));
+
+    let (nic, _other) = wire([2, 0, 0, 0, 0, 3], [2, 0, 0, 0, 0, 4]);
+    let mut waiting = Stack::new(nic, Ipv4Config::Dhcp, Limits::default(), 3, 0);
+    assert_eq!(waiting.address(), None, "no DHCP server answered");
+    assert_eq!(waiting.tcp_connect(SocketAddrV4::new(SERVER, 80)), Err(NetError::Unreachable));
+    let udp = waiting.udp_bind(0).unwrap();
+    assert_eq!(waiting.udp_send_to(udp, b"x", SocketAddrV4::new(SERVER, 7)), Err(NetError::Unreachable));
+}
+
+#[test]
+fn a_full_backlog_drops_syns_and_the_clients_get_in_later() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 2).unwrap();
+    let clients: Vec<SocketId> =
+        (0..6).map(|_| net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap()).collect();
+    net.settle();
+    let established = clients.iter().filter(|&&c| net.client.tcp_connected(c) == Ok(true)).count();
+    assert!(established >= 2 && established < 6, "{established} of 6 got in at once");
+    assert!(net.server.stats().dropped > 0, "the others' SYNs were dropped, not reset");
+    assert!(clients.iter().all(|&c| net.client.tcp_connected(c).is_ok()), "nobody was refused");
+    let mut accepted = Vec::new();
+    while accepted.len() < 6 {
+        while let Some(id) = net.server.tcp_accept(listener).unwrap() {
+            accepted.push(id);
+        }
+        net.wait(500);
+        assert!(net.now < 60_000, "the waiting clients never got in");
+    }
+    assert!(clients.iter().all(|&c| net.client.tcp_connected(c) == Ok(true)));
+}
+
+#[test]
+fn a_closed_connection_swallows_what_the_peer_still_sends_and_is_freed() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 1).unwrap();
+    let (client, server) = net.connect(listener, 80);
+    assert_eq!(net.server.tcp_send(server, b"431 too large"), Ok(Some(13)));
+    net.server.close(server).unwrap();
+    let chunk = [b'h'; 1000];
+    let mut sent = 0;
+    for _ in 0..200 {
+        if let Some(n) = net.client.tcp_send(client, &chunk).unwrap() {
+            sent += n;
+        }
+        net.settle();
+    }
+    assert!(sent > 100_000, "the peer kept sending ({sent} bytes) into a closed connection");
+    assert_eq!(read_all(&mut net.client, client), b"431 too large");
+    net.client.close(client).unwrap();
+    net.wait(100);
+    assert_eq!(net.server.socket_count(), LISTENING);
+
+    // A peer that never closes its side: the connection is aborted after the timeout.
+    let (_client, server) = net.connect(listener, 80);
+    net.client.device.nic.cut = true;
+    net.server.close(server).unwrap();
+    net.wait(CLOSE_TIMEOUT_MS + 1000);
+    assert_eq!(net.server.socket_count(), LISTENING);
+}
+
+#[test]
+fn watched_sockets_are_reported_when_their_readiness_changes() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    net.server.watch(listener, true).unwrap();
+    let mut changed = Vec::new();
+    net.server.changed(|id| changed.push(id));
+    assert_eq!(changed, [listener], "reported when first watched");
+    changed.clear();
+    net.server.changed(|id| changed.push(id));
+    assert!(changed.is_empty());
+    let client = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
+    net.settle();
+    net.server.changed(|id| changed.push(id));
+    assert_eq!(changed, [listener], "a connection to accept");
+    let server = net.server.tcp_accept(listener).unwrap().unwrap();
+    net.server.watch(server, true).unwrap();
+    net.server.changed(|_| {});
+    changed.clear();
+    net.client.tcp_send(client, b"hello").unwrap();
+    net.settle();
+    net.server.changed(|id| changed.push(id));
+    assert_eq!(changed, [server], "data to read");
+}
+
+#[test]
+fn datagrams_go_both_ways_and_long_ones_are_cut_to_the_buffer() {
+    let mut net = net();
+    let echo = net.server.udp_bind(7).unwrap();
+    let client = net.client.udp_bind(0).unwrap();
+    let client_port = net.client.local_addr(client).unwrap().port();
+    assert_eq!(net.client.udp_send_to(client, b"ping", SocketAddrV4::new(SERVER, 7)), Ok(Some(4)));
+    net.settle();
+    let mut buffer = [0u8; 16];
+    let (n, from) = net.server.udp_recv_from(echo, &mut buffer).unwrap().unwrap();
+    assert_eq!((&buffer[..n], from), (&b"ping"[..], SocketAddrV4::new(CLIENT, client_port)));
+    assert_eq!(net.server.udp_recv_from(echo, &mut buffer), Ok(None));
+    net.server.udp_send_to(echo, &[7; 100], from).unwrap();
+    net.settle();
+    assert_eq!(net.client.udp_recv_from(client, &mut buffer), Ok(Some((16, SocketAddrV4::new(SERVER, 7)))));
+    assert_eq!(net.client.udp_send_to(client, &[0; 9000], SocketAddrV4::new(SERVER, 7)), Err(NetError::InvalidInput));
+    assert_eq!(net.client.udp_send_to(client, b"x", SocketAddrV4::new(SERVER, 0)), Err(NetError::InvalidInput));
+}
+
+#[test]
+fn the_socket_limit_is_kept() {
+    let mut net = net_with(Limits { max_sockets: 3, ..Limits::default() });
+    let _listener = net.server.tcp_listen(80, 8).unwrap();
+    assert_eq!(net.server.socket_count(), 2);
+    let _udp = net.server.udp_bind(9).unwrap();
+    assert_eq!(net.server.udp_bind(10), Err(NetError::TooManySockets));
+    assert_eq!(net.server.tcp_listen(81, 1), Err(NetError::TooManySockets));
+}
