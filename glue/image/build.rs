@@ -75,7 +75,7 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
     let _ = writeln!(text, "pub const THREADS: bool = {};", scheduler.0 != "none");
     let _ = writeln!(
         text,
-        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {}, smp: {}, storage: {} }};",
+        "pub static CONFIG: stardust::Config = stardust::Config {{ profile: {:?}, app: {:?}, log_level: log::LevelFilter::{}, tick_hz: {}, smp: {}, storage: {}, network: {} }};",
         resolution.profile_name,
         app.0,
         log_filter(profile.log_level),
@@ -84,7 +84,8 @@ fn wiring(resolution: &stardust_profile::Resolution) -> String {
         match &profile.storage_mount {
             Some(path) => format!("Some(({path:?}, stardust::fs::mount_first_disk))"),
             None => "None".to_string(),
-        }
+        },
+        if profile.network { "Some(stardust::net::start)" } else { "None" }
     );
     let _ = writeln!(
         text,

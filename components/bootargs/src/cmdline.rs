@@ -94,6 +94,11 @@ pub enum KernelOption<'a> {
     /// `stardust.mount=PATH`: where the first disk's file system is mounted (`none`: not at
     /// all), for images whose profile has storage. PATH must be absolute.
     Mount(Option<&'a str>),
+    /// `stardust.ip=A.B.C.D/N`: a static IPv4 address and prefix length instead of DHCP
+    /// (`stardust.ip=dhcp`: DHCP, the default), for images with a network.
+    Ip(Option<([u8; 4], u8)>),
+    /// `stardust.gw=A.B.C.D`: the default gateway that goes with a static address.
+    Gateway([u8; 4]),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -123,9 +128,33 @@ impl<'a> KernelOption<'a> {
             ("mount", Some("none")) => KernelOption::Mount(None),
             ("mount", Some(path)) if path.starts_with('/') && path.len() > 1 => KernelOption::Mount(Some(path)),
             ("mount", _) => KernelOption::BadValue(word),
+            ("ip", Some("dhcp")) => KernelOption::Ip(None),
+            ("ip", Some(value)) => value
+                .split_once('/')
+                .and_then(|(address, prefix)| {
+                    Some((parse_ipv4(address)?, prefix.parse::<u8>().ok().filter(|&p| p <= 32)?))
+                })
+                .map_or(KernelOption::BadValue(word), |cidr| KernelOption::Ip(Some(cidr))),
+            ("gw", Some(value)) => parse_ipv4(value).map_or(KernelOption::BadValue(word), KernelOption::Gateway),
+            ("ip" | "gw", None) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
+}
+
+/// Parses dotted-quad IPv4 text (`10.0.2.15`): four decimal numbers 0..=255, no leading `+`,
+/// no more than three digits each.
+pub fn parse_ipv4(text: &str) -> Option<[u8; 4]> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *octet = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(octets)
 }
 
 #[cfg(test)]
@@ -168,7 +197,24 @@ mod tests {
         assert_eq!(KernelOption::parse("stardust.boottime=maybe"), KernelOption::BadValue("stardust.boottime=maybe"));
         assert_eq!(KernelOption::parse("stardust.mount=/mnt/disk"), KernelOption::Mount(Some("/mnt/disk")));
         assert_eq!(KernelOption::parse("stardust.mount=none"), KernelOption::Mount(None));
-        for bad in ["stardust.mount", "stardust.mount=", "stardust.mount=/", "stardust.mount=data"] {
+        assert_eq!(KernelOption::parse("stardust.ip=10.0.2.15/24"), KernelOption::Ip(Some(([10, 0, 2, 15], 24))));
+        assert_eq!(KernelOption::parse("stardust.ip=dhcp"), KernelOption::Ip(None));
+        assert_eq!(KernelOption::parse("stardust.gw=10.0.2.2"), KernelOption::Gateway([10, 0, 2, 2]));
+        for bad in [
+            "stardust.mount",
+            "stardust.mount=",
+            "stardust.mount=/",
+            "stardust.mount=data",
+            "stardust.ip=10.0.2.15",
+            "stardust.ip=10.0.2.15/33",
+            "stardust.ip=10.0.2/24",
+            "stardust.ip=10.0.2.256/24",
+            "stardust.ip=10.0.2.1.5/24",
+            "stardust.ip=+1.0.2.1/24",
+            "stardust.ip",
+            "stardust.gw=gateway",
+            "stardust.gw",
+        ] {
             assert_eq!(KernelOption::parse(bad), KernelOption::BadValue(bad));
         }
     }

@@ -11,5 +11,5 @@
 mod cmdline;
 pub mod start_info;
 
-pub use cmdline::{AppArguments, KernelOption, LogLevel, SEPARATOR, app_arguments, kernel_options};
+pub use cmdline::{AppArguments, KernelOption, LogLevel, SEPARATOR, app_arguments, kernel_options, parse_ipv4};
 pub use start_info::{PhysicalMemory, StartInfo, StartInfoError};

@@ -1,6 +1,8 @@
 //! smoltcp's `Device` over the NIC contract: one receive buffer and one transmit buffer, reused
 //! for every frame; SYNs for listeners whose queues are full are dropped here.
 
+use alloc::boxed::Box;
+use alloc::vec;
 use alloc::vec::Vec;
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
@@ -8,8 +10,10 @@ use stardust_api::{MAX_FRAME, Nic};
 
 pub(crate) struct Adapter<N> {
     pub(crate) nic: N,
-    receive: [u8; MAX_FRAME],
-    transmit: [u8; MAX_FRAME],
+    // On the heap: the stack value is moved around at start-up, and 3 KiB in it was copied on
+    // the boot stack every time.
+    receive: Box<[u8]>,
+    transmit: Box<[u8]>,
     /// Ports whose listeners cannot take another connection now.
     pub(crate) full_ports: Vec<u16>,
     pub(crate) syns_dropped: u64,
@@ -21,8 +25,8 @@ impl<N: Nic> Adapter<N> {
     pub(crate) fn new(nic: N) -> Adapter<N> {
         Adapter {
             nic,
-            receive: [0; MAX_FRAME],
-            transmit: [0; MAX_FRAME],
+            receive: vec![0; MAX_FRAME].into_boxed_slice(),
+            transmit: vec![0; MAX_FRAME].into_boxed_slice(),
             full_ports: Vec::new(),
             syns_dropped: 0,
             transmitted: 0,
@@ -35,7 +39,7 @@ pub(crate) struct Received<'a>(&'a [u8]);
 pub(crate) struct Transmit<'a, N> {
     nic: &'a mut N,
     counter: &'a mut u64,
-    buffer: &'a mut [u8; MAX_FRAME],
+    buffer: &'a mut [u8],
 }
 
 impl phy::RxToken for Received<'_> {

@@ -126,7 +126,7 @@ impl core::fmt::Display for NetError {
 }
 
 /// A socket's name in its [`Stack`]. Ids of closed sockets are never given out again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SocketId {
     index: u32,
     generation: u32,
@@ -308,8 +308,11 @@ impl<N: Nic> Stack<N> {
                 log::info!("net: DHCP gave {address}/{prefix}, gateway {router:?}");
             }
             Some(dhcpv4::Event::Deconfigured) => {
+                // smoltcp also says this once at the start, before there was any address.
+                if self.address().is_some() {
+                    log::warn!("net: the DHCP lease was lost; no IPv4 address");
+                }
                 self.configure(None, None);
-                log::warn!("net: the DHCP lease was lost; no IPv4 address");
             }
             None => {}
         }
@@ -453,6 +456,17 @@ impl<N: Nic> Stack<N> {
         Ok(())
     }
 
+    /// Makes [`changed`](Self::changed) report `id` at its next change from its readiness now.
+    /// A thread about to wait for the socket calls this (with the stack still locked): without
+    /// it, a change and its undoing between two `changed` calls (data arrived and was read,
+    /// then more data) would look like no change at all.
+    pub fn rearm(&mut self, id: SocketId) -> Result<(), NetError> {
+        self.entry(id)?;
+        let Some(Some(entry)) = self.entries.get_mut(id.index as usize) else { return Err(NetError::BadSocket) };
+        entry.signature = signature(&self.sockets, &entry.kind);
+        Ok(())
+    }
+
     /// Calls `f` with every watched socket whose readiness (data to read, room to write,
     /// connection state, connections to accept) differs from the last time it was reported.
     /// A socket watched for the first time is reported at once.
@@ -462,33 +476,11 @@ impl<N: Nic> Stack<N> {
             if !entry.watched {
                 continue;
             }
-            let signature = self.signature(&entry.kind);
+            let signature = signature(&self.sockets, &entry.kind);
             let entry = self.entries[index].as_mut().expect("looked at above");
             if signature != entry.signature {
                 entry.signature = signature;
                 f(SocketId { index: index as u32, generation: entry.generation });
-            }
-        }
-    }
-
-    fn signature(&self, kind: &Kind) -> u32 {
-        match kind {
-            Kind::Tcp { handle, .. } => {
-                let socket = self.sockets.get::<tcp::Socket>(*handle);
-                socket.state() as u32
-                    | u32::from(socket.can_recv()) << 8
-                    | u32::from(socket.may_recv()) << 9
-                    | u32::from(socket.can_send()) << 10
-                    | u32::from(socket.send_queue() == 0) << 11
-            }
-            Kind::Listener(listener) => listener
-                .queue
-                .iter()
-                .filter(|&&handle| self.sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynReceived)
-                .count() as u32,
-            Kind::Udp { handle, .. } => {
-                let socket = self.sockets.get::<udp::Socket>(*handle);
-                u32::from(socket.can_recv()) | u32::from(socket.can_send()) << 1
             }
         }
     }
@@ -771,6 +763,29 @@ impl<N: Nic> Stack<N> {
         }
         self.flush(self.now_ms);
         Ok(())
+    }
+}
+
+/// A socket's readiness as a number: it changes when anything a waiter waits for changes.
+fn signature(sockets: &SocketSet<'_>, kind: &Kind) -> u32 {
+    match kind {
+        Kind::Tcp { handle, .. } => {
+            let socket = sockets.get::<tcp::Socket>(*handle);
+            socket.state() as u32
+                | u32::from(socket.can_recv()) << 8
+                | u32::from(socket.may_recv()) << 9
+                | u32::from(socket.can_send()) << 10
+                | u32::from(socket.send_queue() == 0) << 11
+        }
+        Kind::Listener(listener) => listener
+            .queue
+            .iter()
+            .filter(|&&handle| sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynReceived)
+            .count() as u32,
+        Kind::Udp { handle, .. } => {
+            let socket = sockets.get::<udp::Socket>(*handle);
+            u32::from(socket.can_recv()) | u32::from(socket.can_send()) << 1
+        }
     }
 }
 

@@ -266,21 +266,36 @@ const RX_QUEUE: usize = 32;
 /// A receive buffer: the largest frame and the virtio-net header.
 const RX_BUFFER: usize = 1526;
 
+/// Transmit buffers per card: frames queued to the device and not yet sent.
+const TX_BUFFERS: usize = 16;
+
 /// A virtio network card. Frames are polled: `receive` looks at the used ring, copies the frame
-/// out and gives the buffer straight back to the device; `transmit` hands the frame itself to
-/// the device (no copy) and waits until the device has taken it.
+/// out and gives the buffer straight back to the device; `transmit` copies the frame behind a
+/// virtio-net header into a free transmit buffer, queues it and returns without waiting (the
+/// device's monitor sends it from another host thread); finished buffers are taken back at the
+/// next transmit.
 pub struct VirtioNic {
     device: VirtIONetRaw<KernelHal, SomeTransport<'static>, RX_QUEUE>,
     /// The receive buffers, by the token the device knows them by. Each is lent to the device
     /// from `receive_begin` until `receive_complete`; the heap never moves a boxed slice.
     buffers: Vec<Option<Box<[u8]>>>,
+    /// Transmit buffers the device holds, by token, with the length queued.
+    sending: Vec<Option<(Box<[u8]>, usize)>>,
+    /// Transmit buffers free for the next frame.
+    free: Vec<Box<[u8]>>,
     stats: NicStats,
 }
 
 impl VirtioNic {
     fn new(transport: SomeTransport<'static>) -> Result<VirtioNic, virtio_drivers::Error> {
         let device = VirtIONetRaw::new(transport)?;
-        let mut nic = VirtioNic { device, buffers: (0..RX_QUEUE).map(|_| None).collect(), stats: NicStats::default() };
+        let mut nic = VirtioNic {
+            device,
+            buffers: (0..RX_QUEUE).map(|_| None).collect(),
+            sending: (0..RX_QUEUE).map(|_| None).collect(),
+            free: (0..TX_BUFFERS).map(|_| alloc::vec![0; RX_BUFFER].into_boxed_slice()).collect(),
+            stats: NicStats::default(),
+        };
         for _ in 0..RX_QUEUE {
             nic.lend(alloc::vec![0; RX_BUFFER].into_boxed_slice())?;
         }
@@ -299,6 +314,23 @@ impl VirtioNic {
                 Ok(())
             }
             _ => Err(virtio_drivers::Error::WrongToken),
+        }
+    }
+}
+
+impl VirtioNic {
+    /// Takes back the transmit buffers the device has finished with.
+    fn reclaim(&mut self) {
+        while let Some(token) = self.device.poll_transmit() {
+            let Some((buffer, length)) = self.sending.get_mut(usize::from(token)).and_then(Option::take) else {
+                log::error!("virtio-net: the device finished an unknown transmit {token}");
+                return;
+            };
+            // SAFETY: the same buffer and length that `transmit_begin` was given for `token`.
+            if unsafe { self.device.transmit_complete(token, &buffer[..length]) }.is_err() {
+                log::error!("virtio-net: transmit {token} did not complete cleanly");
+            }
+            self.free.push(buffer);
         }
     }
 }
@@ -338,13 +370,45 @@ impl Nic for VirtioNic {
 
     fn transmit(&mut self, frame: &[u8]) -> Result<(), NicError> {
         stardust_api::nic::check_frame(frame)?;
-        match self.device.send(frame) {
-            Ok(()) => {
-                self.stats.sent += 1;
-                Ok(())
+        // Take back what the device has sent; with every buffer in flight, wait for one (the
+        // device always finishes: the frame goes to the host's backend, not the network).
+        let mut buffer = loop {
+            self.reclaim();
+            if let Some(buffer) = self.free.pop() {
+                break buffer;
             }
-            Err(virtio_drivers::Error::QueueFull) => Err(NicError::Busy),
-            Err(_) => Err(NicError::Device),
+            core::hint::spin_loop();
+        };
+        let Ok(header) = self.device.fill_buffer_header(&mut buffer) else {
+            self.free.push(buffer);
+            return Err(NicError::Device);
+        };
+        let length = header + frame.len();
+        buffer[header..length].copy_from_slice(frame);
+        // SAFETY: the buffer stays in `sending` under its token, untouched and not freed, until
+        // the device hands the token back (`reclaim`); a card is never dropped.
+        match unsafe { self.device.transmit_begin(&buffer[..length]) } {
+            Ok(token) => match self.sending.get_mut(usize::from(token)) {
+                Some(slot @ None) => {
+                    *slot = Some((buffer, length));
+                    self.stats.sent += 1;
+                    Ok(())
+                }
+                _ => {
+                    log::error!("virtio-net: the device gave an unknown transmit token {token}");
+                    // Leaked on purpose: the device may still read it.
+                    core::mem::forget(buffer);
+                    Err(NicError::Device)
+                }
+            },
+            Err(virtio_drivers::Error::QueueFull) => {
+                self.free.push(buffer);
+                Err(NicError::Busy)
+            }
+            Err(_) => {
+                self.free.push(buffer);
+                Err(NicError::Device)
+            }
         }
     }
 

@@ -47,6 +47,8 @@ pub const SLOTS: &[Slot] = &[
             Choice { name: "disktest", path: "::disktest", constructor: "" },
             Choice { name: "kvstore", path: "::kvstore", constructor: "" },
             Choice { name: "fstest", path: "::fstest", constructor: "" },
+            Choice { name: "httpd", path: "::httpd", constructor: "" },
+            Choice { name: "udpecho", path: "::udpecho", constructor: "" },
         ],
     },
     Slot {

@@ -29,6 +29,9 @@ pub struct Profile {
     /// Where the first disk's file system is mounted (`storage.mount`); `None`: the image has no
     /// storage (and links none of its code).
     pub storage_mount: Option<String>,
+    /// Whether the image has a network (`network.enabled`): the first virtio-net card, the
+    /// smoltcp stack and `stardust::net`. Without it the image links none of that code.
+    pub network: bool,
 }
 
 /// Why a profile file was refused. Every variant names the key (or line) at fault.
@@ -59,7 +62,7 @@ impl fmt::Display for ProfileError {
     }
 }
 
-const KNOWN_KEYS: [&str; 11] = [
+const KNOWN_KEYS: [&str; 12] = [
     "description",
     "size_budget",
     "slots.app",
@@ -71,6 +74,7 @@ const KNOWN_KEYS: [&str; 11] = [
     "kernel.time_slice_ms",
     "kernel.smp",
     "storage.mount",
+    "network.enabled",
 ];
 
 struct Reader<'a> {
@@ -151,7 +155,13 @@ impl Profile {
                 return Err(bad("storage.mount", line, "an absolute path other than \"/\", such as \"/data\""));
             }
         };
+        let network = match reader.get("network.enabled") {
+            Err(_) => false,
+            Ok((Value::Boolean(value), _)) => *value,
+            Ok((_, line)) => return Err(bad("network.enabled", line, "true or false")),
+        };
         Ok(Profile {
+            network,
             storage_mount,
             description,
             size_budget,
@@ -224,6 +234,13 @@ time_slice_ms = 10
         let text = GOOD.replace("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/data\"");
         assert_eq!(Profile::parse(&text).unwrap().storage_mount.as_deref(), Some("/data"));
         assert_eq!(Profile::parse(GOOD).unwrap().storage_mount, None);
+        assert!(!Profile::parse(GOOD).unwrap().network);
+        let text = GOOD.replace("time_slice_ms = 10", "time_slice_ms = 10\n[network]\nenabled = true");
+        assert!(Profile::parse(&text).unwrap().network);
+        assert!(
+            error_for("time_slice_ms = 10", "time_slice_ms = 10\n[network]\nenabled = \"yes\"")
+                .contains("network.enabled")
+        );
         assert!(error_for("size_budget = 32768", "size_budget = \"big\"").contains("size_budget"));
         assert!(error_for("app = \"hello\"", "app = \"\"").contains("slots.app"));
         assert!(error_for("app = \"hello\"", "ap = \"hello\"").contains("unknown key `slots.ap`"));

@@ -18,6 +18,7 @@ pub mod env;
 pub mod fs;
 pub mod heap;
 mod logger;
+pub mod net;
 pub mod process;
 pub mod storage;
 pub mod sync;
@@ -42,6 +43,9 @@ pub mod prelude {
 
 /// Mounts the first disk at a path (`fs::mount_first_disk`).
 pub type MountDisk = fn(&str);
+/// Starts the network with a static address and prefix (DHCP if `None`) and a gateway
+/// (`net::start`).
+pub type StartNetwork = fn(Option<([u8; 4], u8)>, Option<[u8; 4]>);
 
 /// What the profile fixed at build time; generated from `profiles/<name>.toml` by glue/image.
 #[derive(Debug)]
@@ -59,6 +63,9 @@ pub struct Config {
     /// For profiles with storage: where the first disk is mounted, and the function that does
     /// it (`fs::mount_first_disk`; only such images link the file-system code).
     pub storage: Option<(&'static str, MountDisk)>,
+    /// For profiles with a network: the function that starts it (`net::start`; only such
+    /// images link the network code).
+    pub network: Option<StartNetwork>,
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
@@ -72,12 +79,18 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
     logger::init(config.log_level);
     let mut report_boot_time = false;
     let mut mount = config.storage.map(|(path, _)| path);
+    let (mut ip, mut gateway) = (None, None);
     for option in stardust_bootargs::kernel_options(boot.cmdline()) {
         match option {
             KernelOption::Log(level) => logger::set_level(level),
             KernelOption::BootTime => report_boot_time = true,
             KernelOption::Mount(path) if config.storage.is_some() => mount = path,
             KernelOption::Mount(_) => log::warn!("stardust.mount: this image's profile has no storage; ignored"),
+            KernelOption::Ip(cidr) if config.network.is_some() => ip = cidr,
+            KernelOption::Gateway(address) if config.network.is_some() => gateway = Some(address),
+            KernelOption::Ip(_) | KernelOption::Gateway(_) => {
+                log::warn!("stardust.ip/stardust.gw: this image's profile has no network; ignored")
+            }
             KernelOption::Monitor(_) => {}
             KernelOption::BadValue(word) => log::warn!("kernel option `{word}` has a bad value; ignored"),
             KernelOption::Unknown(word) => log::warn!("unknown kernel option `{word}`; ignored"),
@@ -107,6 +120,13 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
     }
     if let (Some((_, mount_first_disk)), Some(path)) = (config.storage, mount) {
         mount_first_disk(path);
+    }
+    if let Some(start_network) = config.network {
+        if threads.is_some() {
+            start_network(ip, gateway);
+        } else {
+            log::error!("the network needs threads; this profile has no scheduler");
+        }
     }
     let stats = heap.stats();
     log::debug!(

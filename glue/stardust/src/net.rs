@@ -1,0 +1,608 @@
+//! Networking, shaped like `std::net`: [`TcpListener`], [`TcpStream`], [`UdpSocket`], with
+//! `SocketAddr`, `Ipv4Addr` and friends from `core::net`. IPv4 only.
+//!
+//! One stack (`stardust-net` over smoltcp) serves the first virtio network card. It is shared
+//! behind one lock. A thread named "net" polls it: it handles what arrived, runs TCP's timers
+//! and wakes the threads whose sockets changed. Sends go out at once from the thread that
+//! writes. Blocked threads (accept, read, a full send buffer, connect) sleep on their socket's
+//! wait queue and cost no CPU.
+//!
+//! **How the stack idles.** virtio-net interrupts are not wired up: the net thread looks at the
+//! card's receive ring after every burst of work and, when nothing came, sleeps until the next
+//! timer tick (1 ms at the profile's 1000 Hz) with the CPU halted. So an idle VM wakes 1,000
+//! times a second for a few microseconds, and a frame waits at most one tick before the stack
+//! sees it; while frames keep coming the thread only yields between bursts, so under load
+//! there is no tick of delay.
+
+use crate::io;
+use crate::sync::Arc;
+use crate::time::Duration;
+use alloc_crate::collections::BTreeMap;
+pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use stardust_api::Nic;
+use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
+use stardust_task::WaitQueue;
+
+type Card = stardust_virtio::VirtioNic;
+
+/// Established connections a listener keeps for `accept` (SYNs beyond are dropped; the client
+/// retries).
+pub const BACKLOG: usize = 128;
+
+/// The socket buffers: small, as most of a unikernel's RAM is these. A 4 KiB send buffer holds
+/// a typical page and its head; bulk transfers refill it as ACKs come.
+const LIMITS: Limits = Limits { tcp_receive: 2048, tcp_send: 4096, udp_packets: 8, udp_bytes: 4096, max_sockets: 320 };
+
+/// Where a blocked thread waits for its socket to change.
+#[derive(Debug, Default)]
+struct Waker {
+    queue: WaitQueue,
+    /// Bumped by every change; a waiter sleeps while it stays what it saw.
+    generation: AtomicU32,
+    /// The earliest time (ms) a waiter wants to be woken whatever happens; `u64::MAX`: never.
+    deadline: AtomicU64,
+}
+
+impl Waker {
+    fn wake(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        crate::sync::wake_all(&self.queue);
+    }
+}
+
+struct Shared {
+    stack: Stack<Card>,
+    wakers: BTreeMap<SocketId, Arc<Waker>>,
+}
+
+static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
+
+fn now_ms() -> u64 {
+    u64::try_from(hal::time::ticks_to_nanoseconds(hal::cpu::rdtsc()) / 1_000_000).unwrap_or(u64::MAX)
+}
+
+/// Starts the network on the first virtio network card: `ip`, a static address and prefix
+/// length (DHCP when `None`), and `gateway`. Called once at boot for images whose profile has
+/// a network; without a card, sockets answer "no network card".
+pub fn start(ip: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>) {
+    let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
+    let Some(card) = stardust_virtio::network_cards(cmdline).into_iter().next() else {
+        log::warn!("net: no network card (give the VM a virtio-net device); sockets will fail");
+        return;
+    };
+    let config = match ip {
+        Some((address, prefix)) => {
+            Ipv4Config::Static { address: address.into(), prefix, gateway: gateway.map(Ipv4Addr::from) }
+        }
+        None => {
+            if gateway.is_some() {
+                log::warn!("stardust.gw without stardust.ip: DHCP chooses the gateway; ignored");
+            }
+            Ipv4Config::Dhcp
+        }
+    };
+    let mac = card.mac_address();
+    let stack = Stack::new(card, config, LIMITS, hal::cpu::rdtsc(), now_ms());
+    match stack.address() {
+        Some((address, prefix)) => log::info!("net: {} at {address}/{prefix}", Mac(mac)),
+        None => log::info!("net: {} asking DHCP for an address", Mac(mac)),
+    }
+    NET.call_once(|| crate::sync::Mutex::new(Shared { stack, wakers: BTreeMap::new() }));
+    if let Err(error) = crate::thread::Builder::new().name("net".into()).stack_size(16 * 1024).spawn(poll_forever) {
+        log::error!("net: the net thread cannot start ({error}); sockets will not receive");
+    }
+}
+
+struct Mac([u8; 6]);
+
+impl core::fmt::Display for Mac {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let m = self.0;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    }
+}
+
+/// The net thread's life: poll, wake whoever's socket changed or whose timeout passed, and
+/// sleep to the next tick when nothing happened.
+fn poll_forever() {
+    let Some(net) = NET.get() else { return };
+    loop {
+        let busy = {
+            let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+            let now = now_ms();
+            let busy = shared.stack.poll(now);
+            let Shared { stack, wakers } = &mut *shared;
+            stack.changed(|id| {
+                if let Some(waker) = wakers.get(&id) {
+                    waker.wake();
+                }
+            });
+            for waker in wakers.values() {
+                if waker.deadline.load(Ordering::SeqCst) <= now {
+                    waker.deadline.store(u64::MAX, Ordering::SeqCst);
+                    waker.wake();
+                }
+            }
+            busy
+        };
+        if busy {
+            crate::thread::yield_now();
+        } else {
+            // To the next tick (a sleep ends at the first tick after its deadline).
+            crate::thread::sleep(Duration::from_nanos(1));
+        }
+    }
+}
+
+fn shared() -> io::Result<&'static crate::sync::Mutex<Shared>> {
+    NET.get()
+        .ok_or(io::Error::new(io::ErrorKind::NetworkUnreachable, "no network card: give the VM a virtio-net device"))
+}
+
+fn error(error: NetError) -> io::Error {
+    let kind = match error {
+        NetError::AddressInUse => io::ErrorKind::AddrInUse,
+        NetError::Unreachable => io::ErrorKind::NetworkUnreachable,
+        NetError::ConnectionRefused => io::ErrorKind::ConnectionRefused,
+        NetError::ConnectionReset => io::ErrorKind::ConnectionReset,
+        NetError::NotConnected => io::ErrorKind::NotConnected,
+        NetError::BrokenPipe => io::ErrorKind::BrokenPipe,
+        NetError::InvalidInput => io::ErrorKind::InvalidInput,
+        NetError::TooManySockets => io::ErrorKind::OutOfMemory,
+        NetError::BadSocket => io::ErrorKind::NotConnected,
+    };
+    io::Error::new(
+        kind,
+        match error {
+            NetError::AddressInUse => "address in use",
+            NetError::Unreachable => "network unreachable (no IPv4 address yet, or no route)",
+            NetError::ConnectionRefused => "connection refused",
+            NetError::ConnectionReset => "connection reset by peer",
+            NetError::NotConnected => "not connected",
+            NetError::BrokenPipe => "broken pipe: the socket was shut down for writing",
+            NetError::InvalidInput => "invalid argument",
+            NetError::TooManySockets => "too many sockets",
+            NetError::BadSocket => "the socket is closed",
+        },
+    )
+}
+
+const TIMED_OUT: io::Error = io::Error::new(io::ErrorKind::TimedOut, "timed out");
+const ONLY_IPV4: io::Error = io::Error::new(io::ErrorKind::Unsupported, "only IPv4 is supported");
+
+/// A socket's id and wait queue; closes the socket when dropped.
+#[derive(Debug)]
+struct Handle {
+    id: SocketId,
+    waker: Arc<Waker>,
+}
+
+impl Handle {
+    /// Registers a new socket made by `make` (watched from the start).
+    fn new(make: impl FnOnce(&mut Stack<Card>) -> Result<SocketId, NetError>) -> io::Result<Handle> {
+        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let id = make(&mut shared.stack).map_err(error)?;
+        let waker = Arc::new(Waker { deadline: AtomicU64::new(u64::MAX), ..Waker::default() });
+        let _ = shared.stack.watch(id, true);
+        shared.wakers.insert(id, Arc::clone(&waker));
+        Ok(Handle { id, waker })
+    }
+
+    /// Runs `op` on the stack; `Some(value)` ends at once (sending what it queued), `None`
+    /// waits for the socket to change and tries again, until `timeout` passes.
+    fn block<T>(
+        &self,
+        timeout: Option<Duration>,
+        mut op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
+    ) -> io::Result<T> {
+        let net = shared()?;
+        let deadline =
+            timeout.map(|timeout| now_ms().saturating_add(timeout.as_millis().try_into().unwrap_or(u64::MAX)));
+        loop {
+            let seen = {
+                let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+                let now = now_ms();
+                if let Some(value) = op(&mut shared.stack, self.id).map_err(error)? {
+                    shared.stack.flush(now);
+                    return Ok(value);
+                }
+                if deadline.is_some_and(|deadline| now >= deadline) {
+                    return Err(TIMED_OUT);
+                }
+                let _ = shared.stack.rearm(self.id);
+                let seen = self.waker.generation.load(Ordering::SeqCst);
+                self.waker.deadline.store(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
+                seen
+            };
+            let waker = &self.waker;
+            crate::sync::wait(&waker.queue, &mut || waker.generation.load(Ordering::SeqCst) == seen, &mut || {});
+        }
+    }
+
+    fn with<T>(&self, op: impl FnOnce(&mut Stack<Card>, SocketId) -> Result<T, NetError>) -> io::Result<T> {
+        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let now = now_ms();
+        let result = op(&mut shared.stack, self.id).map_err(error);
+        shared.stack.flush(now);
+        result
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Ok(net) = shared() {
+            let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+            shared.wakers.remove(&self.id);
+            let _ = shared.stack.close(self.id);
+        }
+    }
+}
+
+/// Things that name socket addresses, as `std::net::ToSocketAddrs` (without name lookup): a
+/// `SocketAddr`, `(Ipv4Addr, u16)`, `"10.0.2.2:80"`, `("10.0.2.2", 80)`.
+pub trait ToSocketAddrs {
+    /// The address (a name that is not an address is `InvalidInput`).
+    fn to_socket_addr(&self) -> io::Result<SocketAddr>;
+}
+
+impl ToSocketAddrs for SocketAddr {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        Ok(*self)
+    }
+}
+
+impl ToSocketAddrs for SocketAddrV4 {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        Ok(SocketAddr::V4(*self))
+    }
+}
+
+impl ToSocketAddrs for (Ipv4Addr, u16) {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        Ok(SocketAddr::V4(SocketAddrV4::new(self.0, self.1)))
+    }
+}
+
+impl ToSocketAddrs for (IpAddr, u16) {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        Ok(SocketAddr::new(self.0, self.1))
+    }
+}
+
+impl ToSocketAddrs for (&str, u16) {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        let address: IpAddr = self.0.parse().map_err(|_| BAD_ADDRESS)?;
+        Ok(SocketAddr::new(address, self.1))
+    }
+}
+
+impl ToSocketAddrs for str {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        self.parse().map_err(|_| BAD_ADDRESS)
+    }
+}
+
+impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        (**self).to_socket_addr()
+    }
+}
+
+impl ToSocketAddrs for alloc_crate::string::String {
+    fn to_socket_addr(&self) -> io::Result<SocketAddr> {
+        self.as_str().to_socket_addr()
+    }
+}
+
+const BAD_ADDRESS: io::Error =
+    io::Error::new(io::ErrorKind::InvalidInput, "not an IP address and port (names are not looked up)");
+
+fn v4(address: &impl ToSocketAddrs) -> io::Result<SocketAddrV4> {
+    match address.to_socket_addr()? {
+        SocketAddr::V4(address) => Ok(address),
+        SocketAddr::V6(_) => Err(ONLY_IPV4),
+    }
+}
+
+/// A local address to bind: the unspecified address or the interface's own.
+fn local_port(address: &impl ToSocketAddrs) -> io::Result<u16> {
+    let address = v4(address)?;
+    if !address.ip().is_unspecified() {
+        let own = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.address();
+        if own.is_none_or(|(ip, _)| ip != *address.ip()) {
+            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "not this machine's address"));
+        }
+    }
+    Ok(address.port())
+}
+
+/// The interface's address and prefix length, waiting up to `timeout` for DHCP to give one.
+pub fn wait_for_address(timeout: Duration) -> io::Result<(Ipv4Addr, u8)> {
+    let net = shared()?;
+    let start = crate::time::Instant::now();
+    loop {
+        if let Some(address) = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.address() {
+            return Ok(address);
+        }
+        if start.elapsed() >= timeout {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "no IPv4 address: DHCP did not answer"));
+        }
+        crate::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Frames received, sent and dropped by the network card (and the stack's backpressure).
+pub fn stats() -> Option<stardust_api::NicStats> {
+    NET.get().map(|net| net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.stats())
+}
+
+/// Which directions `TcpStream::shutdown` closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Later reads return end of stream.
+    Read,
+    /// A FIN is sent after the queued bytes; later writes fail.
+    Write,
+    /// Both.
+    Both,
+}
+
+/// A TCP socket listening for connections (as `std::net::TcpListener`).
+#[derive(Debug)]
+pub struct TcpListener {
+    handle: Handle,
+}
+
+impl TcpListener {
+    /// Listens on `address` (its IP must be unspecified, `0.0.0.0`, or this machine's; port 0
+    /// picks a free port).
+    pub fn bind(address: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let port = local_port(&address)?;
+        Ok(TcpListener { handle: Handle::new(|stack| stack.tcp_listen(port, BACKLOG))? })
+    }
+
+    /// Waits for a connection.
+    pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let id = self.handle.block(None, |stack, id| stack.tcp_accept(id))?;
+        let stream = TcpStream::adopt(id)?;
+        let peer = stream.peer_addr()?;
+        Ok((stream, peer))
+    }
+
+    /// Connections, forever (as std's `incoming`).
+    pub fn incoming(&self) -> impl Iterator<Item = io::Result<TcpStream>> + '_ {
+        core::iter::repeat_with(move || self.accept().map(|(stream, _)| stream))
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+    }
+}
+
+const NO_TIMEOUT: u64 = u64::MAX;
+
+/// A TCP connection (as `std::net::TcpStream`). Reads and writes block; `&TcpStream` reads and
+/// writes too, so one thread can read while another writes.
+#[derive(Debug)]
+pub struct TcpStream {
+    handle: Handle,
+    /// Timeouts in ms (`NO_TIMEOUT`: none).
+    read_timeout: AtomicU64,
+    write_timeout: AtomicU64,
+}
+
+fn timeout_ms(timeout: Option<Duration>) -> io::Result<u64> {
+    match timeout {
+        None => Ok(NO_TIMEOUT),
+        Some(duration) if duration.is_zero() => {
+            Err(io::Error::new(io::ErrorKind::InvalidInput, "a zero timeout is not allowed"))
+        }
+        Some(duration) => Ok(u64::try_from(duration.as_millis()).unwrap_or(NO_TIMEOUT - 1).max(1)),
+    }
+}
+
+fn timeout_of(ms: &AtomicU64) -> Option<Duration> {
+    match ms.load(Ordering::Relaxed) {
+        NO_TIMEOUT => None,
+        ms => Some(Duration::from_millis(ms)),
+    }
+}
+
+impl TcpStream {
+    fn adopt(id: SocketId) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            handle: Handle::new(|_| Ok(id))?,
+            read_timeout: AtomicU64::new(NO_TIMEOUT),
+            write_timeout: AtomicU64::new(NO_TIMEOUT),
+        })
+    }
+
+    /// Connects to `address`, waiting as long as it takes.
+    pub fn connect(address: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        Self::connect_within(&address, None)
+    }
+
+    /// Connects to `address`, giving up after `timeout`.
+    pub fn connect_timeout(address: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+        timeout_ms(Some(timeout))?;
+        Self::connect_within(address, Some(timeout))
+    }
+
+    fn connect_within(address: &impl ToSocketAddrs, timeout: Option<Duration>) -> io::Result<TcpStream> {
+        let remote = v4(address)?;
+        let id = Handle::new(|stack| stack.tcp_connect(remote))?;
+        let stream = TcpStream {
+            handle: id,
+            read_timeout: AtomicU64::new(NO_TIMEOUT),
+            write_timeout: AtomicU64::new(NO_TIMEOUT),
+        };
+        stream.handle.block(timeout, |stack, id| Ok(stack.tcp_connected(id)?.then_some(())))?;
+        Ok(stream)
+    }
+
+    /// The other end's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.handle.with(|stack, id| stack.peer_addr(id)).map(SocketAddr::V4)
+    }
+
+    /// This end's address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+    }
+
+    /// Shuts down reading, writing or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        let (read, write) = match how {
+            Shutdown::Read => (true, false),
+            Shutdown::Write => (false, true),
+            Shutdown::Both => (true, true),
+        };
+        self.handle.with(|stack, id| stack.tcp_shutdown(id, read, write))
+    }
+
+    /// `true` sends small writes at once (turns Nagle's algorithm off).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.handle.with(|stack, id| stack.tcp_set_nodelay(id, nodelay))
+    }
+
+    /// Whether small writes go out at once.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.handle.with(|stack, id| stack.tcp_nodelay(id))
+    }
+
+    /// How long a read may wait (`None`: forever; a zero duration is `InvalidInput`). A read
+    /// that times out fails with `TimedOut`.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.read_timeout.store(timeout_ms(timeout)?, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// How long a write may wait for room in the send buffer.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.write_timeout.store(timeout_ms(timeout)?, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(timeout_of(&self.read_timeout))
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(timeout_of(&self.write_timeout))
+    }
+
+    fn receive(&self, buffer: &mut [u8]) -> io::Result<usize> {
+        self.handle.block(timeout_of(&self.read_timeout), |stack, id| stack.tcp_recv(id, buffer))
+    }
+
+    fn send(&self, buffer: &[u8]) -> io::Result<usize> {
+        self.handle.block(timeout_of(&self.write_timeout), |stack, id| stack.tcp_send(id, buffer))
+    }
+}
+
+impl io::Read for TcpStream {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        self.receive(buffer)
+    }
+}
+
+impl io::Read for &TcpStream {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        self.receive(buffer)
+    }
+}
+
+impl io::Write for TcpStream {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        self.send(buffer)
+    }
+
+    /// Nothing to do: written bytes are already on their way (as std's).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl io::Write for &TcpStream {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        self.send(buffer)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A UDP socket (as `std::net::UdpSocket`).
+#[derive(Debug)]
+pub struct UdpSocket {
+    handle: Handle,
+    read_timeout: AtomicU64,
+    peer: spin::Mutex<Option<SocketAddrV4>>,
+}
+
+impl UdpSocket {
+    /// Binds to `address` (unspecified or this machine's IP; port 0 picks a free one).
+    pub fn bind(address: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        let port = local_port(&address)?;
+        Ok(UdpSocket {
+            handle: Handle::new(|stack| stack.udp_bind(port))?,
+            read_timeout: AtomicU64::new(NO_TIMEOUT),
+            peer: spin::Mutex::new(None),
+        })
+    }
+
+    /// Sends one datagram to `address`.
+    pub fn send_to(&self, data: &[u8], address: impl ToSocketAddrs) -> io::Result<usize> {
+        let to = v4(&address)?;
+        self.handle.block(None, |stack, id| stack.udp_send_to(id, data, to))
+    }
+
+    /// Waits for a datagram; its length (cut to `buffer`) and sender.
+    pub fn recv_from(&self, buffer: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let (n, from) =
+            self.handle.block(timeout_of(&self.read_timeout), |stack, id| stack.udp_recv_from(id, buffer))?;
+        Ok((n, SocketAddr::V4(from)))
+    }
+
+    /// Sets the peer for `send` and `recv` (datagrams from elsewhere are dropped by `recv`).
+    pub fn connect(&self, address: impl ToSocketAddrs) -> io::Result<()> {
+        *self.peer.lock() = Some(v4(&address)?);
+        Ok(())
+    }
+
+    fn peer(&self) -> io::Result<SocketAddrV4> {
+        self.peer.lock().ok_or(io::Error::new(io::ErrorKind::NotConnected, "the UDP socket is not connected"))
+    }
+
+    /// Sends to the connected peer.
+    pub fn send(&self, data: &[u8]) -> io::Result<usize> {
+        self.send_to(data, self.peer()?)
+    }
+
+    /// Receives from the connected peer.
+    pub fn recv(&self, buffer: &mut [u8]) -> io::Result<usize> {
+        let peer = SocketAddr::V4(self.peer()?);
+        loop {
+            let (n, from) = self.recv_from(buffer)?;
+            if from == peer {
+                return Ok(n);
+            }
+        }
+    }
+
+    /// How long `recv`/`recv_from` may wait.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.read_timeout.store(timeout_ms(timeout)?, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+    }
+}
