@@ -10,7 +10,7 @@
 
 use httpd_http::{Limits, Method, Parsed, Status};
 use stardust::io::{Read, Write};
-use stardust::net::{TcpListener, TcpStream};
+use stardust::net::{Ipv4Addr, TcpListener, TcpStream};
 use stardust::prelude::*;
 use stardust::sync::Arc;
 use stardust::time::Duration;
@@ -71,7 +71,7 @@ pub fn main() -> i32 {
             return 2;
         }
     };
-    let listener = match TcpListener::bind(("0.0.0.0", options.port)) {
+    let listener = match TcpListener::bind((Ipv4Addr::UNSPECIFIED, options.port)) {
         Ok(listener) => Arc::new(listener),
         Err(error) => {
             eprintln!("httpd: cannot listen on port {}: {error}", options.port);

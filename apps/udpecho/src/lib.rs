@@ -5,7 +5,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-use stardust::net::UdpSocket;
+use stardust::net::{Ipv4Addr, UdpSocket};
 use stardust::prelude::*;
 
 const USAGE: &str = "usage: udpecho [--port N]
@@ -31,7 +31,7 @@ pub fn main() -> i32 {
             return 2;
         }
     };
-    let socket = match UdpSocket::bind(("0.0.0.0", port)) {
+    let socket = match UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)) {
         Ok(socket) => socket,
         Err(error) => {
             eprintln!("udpecho: cannot bind port {port}: {error}");

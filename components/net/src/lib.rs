@@ -25,7 +25,6 @@ mod device;
 pub mod frame;
 
 use alloc::collections::VecDeque;
-use alloc::vec;
 use alloc::vec::Vec;
 pub use core::net::{Ipv4Addr, SocketAddrV4};
 use smoltcp::iface::{Config, Interface, PollIngressSingleResult, SocketHandle, SocketSet};
@@ -103,7 +102,8 @@ pub enum NetError {
     /// A parameter is out of range: port 0 to connect to, an unspecified address, a datagram too
     /// big for the socket's buffer.
     InvalidInput,
-    /// The stack's socket limit ([`Limits::max_sockets`]) is reached.
+    /// The stack's socket limit ([`Limits::max_sockets`]) is reached, or the heap has no room
+    /// for another socket's buffers.
     TooManySockets,
     /// The id names no socket (it was closed), or a socket of another kind.
     BadSocket,
@@ -130,6 +130,14 @@ impl core::fmt::Display for NetError {
 pub struct SocketId {
     index: u32,
     generation: u32,
+}
+
+impl SocketId {
+    /// A small number for the socket, unique among the open ones (reused after a close), for
+    /// tables indexed by socket.
+    pub fn slot(self) -> usize {
+        self.index as usize
+    }
 }
 
 #[derive(Debug)]
@@ -350,7 +358,8 @@ impl<N: Nic> Stack<N> {
                 && listener.queue.len() + listener.listening.len() < listener.backlog + LISTENING
                 && self.count < self.limits.max_sockets
             {
-                let mut socket = new_tcp(&self.limits);
+                // Out of memory: no socket listens, and SYNs wait (dropped) until memory is back.
+                let Some(mut socket) = new_tcp(&self.limits) else { break };
                 if socket.listen(listener.port).is_err() {
                     break;
                 }
@@ -549,7 +558,7 @@ impl<N: Nic> Stack<N> {
         }
         self.room(1)?;
         let port = self.ephemeral_port(true)?;
-        let mut socket = new_tcp(&self.limits);
+        let mut socket = new_tcp(&self.limits).ok_or(NetError::TooManySockets)?;
         let endpoint = IpEndpoint::new(IpAddress::Ipv4(*remote.ip()), remote.port());
         socket.connect(self.interface.context(), endpoint, port).map_err(|_| NetError::Unreachable)?;
         let handle = self.sockets.add(socket);
@@ -681,12 +690,13 @@ impl<N: Nic> Stack<N> {
         }
         self.room(1)?;
         let buffer = || {
-            udp::PacketBuffer::new(
-                vec![udp::PacketMetadata::EMPTY; self.limits.udp_packets],
-                vec![0u8; self.limits.udp_bytes],
-            )
+            let mut metadata = Vec::new();
+            metadata.try_reserve_exact(self.limits.udp_packets).ok()?;
+            metadata.resize(self.limits.udp_packets, udp::PacketMetadata::EMPTY);
+            Some(udp::PacketBuffer::new(metadata, try_buffer(self.limits.udp_bytes)?))
         };
-        let mut socket = udp::Socket::new(buffer(), buffer());
+        let (Some(receive), Some(send)) = (buffer(), buffer()) else { return Err(NetError::TooManySockets) };
+        let mut socket = udp::Socket::new(receive, send);
         socket.bind(IpListenEndpoint { addr: None, port }).map_err(|_| NetError::InvalidInput)?;
         let handle = self.sockets.add(socket);
         self.count += 1;
@@ -789,13 +799,21 @@ fn signature(sockets: &SocketSet<'_>, kind: &Kind) -> u32 {
     }
 }
 
-fn new_tcp(limits: &Limits) -> tcp::Socket<'static> {
-    let mut socket = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![0u8; limits.tcp_receive]),
-        tcp::SocketBuffer::new(vec![0u8; limits.tcp_send]),
-    );
+/// A zeroed buffer of `length` bytes, or `None` if the heap has no room: the network never
+/// ends the VM for memory (a refused connection or a dropped SYN instead).
+fn try_buffer(length: usize) -> Option<Vec<u8>> {
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(length).ok()?;
+    buffer.resize(length, 0);
+    Some(buffer)
+}
+
+fn new_tcp(limits: &Limits) -> Option<tcp::Socket<'static>> {
+    let receive = try_buffer(limits.tcp_receive)?;
+    let send = try_buffer(limits.tcp_send)?;
+    let mut socket = tcp::Socket::new(tcp::SocketBuffer::new(receive), tcp::SocketBuffer::new(send));
     socket.set_nagle_enabled(true);
-    socket
+    Some(socket)
 }
 
 #[cfg(test)]

@@ -233,6 +233,15 @@ fn watched_sockets_are_reported_when_their_readiness_changes() {
     net.settle();
     net.server.changed(|id| changed.push(id));
     assert_eq!(changed, [server], "data to read");
+
+    // Data read, then more data before anyone looked: a waiter that re-armed still hears it.
+    assert_eq!(read_all(&mut net.server, server), b"hello");
+    net.server.rearm(server).unwrap();
+    net.client.tcp_send(client, b"again").unwrap();
+    net.settle();
+    changed.clear();
+    net.server.changed(|id| changed.push(id));
+    assert_eq!(changed, [server], "the second arrival is a change from the re-armed state");
 }
 
 #[test]

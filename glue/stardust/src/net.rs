@@ -17,7 +17,7 @@
 use crate::io;
 use crate::sync::Arc;
 use crate::time::Duration;
-use alloc_crate::collections::BTreeMap;
+use alloc_crate::vec::Vec;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use stardust_api::Nic;
@@ -31,8 +31,18 @@ type Card = stardust_virtio::VirtioNic;
 pub const BACKLOG: usize = 128;
 
 /// The socket buffers: small, as most of a unikernel's RAM is these. A 4 KiB send buffer holds
-/// a typical page and its head; bulk transfers refill it as ACKs come.
-const LIMITS: Limits = Limits { tcp_receive: 2048, tcp_send: 4096, udp_packets: 8, udp_bytes: 4096, max_sockets: 320 };
+/// a typical page and its head; bulk transfers refill it as ACKs come. The socket limit is set
+/// at start from the heap (see `socket_limit`).
+const LIMITS: Limits = Limits { tcp_receive: 2048, tcp_send: 4096, udp_packets: 8, udp_bytes: 4096, max_sockets: 0 };
+
+/// Sockets allowed: as many as half the free heap holds (buffers and smoltcp's state, about
+/// 7 KiB each), between 16 and 1024. The other half is for the app, threads' stacks and the
+/// card's buffers; past the limit SYNs wait, and connect/bind fail with "too many sockets".
+fn socket_limit() -> usize {
+    let free = usize::try_from(crate::heap::stats().free).unwrap_or(usize::MAX);
+    let per_socket = LIMITS.tcp_receive + LIMITS.tcp_send + 1024;
+    (free / 2 / per_socket).clamp(16, 1024)
+}
 
 /// Where a blocked thread waits for its socket to change.
 #[derive(Debug, Default)]
@@ -53,7 +63,8 @@ impl Waker {
 
 struct Shared {
     stack: Stack<Card>,
-    wakers: BTreeMap<SocketId, Arc<Waker>>,
+    /// Each open socket's waker, by `SocketId::slot`.
+    wakers: Vec<Option<Arc<Waker>>>,
 }
 
 static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
@@ -83,12 +94,15 @@ pub fn start(ip: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>) {
         }
     };
     let mac = card.mac_address();
-    let stack = Stack::new(card, config, LIMITS, hal::cpu::rdtsc(), now_ms());
+    let limits = Limits { max_sockets: socket_limit(), ..LIMITS };
+    let stack = Stack::new(card, config, limits, hal::cpu::rdtsc(), now_ms());
     match stack.address() {
-        Some((address, prefix)) => log::info!("net: {} at {address}/{prefix}", Mac(mac)),
-        None => log::info!("net: {} asking DHCP for an address", Mac(mac)),
+        Some((address, prefix)) => {
+            log::info!("net: {} at {address}/{prefix}, up to {} sockets", Mac(mac), limits.max_sockets)
+        }
+        None => log::info!("net: {} asking DHCP for an address, up to {} sockets", Mac(mac), limits.max_sockets),
     }
-    NET.call_once(|| crate::sync::Mutex::new(Shared { stack, wakers: BTreeMap::new() }));
+    NET.call_once(|| crate::sync::Mutex::new(Shared { stack, wakers: Vec::new() }));
     if let Err(error) = crate::thread::Builder::new().name("net".into()).stack_size(16 * 1024).spawn(poll_forever) {
         log::error!("net: the net thread cannot start ({error}); sockets will not receive");
     }
@@ -114,11 +128,11 @@ fn poll_forever() {
             let busy = shared.stack.poll(now);
             let Shared { stack, wakers } = &mut *shared;
             stack.changed(|id| {
-                if let Some(waker) = wakers.get(&id) {
+                if let Some(Some(waker)) = wakers.get(id.slot()) {
                     waker.wake();
                 }
             });
-            for waker in wakers.values() {
+            for waker in wakers.iter().flatten() {
                 if waker.deadline.load(Ordering::SeqCst) <= now {
                     waker.deadline.store(u64::MAX, Ordering::SeqCst);
                     waker.wake();
@@ -185,7 +199,10 @@ impl Handle {
         let id = make(&mut shared.stack).map_err(error)?;
         let waker = Arc::new(Waker { deadline: AtomicU64::new(u64::MAX), ..Waker::default() });
         let _ = shared.stack.watch(id, true);
-        shared.wakers.insert(id, Arc::clone(&waker));
+        if shared.wakers.len() <= id.slot() {
+            shared.wakers.resize(id.slot() + 1, None);
+        }
+        shared.wakers[id.slot()] = Some(Arc::clone(&waker));
         Ok(Handle { id, waker })
     }
 
@@ -233,7 +250,9 @@ impl Drop for Handle {
     fn drop(&mut self) {
         if let Ok(net) = shared() {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
-            shared.wakers.remove(&self.id);
+            if let Some(slot) = shared.wakers.get_mut(self.id.slot()) {
+                *slot = None;
+            }
             let _ = shared.stack.close(self.id);
         }
     }
