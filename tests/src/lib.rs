@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod disks;
+pub mod net;
 
 /// The threadtest modes it runs with no arguments, which every scheduler must pass.
 pub const COMMON_THREAD_TESTS: [&str; 6] = ["counter", "channel", "pingpong", "sleep", "primitives", "spawn-errors"];

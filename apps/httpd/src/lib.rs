@@ -179,7 +179,13 @@ fn respond(path: &str, head_only: bool, keep_alive: bool, out: &mut Vec<u8>) {
     }
     match decoded.as_str() {
         "/" | "/index.html" => {
-            httpd_http::write_head(out, Status::Ok200, "text/html", INDEX.len(), keep_alive);
+            httpd_http::write_head(
+                out,
+                Status::Ok200,
+                httpd_http::content_type("/index.html"),
+                INDEX.len(),
+                keep_alive,
+            );
             if !head_only {
                 out.extend_from_slice(INDEX);
             }

@@ -1,0 +1,249 @@
+//! Network boot tests: the `net` profile's httpd and udpecho in QEMU, reached from the host
+//! through QEMU's user networking (slirp, `--forward`) and through a tap device in a network
+//! namespace (ping, a static address).
+
+use stardust_boot_tests::net::{self, Namespace, Vm, connect, exchange, get, index_page, read_response};
+use stardust_boot_tests::{Boot, image};
+use std::io::{Read, Write};
+
+fn httpd(machine: &str, memory: &str, extra: &[&str]) -> Vm {
+    let port = net::free_port();
+    let forward = format!("{port}:80");
+    let mut args = vec!["--machine", machine, "--mem", memory, "--net", "user", "--forward", &forward];
+    args.extend_from_slice(extra);
+    Vm::start(&image("net", &[]), &args, "httpd: serving", port)
+}
+
+/// Asserts the answer to `GET /` is the embedded page.
+fn assert_page(response: &net::Response) {
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-length"), Some("612"));
+    assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(response.body, index_page());
+}
+
+#[test]
+fn get_head_keep_alive_pipelining_and_errors_on_microvm() {
+    let mut vm = httpd("microvm", "16M", &[]);
+    let port = vm.port;
+    assert!(vm.output().contains("httpd: serving http://10.0.2.15:80/"), "DHCP gave slirp's address");
+
+    assert_page(&get(port, "/"));
+    assert_page(&get(port, "/index.html"));
+    let missing = get(port, "/missing");
+    assert_eq!((missing.status, missing.body.as_slice()), (404, &b"404 Not Found\n"[..]));
+
+    // HEAD: the same head as GET, no body.
+    let head = exchange(port, b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n", true).expect("an answer to HEAD");
+    assert_eq!((head.status, head.header("content-length")), (200, Some("612")));
+
+    // Keep-alive: three requests on one connection, then HTTP/1.0 closes it.
+    let mut stream = connect(port);
+    for path in ["/", "/nothing", "/index.html"] {
+        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes()).unwrap();
+        let response = read_response(&mut stream, false).expect("an answer on the kept connection");
+        assert_eq!(response.header("connection"), Some("keep-alive"));
+        assert_eq!(response.status, if path == "/nothing" { 404 } else { 200 });
+    }
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert_page(&read_response(&mut stream, false).expect("the HTTP/1.0 answer"));
+    assert_eq!(stream.read(&mut [0u8; 16]).unwrap(), 0, "HTTP/1.0 without keep-alive is closed after");
+
+    // Two requests in one segment.
+    let mut stream = connect(port);
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\nHEAD /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_page(&read_response(&mut stream, false).expect("the first pipelined answer"));
+    assert_eq!(read_response(&mut stream, true).expect("the second pipelined answer").status, 404);
+
+    // The parser's refusals, each answered and closed.
+    for (request, status) in [
+        (&b"POST / HTTP/1.1\r\nHost: t\r\n\r\n"[..], 405),
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
+        (b"GET /../etc HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello", 413),
+        (b"GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n", 400),
+    ] {
+        let mut stream = connect(port);
+        stream.write_all(request).unwrap();
+        let response = read_response(&mut stream, false).expect("an answer to a bad request");
+        assert_eq!(response.status, status, "for {:?}", String::from_utf8_lossy(request));
+        assert_eq!(response.header("connection"), Some("close"));
+        assert_eq!(stream.read(&mut [0u8; 16]).unwrap_or(0), 0, "closed after the error");
+    }
+
+    // curl, as a user would.
+    let curl = std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "30", "-o", "-", "-w", "%{http_code}"])
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .expect("curl runs (apt-get install curl)");
+    let mut expected = index_page();
+    expected.extend_from_slice(b"200");
+    assert_eq!(curl.stdout, expected, "curl: {}", String::from_utf8_lossy(&curl.stderr));
+    assert!(vm.running(), "httpd still serves:\n{}", vm.output());
+}
+
+#[test]
+fn a_hundred_clients_twenty_requests_each_in_4_mib() {
+    let vm = httpd("microvm", "4M", &[]);
+    let port = vm.port;
+    let page = index_page();
+    let clients: Vec<_> = (0..100)
+        .map(|client| {
+            let page = page.clone();
+            std::thread::spawn(move || {
+                // Half keep their connection for all 20 requests; half open one per request.
+                let keep = client % 2 == 0;
+                let mut stream = connect(port);
+                for request in 0..20 {
+                    if !keep && request > 0 {
+                        stream = connect(port);
+                    }
+                    let connection = if keep { "keep-alive" } else { "close" };
+                    let text = format!("GET / HTTP/1.1\r\nHost: c{client}\r\nConnection: {connection}\r\n\r\n");
+                    stream.write_all(text.as_bytes()).expect("the request is sent");
+                    let response = read_response(&mut stream, false)
+                        .unwrap_or_else(|| panic!("client {client} request {request}: no response"));
+                    assert_eq!((response.status, &response.body), (200, &page), "client {client} request {request}");
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().expect("every client got 20 correct responses");
+    }
+    let (_, output) = vm.stop();
+    assert!(!output.contains("out of memory"), "{output}");
+}
+
+#[test]
+fn bad_clients_are_answered_or_closed_and_the_server_keeps_serving() {
+    let vm = httpd("microvm", "16M", &["--", "--idle", "2"]);
+    let port = vm.port;
+
+    // A 1 MiB header: 431, and the connection is closed after the answer.
+    let mut stream = connect(port);
+    let writer = {
+        let mut stream = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let mut request = b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: ".to_vec();
+            request.resize(1 << 20, b'a');
+            // The server answers once it has 8 KiB; the rest may be refused with a reset.
+            let _ = stream.write_all(&request);
+        })
+    };
+    let response = read_response(&mut stream, false).expect("an answer to a 1 MiB header");
+    assert_eq!(response.status, 431);
+    writer.join().unwrap();
+
+    // Random bytes: an answer (400) or a close, never a hang.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..5 {
+        let garbage: Vec<u8> = (0..3000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
+        let mut stream = connect(port);
+        let _ = stream.write_all(&garbage);
+        if let Some(response) = read_response(&mut stream, false) {
+            assert!(matches!(response.status, 400 | 405 | 414 | 431 | 505), "garbage got {}", response.status);
+        }
+    }
+
+    // Half a request, abandoned: the connection is dropped by the client...
+    let mut half = connect(port);
+    half.write_all(b"GET / HT").unwrap();
+    drop(half);
+    // ...or left hanging: the server closes it after the idle time (2 s here).
+    let mut hanging = connect(port);
+    hanging.write_all(b"GET / HTTP/1.1\r\nHost:").unwrap();
+    let mut rest = Vec::new();
+    let closed = hanging.read_to_end(&mut rest);
+    assert!(closed.is_ok() && rest.is_empty(), "a half-sent request is closed quietly: {closed:?} {rest:?}");
+
+    // The server still serves.
+    assert_page(&get(port, "/"));
+}
+
+#[test]
+fn q35_serves_over_virtio_net_pci_with_a_static_address() {
+    let mut vm =
+        httpd("q35", "16M", &["--kernel-opt", "stardust.ip=10.0.2.15/24", "--kernel-opt", "stardust.gw=10.0.2.2"]);
+    assert!(vm.output().contains("httpd: serving http://10.0.2.15:80/"), "{}", vm.output());
+    assert_page(&get(vm.port, "/"));
+}
+
+#[test]
+fn udp_datagrams_are_echoed() {
+    let port = net::free_port();
+    let forward = format!("udp:{port}:7");
+    let vm = Vm::start(
+        &image("net", &["app-udpecho"]),
+        &["--machine", "microvm", "--net", "user", "--forward", &forward],
+        "udpecho: echoing on 10.0.2.15:7",
+        port,
+    );
+    for size in [1usize, 100, 1400] {
+        let data: Vec<u8> = (0..size).map(|i| (i * 7) as u8).collect();
+        assert_eq!(net::udp_round_trip(("127.0.0.1", vm.port), &data), data, "{size} bytes");
+    }
+}
+
+#[test]
+fn ping_and_http_over_a_tap_device_with_a_static_address() {
+    if !std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n")) {
+        eprintln!("skipped: network namespaces and tap devices need root (CI runs as root)");
+        return;
+    }
+    let namespace = Namespace::new();
+    let wrapper = namespace.wrapper();
+    let tap = namespace.tap;
+    let mut vm = Vm::start_in(
+        &wrapper,
+        &image("net", &[]),
+        &[
+            "--net",
+            "tap",
+            "--tap",
+            tap,
+            "--kernel-opt",
+            "stardust.ip=10.0.7.2/24",
+            "--kernel-opt",
+            "stardust.gw=10.0.7.1",
+        ],
+        "httpd: serving http://10.0.7.2:80/",
+        0,
+    );
+    let (ok, text) = namespace.run("ping", &["-c", "3", "-W", "5", "10.0.7.2"]);
+    assert!(ok && text.contains("3 received"), "ping:\n{text}\n{}", vm.output());
+    let (ok, text) = namespace.run("curl", &["-sS", "--max-time", "30", "http://10.0.7.2/"]);
+    assert!(ok, "curl: {text}");
+    assert_eq!(text.as_bytes(), index_page());
+}
+
+#[test]
+fn without_a_network_card_httpd_says_so_and_usage_errors_exit_2() {
+    let image = image("net", &[]);
+    Boot::new(image.clone(), "microvm")
+        .run()
+        .expect_lines(&["no network card", "httpd: cannot listen on port 80: no network card"])
+        .expect_code(1);
+    Boot::new(image.clone(), "microvm")
+        .args(&["--port", "0"])
+        .run()
+        .expect_lines(&["--port takes a number"])
+        .expect_code(2);
+    Boot::new(image.clone(), "microvm").args(&["--help"]).run().expect_lines(&["usage: httpd"]).expect_code(0);
+    Boot::new(image, "microvm")
+        .kernel_option("stardust.ip=10.0.2.300/24")
+        .run()
+        .expect_lines(&["kernel option `stardust.ip=10.0.2.300/24` has a bad value"]);
+}
