@@ -240,7 +240,7 @@ pub struct Namespace {
 }
 
 impl Namespace {
-    pub fn new() -> Namespace {
+    pub fn create() -> Namespace {
         let name = format!("stardust-test-{}", std::process::id());
         let run = |args: &[&str]| {
             let status = Command::new("ip").args(args).status().expect("ip (iproute2) runs");

@@ -26,6 +26,11 @@ fn default_app(profile: &str) -> String {
 fn every_profile_boots_its_default_app_on_every_machine() {
     for profile in profiles() {
         let app = default_app(&profile);
+        if app == "httpd" {
+            // It serves until stopped, and needs a network: tests/tests/net.rs boots it on both
+            // machines (and without a card, where it exits 1).
+            continue;
+        }
         for machine in MACHINES {
             let mut boot = Boot::new(image(&profile, &[]), machine);
             if app == "kvstore" {

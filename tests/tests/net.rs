@@ -203,7 +203,7 @@ fn ping_and_http_over_a_tap_device_with_a_static_address() {
         eprintln!("skipped: network namespaces and tap devices need root (CI runs as root)");
         return;
     }
-    let namespace = Namespace::new();
+    let namespace = Namespace::create();
     let wrapper = namespace.wrapper();
     let tap = namespace.tap;
     let mut vm = Vm::start_in(

@@ -95,10 +95,13 @@ pub enum KernelOption<'a> {
     /// all), for images whose profile has storage. PATH must be absolute.
     Mount(Option<&'a str>),
     /// `stardust.ip=A.B.C.D/N`: a static IPv4 address and prefix length instead of DHCP
-    /// (`stardust.ip=dhcp`: DHCP, the default), for images with a network.
-    Ip(Option<([u8; 4], u8)>),
-    /// `stardust.gw=A.B.C.D`: the default gateway that goes with a static address.
-    Gateway([u8; 4]),
+    /// (`stardust.ip=dhcp`: DHCP, the default), for images with a network. The value is kept
+    /// as text: only images with a network parse it ([`parse_ipv4_cidr`]), so the others carry
+    /// no address parser.
+    Ip(&'a str),
+    /// `stardust.gw=A.B.C.D`: the default gateway that goes with a static address (as text,
+    /// [`parse_ipv4`]).
+    Gateway(&'a str),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -128,18 +131,24 @@ impl<'a> KernelOption<'a> {
             ("mount", Some("none")) => KernelOption::Mount(None),
             ("mount", Some(path)) if path.starts_with('/') && path.len() > 1 => KernelOption::Mount(Some(path)),
             ("mount", _) => KernelOption::BadValue(word),
-            ("ip", Some("dhcp")) => KernelOption::Ip(None),
-            ("ip", Some(value)) => value
-                .split_once('/')
-                .and_then(|(address, prefix)| {
-                    Some((parse_ipv4(address)?, prefix.parse::<u8>().ok().filter(|&p| p <= 32)?))
-                })
-                .map_or(KernelOption::BadValue(word), |cidr| KernelOption::Ip(Some(cidr))),
-            ("gw", Some(value)) => parse_ipv4(value).map_or(KernelOption::BadValue(word), KernelOption::Gateway),
-            ("ip" | "gw", None) => KernelOption::BadValue(word),
+            ("ip", Some(value)) if !value.is_empty() => KernelOption::Ip(value),
+            ("gw", Some(value)) if !value.is_empty() => KernelOption::Gateway(value),
+            ("ip" | "gw", _) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
+}
+
+/// Parses the value of `stardust.ip=`: `Ok(None)` for `dhcp`, `Ok(Some((address, prefix)))` for
+/// `A.B.C.D/N` (N at most 32), `Err(())` for anything else.
+#[allow(clippy::result_unit_err, reason = "the caller reports the whole word; there is nothing more to say")]
+pub fn parse_ipv4_cidr(text: &str) -> Result<Option<([u8; 4], u8)>, ()> {
+    if text == "dhcp" {
+        return Ok(None);
+    }
+    let (address, prefix) = text.split_once('/').ok_or(())?;
+    let prefix = prefix.parse::<u8>().ok().filter(|&p| p <= 32 && !prefix.starts_with('+')).ok_or(())?;
+    Ok(Some((parse_ipv4(address).ok_or(())?, prefix)))
 }
 
 /// Parses dotted-quad IPv4 text (`10.0.2.15`): four decimal numbers 0..=255, no leading `+`,
@@ -197,22 +206,31 @@ mod tests {
         assert_eq!(KernelOption::parse("stardust.boottime=maybe"), KernelOption::BadValue("stardust.boottime=maybe"));
         assert_eq!(KernelOption::parse("stardust.mount=/mnt/disk"), KernelOption::Mount(Some("/mnt/disk")));
         assert_eq!(KernelOption::parse("stardust.mount=none"), KernelOption::Mount(None));
-        assert_eq!(KernelOption::parse("stardust.ip=10.0.2.15/24"), KernelOption::Ip(Some(([10, 0, 2, 15], 24))));
-        assert_eq!(KernelOption::parse("stardust.ip=dhcp"), KernelOption::Ip(None));
-        assert_eq!(KernelOption::parse("stardust.gw=10.0.2.2"), KernelOption::Gateway([10, 0, 2, 2]));
+        assert_eq!(KernelOption::parse("stardust.ip=10.0.2.15/24"), KernelOption::Ip("10.0.2.15/24"));
+        assert_eq!(KernelOption::parse("stardust.gw=10.0.2.2"), KernelOption::Gateway("10.0.2.2"));
+        assert_eq!(parse_ipv4_cidr("10.0.2.15/24"), Ok(Some(([10, 0, 2, 15], 24))));
+        assert_eq!(parse_ipv4_cidr("dhcp"), Ok(None));
+        assert_eq!(parse_ipv4("10.0.2.2"), Some([10, 0, 2, 2]));
+        for bad in [
+            "10.0.2.15",
+            "10.0.2.15/33",
+            "10.0.2/24",
+            "10.0.2.256/24",
+            "10.0.2.1.5/24",
+            "+1.0.2.1/24",
+            "1.2.3.4/+8",
+            "",
+        ] {
+            assert_eq!(parse_ipv4_cidr(bad), Err(()), "{bad}");
+        }
+        assert_eq!(parse_ipv4("gateway"), None);
         for bad in [
             "stardust.mount",
             "stardust.mount=",
             "stardust.mount=/",
             "stardust.mount=data",
-            "stardust.ip=10.0.2.15",
-            "stardust.ip=10.0.2.15/33",
-            "stardust.ip=10.0.2/24",
-            "stardust.ip=10.0.2.256/24",
-            "stardust.ip=10.0.2.1.5/24",
-            "stardust.ip=+1.0.2.1/24",
             "stardust.ip",
-            "stardust.gw=gateway",
+            "stardust.ip=",
             "stardust.gw",
         ] {
             assert_eq!(KernelOption::parse(bad), KernelOption::BadValue(bad));

@@ -11,5 +11,7 @@
 mod cmdline;
 pub mod start_info;
 
-pub use cmdline::{AppArguments, KernelOption, LogLevel, SEPARATOR, app_arguments, kernel_options, parse_ipv4};
+pub use cmdline::{
+    AppArguments, KernelOption, LogLevel, SEPARATOR, app_arguments, kernel_options, parse_ipv4, parse_ipv4_cidr,
+};
 pub use start_info::{PhysicalMemory, StartInfo, StartInfoError};

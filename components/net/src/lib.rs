@@ -245,8 +245,8 @@ impl<N: Nic> Stack<N> {
 
     /// The interface's IPv4 address and prefix length, once it has one.
     pub fn address(&self) -> Option<(Ipv4Addr, u8)> {
-        self.interface.ip_addrs().iter().find_map(|cidr| match cidr {
-            IpCidr::Ipv4(cidr) => Some((cidr.address(), cidr.prefix_len())),
+        self.interface.ip_addrs().first().map(|cidr| match cidr {
+            IpCidr::Ipv4(cidr) => (cidr.address(), cidr.prefix_len()),
         })
     }
 

@@ -43,9 +43,9 @@ pub mod prelude {
 
 /// Mounts the first disk at a path (`fs::mount_first_disk`).
 pub type MountDisk = fn(&str);
-/// Starts the network with a static address and prefix (DHCP if `None`) and a gateway
+/// Starts the network with the values of `stardust.ip=` and `stardust.gw=`, if given
 /// (`net::start`).
-pub type StartNetwork = fn(Option<([u8; 4], u8)>, Option<[u8; 4]>);
+pub type StartNetwork = fn(Option<&str>, Option<&str>);
 
 /// What the profile fixed at build time; generated from `profiles/<name>.toml` by glue/image.
 #[derive(Debug)]
@@ -86,8 +86,8 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
             KernelOption::BootTime => report_boot_time = true,
             KernelOption::Mount(path) if config.storage.is_some() => mount = path,
             KernelOption::Mount(_) => log::warn!("stardust.mount: this image's profile has no storage; ignored"),
-            KernelOption::Ip(cidr) if config.network.is_some() => ip = cidr,
-            KernelOption::Gateway(address) if config.network.is_some() => gateway = Some(address),
+            KernelOption::Ip(text) if config.network.is_some() => ip = Some(text),
+            KernelOption::Gateway(text) if config.network.is_some() => gateway = Some(text),
             KernelOption::Ip(_) | KernelOption::Gateway(_) => {
                 log::warn!("stardust.ip/stardust.gw: this image's profile has no network; ignored")
             }

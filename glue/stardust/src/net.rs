@@ -73,10 +73,24 @@ fn now_ms() -> u64 {
     u64::try_from(hal::time::ticks_to_nanoseconds(hal::cpu::rdtsc()) / 1_000_000).unwrap_or(u64::MAX)
 }
 
-/// Starts the network on the first virtio network card: `ip`, a static address and prefix
-/// length (DHCP when `None`), and `gateway`. Called once at boot for images whose profile has
-/// a network; without a card, sockets answer "no network card".
-pub fn start(ip: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>) {
+/// Starts the network on the first virtio network card: `ip`, the value of `stardust.ip=`
+/// (`A.B.C.D/N` for a static address; DHCP when absent or `dhcp`), and `gateway`, the value of
+/// `stardust.gw=`. Bad values are warned about and ignored. Called once at boot for images whose
+/// profile has a network; without a card, sockets answer "no network card".
+pub fn start(ip: Option<&str>, gateway: Option<&str>) {
+    let ip = ip.and_then(|text| {
+        stardust_bootargs::parse_ipv4_cidr(text)
+            .inspect_err(|()| log::warn!("kernel option `stardust.ip={text}` has a bad value; ignored (DHCP is used)"))
+            .ok()
+            .flatten()
+    });
+    let gateway = gateway.and_then(|text| {
+        let address = stardust_bootargs::parse_ipv4(text);
+        if address.is_none() {
+            log::warn!("kernel option `stardust.gw={text}` has a bad value; ignored");
+        }
+        address
+    });
     let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
     let Some(card) = stardust_virtio::network_cards(cmdline).into_iter().next() else {
         log::warn!("net: no network card (give the VM a virtio-net device); sockets will fail");
