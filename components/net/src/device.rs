@@ -17,11 +17,30 @@ pub(crate) struct Adapter<N> {
     /// Ports whose listeners cannot take another connection now.
     pub(crate) full_ports: Vec<u16>,
     pub(crate) syns_dropped: u64,
+    /// The length of a frame fetched into `receive` that smoltcp has not taken yet.
+    pub(crate) pending: Option<usize>,
     /// Frames handed to the NIC (whether it took them or not).
     pub(crate) transmitted: u64,
 }
 
 impl<N: Nic> Adapter<N> {
+    /// Takes the next frame from the NIC for smoltcp (`receive` hands it over once); drops SYNs
+    /// for ports whose listeners are full. The frame, if any.
+    pub(crate) fn fetch(&mut self) -> Option<&[u8]> {
+        loop {
+            let length = self.nic.receive(&mut self.receive)?;
+            let frame = &self.receive[..length];
+            if !self.full_ports.is_empty()
+                && crate::frame::syn(frame).is_some_and(|syn| self.full_ports.contains(&syn.destination_port))
+            {
+                self.syns_dropped += 1;
+                continue;
+            }
+            self.pending = Some(length);
+            return Some(&self.receive[..length]);
+        }
+    }
+
     pub(crate) fn new(nic: N) -> Adapter<N> {
         Adapter {
             nic,
@@ -29,6 +48,7 @@ impl<N: Nic> Adapter<N> {
             transmit: vec![0; MAX_FRAME].into_boxed_slice(),
             full_ports: Vec::new(),
             syns_dropped: 0,
+            pending: None,
             transmitted: 0,
         }
     }
@@ -72,20 +92,11 @@ impl<N: Nic> phy::Device for Adapter<N> {
         Self: 'a;
 
     fn receive(&mut self, _timestamp: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
-        loop {
-            let length = self.nic.receive(&mut self.receive)?;
-            let frame = &self.receive[..length];
-            if !self.full_ports.is_empty()
-                && crate::frame::syn_destination_port(frame).is_some_and(|port| self.full_ports.contains(&port))
-            {
-                self.syns_dropped += 1;
-                continue;
-            }
-            return Some((
-                Received(&self.receive[..length]),
-                Transmit { nic: &mut self.nic, buffer: &mut self.transmit, counter: &mut self.transmitted },
-            ));
-        }
+        let length = self.pending.take()?;
+        Some((
+            Received(&self.receive[..length]),
+            Transmit { nic: &mut self.nic, buffer: &mut self.transmit, counter: &mut self.transmitted },
+        ))
     }
 
     fn transmit(&mut self, _timestamp: Instant) -> Option<Self::TxToken<'_>> {

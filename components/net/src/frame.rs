@@ -1,9 +1,20 @@
 //! Just enough of Ethernet, IPv4 and TCP headers to recognise a connection request before the
 //! stack sees it (for the listeners' backpressure). Never panics, whatever the bytes.
 
+/// A connection request's addresses: where it comes from, and the local port it asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Syn {
+    /// The client's address.
+    pub source: core::net::Ipv4Addr,
+    /// The client's port.
+    pub source_port: u16,
+    /// The port it connects to.
+    pub destination_port: u16,
+}
+
 /// If `frame` is an Ethernet/IPv4 TCP segment with SYN set and ACK clear (a new connection
-/// request), its destination port.
-pub fn syn_destination_port(frame: &[u8]) -> Option<u16> {
+/// request), its addresses.
+pub fn syn(frame: &[u8]) -> Option<Syn> {
     let ethertype = u16::from_be_bytes([*frame.get(12)?, *frame.get(13)?]);
     if ethertype != 0x0800 {
         return None;
@@ -23,7 +34,12 @@ pub fn syn_destination_port(frame: &[u8]) -> Option<u16> {
     if flags & 0x02 == 0 || flags & 0x10 != 0 {
         return None;
     }
-    Some(u16::from_be_bytes([*tcp.get(2)?, *tcp.get(3)?]))
+    let source = core::net::Ipv4Addr::new(*ip.get(12)?, *ip.get(13)?, *ip.get(14)?, *ip.get(15)?);
+    Some(Syn {
+        source,
+        source_port: u16::from_be_bytes([*tcp.first()?, *tcp.get(1)?]),
+        destination_port: u16::from_be_bytes([*tcp.get(2)?, *tcp.get(3)?]),
+    })
 }
 
 #[cfg(test)]
@@ -31,11 +47,17 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn syn_destination_port(frame: &[u8]) -> Option<u16> {
+        syn(frame).map(|syn| syn.destination_port)
+    }
+
     fn segment(flags: u8, port: u16) -> Vec<u8> {
         let mut frame = vec![0u8; 14 + 20 + 20];
         frame[12..14].copy_from_slice(&[0x08, 0x00]);
         frame[14] = 0x45;
         frame[14 + 9] = 6;
+        frame[14 + 12..14 + 16].copy_from_slice(&[10, 1, 2, 3]);
+        frame[34..36].copy_from_slice(&4321u16.to_be_bytes());
         frame[34 + 2..34 + 4].copy_from_slice(&port.to_be_bytes());
         frame[34 + 13] = flags;
         frame
@@ -43,7 +65,10 @@ mod tests {
 
     #[test]
     fn a_syn_is_recognised_and_nothing_else() {
-        assert_eq!(syn_destination_port(&segment(0x02, 80)), Some(80));
+        assert_eq!(
+            syn(&segment(0x02, 80)),
+            Some(Syn { source: core::net::Ipv4Addr::new(10, 1, 2, 3), source_port: 4321, destination_port: 80 })
+        );
         assert_eq!(syn_destination_port(&segment(0x12, 80)), None, "SYN+ACK is an answer");
         assert_eq!(syn_destination_port(&segment(0x10, 80)), None);
         let mut udp = segment(0x02, 80);
@@ -64,7 +89,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_bytes_are_safe(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
-            let _ = syn_destination_port(&bytes);
+            let _ = syn(&bytes);
         }
     }
 }

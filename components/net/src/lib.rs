@@ -270,15 +270,17 @@ impl<N: Nic> Stack<N> {
         self.interface.poll_maintenance(now);
         let sent = self.device.transmitted;
         let mut busy = false;
-        loop {
-            match self.interface.poll_ingress_single(now, &mut self.device, &mut self.sockets) {
-                PollIngressSingleResult::None => break,
-                PollIngressSingleResult::PacketProcessed => busy = true,
-                PollIngressSingleResult::SocketStateChanged => {
-                    busy = true;
-                    self.refill_listeners();
-                }
+        while let Some(frame) = self.device.fetch() {
+            busy = true;
+            if let Some(syn) = frame::syn(frame) {
+                self.forget_old_connection(syn);
             }
+            if self.interface.poll_ingress_single(now, &mut self.device, &mut self.sockets)
+                == PollIngressSingleResult::SocketStateChanged
+            {
+                self.refill_listeners();
+            }
+            self.device.pending = None;
         }
         while self.interface.poll_egress(now, &mut self.device, &mut self.sockets)
             == smoltcp::iface::PollResult::SocketStateChanged
@@ -371,6 +373,28 @@ impl<N: Nic> Stack<N> {
             }
         }
         self.device.full_ports = full_ports;
+    }
+
+    /// A new connection request from an address and port that a closed connection of ours
+    /// still remembers (in TIME-WAIT, say: clients reuse ports at once) means the client is done
+    /// with the old one: free it, so that the SYN reaches a listener instead of the old socket,
+    /// which would ignore it and leave the client waiting a second to retry.
+    fn forget_old_connection(&mut self, syn: frame::Syn) {
+        let sockets = &mut self.sockets;
+        let before = self.closing.len();
+        self.closing.retain(|&(handle, _, _)| {
+            let socket = sockets.get_mut::<tcp::Socket>(handle);
+            let same = socket.local_endpoint().is_some_and(|local| local.port == syn.destination_port)
+                && socket
+                    .remote_endpoint()
+                    .is_some_and(|remote| remote.port == syn.source_port && remote.addr == IpAddress::Ipv4(syn.source));
+            if same {
+                socket.abort();
+                sockets.remove(handle);
+            }
+            !same
+        });
+        self.count -= before - self.closing.len();
     }
 
     fn reap_closing(&mut self) {

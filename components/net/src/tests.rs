@@ -272,3 +272,30 @@ fn the_socket_limit_is_kept() {
     assert_eq!(net.server.udp_bind(10), Err(NetError::TooManySockets));
     assert_eq!(net.server.tcp_listen(81, 1), Err(NetError::TooManySockets));
 }
+
+#[test]
+fn a_client_reusing_its_port_at_once_gets_in_without_waiting() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let (client, server) = net.connect(listener, 80);
+    let port = net.client.local_addr(client).unwrap().port();
+    // The server closes first (as httpd does with Connection: close), so it is the side left in
+    // TIME-WAIT; the client is free to use the same port again at once, and Linux does.
+    net.server.close(server).unwrap();
+    net.settle();
+    assert_eq!(net.client.tcp_recv(client, &mut [0; 8]), Ok(Some(0)));
+    net.client.close(client).unwrap();
+    net.settle();
+    assert!(
+        net.server
+            .closing
+            .iter()
+            .any(|&(h, _, _)| net.server.sockets.get::<tcp::Socket>(h).state() == tcp::State::TimeWait)
+    );
+    net.client.next_port = port;
+    let again = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
+    assert_eq!(net.client.local_addr(again).unwrap().port(), port);
+    net.settle();
+    assert_eq!(net.client.tcp_connected(again), Ok(true), "the SYN reached the listener, not the old socket");
+    assert!(net.server.tcp_accept(listener).unwrap().is_some());
+}

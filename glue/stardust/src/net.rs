@@ -131,10 +131,16 @@ impl core::fmt::Display for Mac {
     }
 }
 
+/// How long the net thread keeps polling (yielding to other threads between polls) after the
+/// last frame or event, before it sleeps to the next tick: a request's next frame usually comes
+/// within this, and waiting a tick for each would cost a connection several milliseconds.
+const BUSY_POLL: Duration = Duration::from_micros(500);
+
 /// The net thread's life: poll, wake whoever's socket changed or whose timeout passed, and
 /// sleep to the next tick when nothing happened.
 fn poll_forever() {
     let Some(net) = NET.get() else { return };
+    let mut last_work = crate::time::Instant::now();
     loop {
         let busy = {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
@@ -155,10 +161,14 @@ fn poll_forever() {
             busy
         };
         if busy {
+            last_work = crate::time::Instant::now();
+        }
+        if last_work.elapsed() < BUSY_POLL {
             crate::thread::yield_now();
         } else {
-            // To the next tick (a sleep ends at the first tick after its deadline).
-            crate::thread::sleep(Duration::from_nanos(1));
+            // To the next tick or the one after (a sleep ends at the first tick after its
+            // deadline; a deadline already passed would not sleep at all).
+            crate::thread::sleep(Duration::from_micros(500));
         }
     }
 }
