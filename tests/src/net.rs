@@ -147,9 +147,14 @@ impl Response {
 /// Connects to the forwarded port (QEMU's slirp takes one connection at a time; a refused or
 /// reset attempt is retried for up to 30 s).
 pub fn connect(port: u16) -> TcpStream {
+    connect_to(("127.0.0.1", port))
+}
+
+/// Connects to `address`, retrying a refused or reset attempt for up to 30 s.
+pub fn connect_to(address: (&str, u16)) -> TcpStream {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
+        match TcpStream::connect(address) {
             Ok(stream) => {
                 stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
                 stream.set_nodelay(true).expect("nodelay");
@@ -159,7 +164,7 @@ pub fn connect(port: u16) -> TcpStream {
                 let _ = error;
                 std::thread::sleep(Duration::from_millis(50));
             }
-            Err(error) => panic!("cannot connect to 127.0.0.1:{port}: {error}"),
+            Err(error) => panic!("cannot connect to {address:?}: {error}"),
         }
     }
 }
@@ -284,4 +289,38 @@ impl Drop for Namespace {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
     }
+}
+
+/// A tap device in the host's own network namespace at `HOST/24` (the VM takes another address
+/// on that network), so that the test process reaches the VM directly: no slirp, whose
+/// forwarded port accepts with a listen backlog of 1 (a burst of clients then waits on the
+/// host's SYN cookies, not on the VM). Removed when dropped. Needs root and iproute2.
+pub struct Tap {
+    pub name: String,
+}
+
+impl Tap {
+    pub fn create(name: &str, host: &str) -> Tap {
+        let run = |args: &[&str]| {
+            let status = Command::new("ip").args(args).status().expect("ip (iproute2) runs");
+            assert!(status.success(), "ip {} failed", args.join(" "));
+        };
+        let _ = Command::new("ip").args(["link", "del", name]).stderr(Stdio::null()).status();
+        run(&["tuntap", "add", name, "mode", "tap"]);
+        let tap = Tap { name: name.to_string() };
+        run(&["addr", "add", &format!("{host}/24"), "dev", name]);
+        run(&["link", "set", name, "up"]);
+        tap
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["link", "del", &self.name]).status();
+    }
+}
+
+/// True when running as root (network namespaces and tap devices need it; CI runs as root).
+pub fn root_user() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.starts_with(b"0\n"))
 }
