@@ -202,10 +202,17 @@ impl<N: Nic> Stack<N> {
         interface_config.random_seed = seed;
         let interface = Interface::new(interface_config, &mut device, instant(now_ms));
         let span = EPHEMERAL.end() - EPHEMERAL.start();
+        // Room for every socket the limit allows (and DHCP's), taken now: smoltcp grows its
+        // table infallibly, and a doubling under load could stop the VM for want of memory.
+        let mut limits = limits;
+        let mut storage = Vec::new();
+        while storage.try_reserve_exact(limits.max_sockets + 1).is_err() && limits.max_sockets > 1 {
+            limits.max_sockets /= 2;
+        }
         let mut stack = Stack {
             interface,
             device,
-            sockets: SocketSet::new(Vec::new()),
+            sockets: SocketSet::new(storage),
             entries: Vec::new(),
             generation: 0,
             closing: Vec::new(),
