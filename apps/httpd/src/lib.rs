@@ -211,6 +211,10 @@ fn connection(stream: &TcpStream, site: &Site, buffer: &mut Vec<u8>, out: &mut V
                 return Ok(());
             }
         };
+        if !keep_alive {
+            // The answer and the FIN in one segment: the client closes last.
+            stream.set_cork(true)?;
+        }
         (&*stream).write_all(out)?;
         match body {
             Body::Written => {}

@@ -235,6 +235,16 @@ impl Handle {
     fn block<T>(
         &self,
         timeout: Option<Duration>,
+        op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
+    ) -> io::Result<T> {
+        self.block_then(timeout, true, op)
+    }
+
+    /// As `block`; `flush` false leaves what `op` queued for the net thread's next poll.
+    fn block_then<T>(
+        &self,
+        timeout: Option<Duration>,
+        flush: bool,
         mut op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
     ) -> io::Result<T> {
         let net = shared()?;
@@ -245,7 +255,9 @@ impl Handle {
                 let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
                 let now = now_ms();
                 if let Some(value) = op(&mut shared.stack, self.id).map_err(error)? {
-                    shared.stack.flush(now);
+                    if flush {
+                        shared.stack.flush(now);
+                    }
                     return Ok(value);
                 }
                 if deadline.is_some_and(|deadline| now >= deadline) {
@@ -431,6 +443,8 @@ const NO_TIMEOUT: u64 = u64::MAX;
 #[derive(Debug)]
 pub struct TcpStream {
     handle: Handle,
+    /// Set by `set_cork`: writes are not sent at once.
+    corked: core::sync::atomic::AtomicBool,
     /// Timeouts in ms (`NO_TIMEOUT`: none).
     read_timeout: AtomicU64,
     write_timeout: AtomicU64,
@@ -455,11 +469,16 @@ fn timeout_of(ms: &AtomicU64) -> Option<Duration> {
 
 impl TcpStream {
     fn adopt(id: SocketId) -> io::Result<TcpStream> {
-        Ok(TcpStream {
-            handle: Handle::new(|_| Ok(id))?,
+        Ok(TcpStream::with_handle(Handle::new(|_| Ok(id))?))
+    }
+
+    fn with_handle(handle: Handle) -> TcpStream {
+        TcpStream {
+            handle,
+            corked: core::sync::atomic::AtomicBool::new(false),
             read_timeout: AtomicU64::new(NO_TIMEOUT),
             write_timeout: AtomicU64::new(NO_TIMEOUT),
-        })
+        }
     }
 
     /// Connects to `address`, waiting as long as it takes.
@@ -476,11 +495,7 @@ impl TcpStream {
     fn connect_within(address: &impl ToSocketAddrs, timeout: Option<Duration>) -> io::Result<TcpStream> {
         let remote = v4(address)?;
         let id = Handle::new(|stack| stack.tcp_connect(remote))?;
-        let stream = TcpStream {
-            handle: id,
-            read_timeout: AtomicU64::new(NO_TIMEOUT),
-            write_timeout: AtomicU64::new(NO_TIMEOUT),
-        };
+        let stream = TcpStream::with_handle(id);
         stream.handle.block(timeout, |stack, id| Ok(stack.tcp_connected(id)?.then_some(())))?;
         Ok(stream)
     }
@@ -543,7 +558,21 @@ impl TcpStream {
     }
 
     fn send(&self, buffer: &[u8]) -> io::Result<usize> {
-        self.handle.block(timeout_of(&self.write_timeout), |stack, id| stack.tcp_send(id, buffer))
+        let flush = !self.corked.load(Ordering::Relaxed);
+        self.handle.block_then(timeout_of(&self.write_timeout), flush, |stack, id| stack.tcp_send(id, buffer))
+    }
+
+    /// Holds written bytes back while `cork` is true, as Linux's `TCP_CORK` (not in std): they
+    /// leave with the next write that fills a segment, when the net thread next polls (within a
+    /// timer tick), or at once when the cork is taken out, on `shutdown` and on drop. A server
+    /// that answers and closes corks first, so that its answer and its FIN share one segment
+    /// and the client, not the server, is the side that closes last (and keeps no TIME-WAIT).
+    pub fn set_cork(&self, cork: bool) -> io::Result<()> {
+        self.corked.store(cork, Ordering::Relaxed);
+        if !cork {
+            self.handle.with(|_, _| Ok(()))?;
+        }
+        Ok(())
     }
 }
 
