@@ -18,6 +18,9 @@ use stardust::prelude::*;
 use stardust::sync::Arc;
 use stardust::time::Duration;
 
+/// The longest a client may take to send one request head.
+const HEAD_TIME: Duration = Duration::from_secs(10);
+
 /// The page served at `/`: 612 bytes, the size the benchmarks ask for.
 const INDEX: &[u8] = include_bytes!("index.html");
 
@@ -181,6 +184,10 @@ fn log_error(error: stardust::io::Error) {
 fn connection(stream: &TcpStream, site: &Site, buffer: &mut Vec<u8>, out: &mut Vec<u8>) -> stardust::io::Result<()> {
     let limits = Limits::default();
     stream.set_read_timeout(Some(site.idle))?;
+    // A client that does not read its answers (a full window) is dropped, as is one that
+    // trickles a request head in (a byte every few seconds would hold a worker for hours).
+    stream.set_write_timeout(Some(site.idle * 2))?;
+    let mut head_started: Option<stardust::time::Instant> = None;
     stream.set_nodelay(true)?;
     let mut reader = stream;
     let mut chunk = [0u8; 1024];
@@ -195,6 +202,14 @@ fn connection(stream: &TcpStream, site: &Site, buffer: &mut Vec<u8>, out: &mut V
                 (keep_alive, request.head_len, body)
             }
             Ok(Parsed::Partial) => {
+                if !buffer.is_empty() {
+                    let started = *head_started.get_or_insert_with(stardust::time::Instant::now);
+                    let left = HEAD_TIME.saturating_sub(started.elapsed());
+                    if left.is_zero() {
+                        return Ok(());
+                    }
+                    stream.set_read_timeout(Some(left.min(site.idle)))?;
+                }
                 // A client that goes quiet (between requests or halfway through one) is
                 // closed: the read times out.
                 let n = reader.read(&mut chunk)?;
@@ -222,6 +237,8 @@ fn connection(stream: &TcpStream, site: &Site, buffer: &mut Vec<u8>, out: &mut V
             Body::File(file) => send_file(stream, file, out)?,
         }
         buffer.drain(..consumed.min(buffer.len()));
+        head_started = None;
+        stream.set_read_timeout(Some(site.idle))?;
         if !keep_alive {
             return Ok(());
         }

@@ -42,6 +42,9 @@ pub fn main() -> i32 {
         Ok((address, _)) => println!("udpecho: echoing on {address}:{port}"),
         Err(error) => println!("udpecho: echoing on port {port} ({error})"),
     }
+    // An answer that cannot leave within a second (its sender's address never answers ARP)
+    // is dropped rather than holding every later one.
+    let _ = socket.set_write_timeout(Some(stardust::time::Duration::from_secs(1)));
     let mut buffer = vec![0u8; 2048];
     loop {
         match socket.recv_from(&mut buffer) {

@@ -40,6 +40,13 @@ pub const CLOSE_TIMEOUT_MS: u64 = 10_000;
 /// (10 ms) of the peer's FIN to leave. The full 2*MSL would hold every connection's buffers
 /// for a minute; a late duplicate FIN is answered with a reset, which the peer ignores.
 const TIME_WAIT_MS: u64 = 20;
+/// The largest UDP payload sent: one 1500-byte frame without IP fragmentation (which this
+/// stack does not build in).
+pub const MAX_DATAGRAM: usize = 1500 - 20 - 8;
+/// Frames handled by one `poll`.
+const FRAMES_PER_POLL: usize = 64;
+/// How long a connection may stay half-open (our SYN-ACK unanswered) in a listener's queue.
+const HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
 /// Sockets listening at once on a listener's port (refilled after every packet).
 const LISTENING: usize = 2;
 /// Ephemeral ports for outgoing connections and `bind(0)`: 49152..=65535 (RFC 6335).
@@ -125,7 +132,8 @@ impl core::fmt::Display for NetError {
     }
 }
 
-/// A socket's name in its [`Stack`]. Ids of closed sockets are never given out again.
+/// A socket's name in its [`Stack`]. The id of a closed socket is not given out again until
+/// its slot has been reused 2^32 times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SocketId {
     index: u32,
@@ -277,7 +285,10 @@ impl<N: Nic> Stack<N> {
         self.interface.poll_maintenance(now);
         let sent = self.device.transmitted;
         let mut busy = false;
-        while let Some(frame) = self.device.fetch() {
+        // A bounded number of frames per poll, so that a flood cannot keep the stack's lock
+        // from the threads that read and write (the caller polls again at once when busy).
+        for _ in 0..FRAMES_PER_POLL {
+            let Some(frame) = self.device.fetch() else { break };
             busy = true;
             if let Some(syn) = frame::syn(frame) {
                 self.forget_old_connection(syn);
@@ -352,17 +363,34 @@ impl<N: Nic> Stack<N> {
                     listener.queue.push_back(handle);
                 }
             }
-            // Connections reset before they were accepted are of no use to anyone.
+            // Connections reset before they were accepted are of no use to anyone; a reset
+            // handshake puts its socket back to listening (smoltcp does that), so it goes back to
+            // the pool; a handshake that stays half-open gives up after HANDSHAKE_TIMEOUT_MS
+            // (set when it listens), and an established one has no timeout until its owner sets
+            // one.
             let sockets = &mut self.sockets;
-            let before = listener.queue.len();
+            let mut freed = 0;
+            let listening = &mut listener.listening;
             listener.queue.retain(|&handle| {
-                let open = sockets.get::<tcp::Socket>(handle).state() != tcp::State::Closed;
-                if !open {
-                    sockets.remove(handle);
+                let socket = sockets.get_mut::<tcp::Socket>(handle);
+                match socket.state() {
+                    tcp::State::Closed => {
+                        sockets.remove(handle);
+                        freed += 1;
+                        false
+                    }
+                    tcp::State::Listen => {
+                        listening.push(handle);
+                        false
+                    }
+                    tcp::State::SynReceived => true,
+                    _ => {
+                        socket.set_timeout(None);
+                        true
+                    }
                 }
-                open
             });
-            self.count -= before - listener.queue.len();
+            self.count -= freed;
             while listener.listening.len() < LISTENING
                 && listener.queue.len() + listener.listening.len() < listener.backlog + LISTENING
                 && self.count < self.limits.max_sockets
@@ -372,6 +400,7 @@ impl<N: Nic> Stack<N> {
                 if socket.listen(listener.port).is_err() {
                     break;
                 }
+                socket.set_timeout(Some(Duration::from_millis(HANDSHAKE_TIMEOUT_MS)));
                 listener.listening.push(self.sockets.add(socket));
                 self.count += 1;
             }
@@ -391,7 +420,10 @@ impl<N: Nic> Stack<N> {
         let before = self.closing.len();
         self.closing.retain(|&(handle, _, _)| {
             let socket = sockets.get_mut::<tcp::Socket>(handle);
-            let same = socket.local_endpoint().is_some_and(|local| local.port == syn.destination_port)
+            // Only a connection that is over on both sides: a SYN is easy to forge, and one that
+            // could end a connection still sending its answer would be an attack.
+            let same = matches!(socket.state(), tcp::State::TimeWait | tcp::State::Closed)
+                && socket.local_endpoint().is_some_and(|local| local.port == syn.destination_port)
                 && socket
                     .remote_endpoint()
                     .is_some_and(|remote| remote.port == syn.source_port && remote.addr == IpAddress::Ipv4(syn.source));
@@ -500,11 +532,36 @@ impl<N: Nic> Stack<N> {
     /// A thread about to wait for the socket calls this (with the stack still locked): without
     /// it, a change and its undoing between two `changed` calls (data arrived and was read,
     /// then more data) would look like no change at all.
-    pub fn rearm(&mut self, id: SocketId) -> Result<(), NetError> {
+    /// Returns true if the readiness had changed since `changed` last reported it (a change
+    /// made by another thread, say): other threads waiting for the socket must then be woken,
+    /// as `changed` will not report it any more.
+    pub fn rearm(&mut self, id: SocketId) -> Result<bool, NetError> {
         self.entry(id)?;
         let Some(Some(entry)) = self.entries.get_mut(id.index as usize) else { return Err(NetError::BadSocket) };
-        entry.signature = signature(&self.sockets, &entry.kind);
-        Ok(())
+        let now = signature(&self.sockets, &entry.kind);
+        let unreported = entry.signature != now;
+        entry.signature = now;
+        Ok(unreported)
+    }
+
+    /// Runs `f`, an operation on socket `id` by the thread that will wait for it, and lets
+    /// [`changed`](Self::changed) take the operation's own effect on the socket's readiness as
+    /// already known (a read that empties the buffer, an accept that takes the last
+    /// connection), provided nothing was unreported before it: that thread needs no wake-up
+    /// for what it did itself, and neither do the others waiting for the socket.
+    pub fn absorb<T>(&mut self, id: SocketId, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before =
+            self.entries.get(id.index as usize).and_then(Option::as_ref).map(|entry| {
+                entry.generation == id.generation && entry.signature == signature(&self.sockets, &entry.kind)
+            });
+        let result = f(self);
+        if before == Some(true)
+            && let Some(Some(entry)) = self.entries.get_mut(id.index as usize)
+            && entry.generation == id.generation
+        {
+            entry.signature = signature(&self.sockets, &entry.kind);
+        }
+        result
     }
 
     /// Calls `f` with every watched socket whose readiness (data to read, room to write,
@@ -621,8 +678,8 @@ impl<N: Nic> Stack<N> {
     }
 
     /// Reads received bytes into `buffer`: `Some(n)` with `n > 0` bytes, `Some(0)` at the end of
-    /// the stream (the peer closed its side, or this side shut reading down), `None` if nothing
-    /// is there yet (or `buffer` is empty and the stream is open).
+    /// the stream (the peer closed its side, or this side shut reading down) or for an empty
+    /// `buffer` on an open stream, `None` if nothing is there yet.
     pub fn tcp_recv(&mut self, id: SocketId, buffer: &mut [u8]) -> Result<Option<usize>, NetError> {
         let Kind::Tcp { handle, shut_read, connecting, .. } = self.entry(id)?.kind else {
             return Err(NetError::BadSocket);
@@ -684,18 +741,18 @@ impl<N: Nic> Stack<N> {
     /// Shuts the connection down for reading (later reads return end of stream; data that
     /// arrives is discarded) and/or writing (a FIN is sent after what is queued).
     pub fn tcp_shutdown(&mut self, id: SocketId, read: bool, write: bool) -> Result<(), NetError> {
-        let Kind::Tcp { handle, shut_read, shut_write, .. } = &mut self.entry(id)?.kind else {
-            return Err(NetError::BadSocket);
-        };
-        let handle = *handle;
-        *shut_read |= read;
-        let was_shut = core::mem::replace(shut_write, *shut_write || write);
-        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let handle = self.tcp_handle(id)?;
+        let socket = self.sockets.get::<tcp::Socket>(handle);
         if !socket.is_open() && !matches!(socket.state(), tcp::State::TimeWait) {
             return Err(NetError::NotConnected);
         }
+        let Kind::Tcp { shut_read, shut_write, .. } = &mut self.entry(id)?.kind else {
+            return Err(NetError::BadSocket);
+        };
+        *shut_read |= read;
+        let was_shut = core::mem::replace(shut_write, *shut_write || write);
         if write && !was_shut {
-            socket.close();
+            self.sockets.get_mut::<tcp::Socket>(handle).close();
         }
         Ok(())
     }
@@ -742,10 +799,11 @@ impl<N: Nic> Stack<N> {
     }
 
     /// Queues one datagram to `to`: `Some(len)` once queued, `None` if the send buffer has no
-    /// room now. A datagram bigger than the send buffer is `InvalidInput`.
+    /// room now. A datagram bigger than [`MAX_DATAGRAM`] or than the send buffer is
+    /// `InvalidInput`.
     pub fn udp_send_to(&mut self, id: SocketId, data: &[u8], to: SocketAddrV4) -> Result<Option<usize>, NetError> {
         let handle = self.udp_handle(id)?;
-        if to.port() == 0 || to.ip().is_unspecified() || data.len() > self.limits.udp_bytes {
+        if to.port() == 0 || to.ip().is_unspecified() || data.len() > MAX_DATAGRAM.min(self.limits.udp_bytes) {
             return Err(NetError::InvalidInput);
         }
         if self.address().is_none() {
@@ -810,13 +868,15 @@ impl<N: Nic> Stack<N> {
 /// A socket's readiness as a number: it changes when anything a waiter waits for changes.
 fn signature(sockets: &SocketSet<'_>, kind: &Kind) -> u32 {
     match kind {
-        Kind::Tcp { handle, .. } => {
+        Kind::Tcp { handle, shut_read, shut_write, .. } => {
             let socket = sockets.get::<tcp::Socket>(*handle);
             socket.state() as u32
                 | u32::from(socket.can_recv()) << 8
                 | u32::from(socket.may_recv()) << 9
                 | u32::from(socket.can_send()) << 10
                 | u32::from(socket.send_queue() == 0) << 11
+                | u32::from(*shut_read) << 12
+                | u32::from(*shut_write) << 13
         }
         Kind::Listener(listener) => listener
             .queue
@@ -824,8 +884,10 @@ fn signature(sockets: &SocketSet<'_>, kind: &Kind) -> u32 {
             .filter(|&&handle| sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynReceived)
             .count() as u32,
         Kind::Udp { handle, .. } => {
+            // The bytes queued too: `can_send` counts only packets, and a sender waiting for
+            // room for a big datagram must hear when smaller ones leave.
             let socket = sockets.get::<udp::Socket>(*handle);
-            u32::from(socket.can_recv()) | u32::from(socket.can_send()) << 1
+            u32::from(socket.can_recv()) | u32::from(socket.can_send()) << 1 | (socket.send_queue() as u32) << 2
         }
     }
 }

@@ -242,6 +242,19 @@ fn watched_sockets_are_reported_when_their_readiness_changes() {
     changed.clear();
     net.server.changed(|id| changed.push(id));
     assert_eq!(changed, [server], "the second arrival is a change from the re-armed state");
+
+    // A read by the waiting thread itself is absorbed: nobody needs waking for it.
+    net.client.tcp_send(client, b"third").unwrap();
+    net.wait(50);
+    net.server.changed(|_| {});
+    let read = net.server.absorb(server, |stack| read_all(stack, server));
+    assert_eq!(read, b"againthird");
+    changed.clear();
+    net.server.changed(|id| changed.push(id));
+    assert!(changed.is_empty(), "the reader's own read is not a change to report");
+    assert_eq!(net.server.rearm(server), Ok(false));
+    net.server.tcp_shutdown(server, true, false).unwrap();
+    assert_eq!(net.server.rearm(server), Ok(true), "another thread's shutdown was not reported yet");
 }
 
 #[test]
@@ -298,4 +311,30 @@ fn a_client_reusing_its_port_at_once_gets_in_without_waiting() {
     net.settle();
     assert_eq!(net.client.tcp_connected(again), Ok(true), "the SYN reached the listener, not the old socket");
     assert!(net.server.tcp_accept(listener).unwrap().is_some());
+}
+
+#[test]
+fn half_open_handshakes_give_up_and_a_reset_one_goes_back_to_listening() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 2).unwrap();
+    let (first, accepted) = net.connect(listener, 80); // ARP is resolved on both sides
+    // Clients whose ACKs never arrive: the SYNs reach the server, which answers; the clients'
+    // answers are lost, so the server's sockets stay half-open...
+    for _ in 0..4 {
+        net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
+    }
+    net.client.poll(net.now);
+    net.server.poll(net.now);
+    net.client.device.nic.cut = true;
+    net.wait(500);
+    assert!(net.server.socket_count() >= LISTENING + 3, "half-open sockets are held for now");
+    // ...until the handshake timeout frees them.
+    net.wait(HANDSHAKE_TIMEOUT_MS + 2_000);
+    net.client.device.nic.cut = false;
+    net.server.close(accepted).unwrap();
+    net.client.close(first).unwrap();
+    net.wait(100);
+    assert_eq!(net.server.socket_count(), LISTENING);
+    let (_client, server) = net.connect(listener, 80);
+    assert!(net.server.peer_addr(server).is_ok());
 }

@@ -275,6 +275,8 @@ const TX_BUFFERS: usize = 16;
 /// device's monitor sends it from another host thread); finished buffers are taken back at the
 /// next transmit.
 pub struct VirtioNic {
+    /// First, so that it is dropped first: its transport's drop resets the device, which then
+    /// no longer touches the buffers below when they are freed. Keep this field first.
     device: VirtIONetRaw<KernelHal, SomeTransport<'static>, RX_QUEUE>,
     /// The receive buffers, by the token the device knows them by. Each is lent to the device
     /// from `receive_begin` until `receive_complete`; the heap never moves a boxed slice.
@@ -305,15 +307,19 @@ impl VirtioNic {
     /// Gives a receive buffer to the device.
     fn lend(&mut self, mut buffer: Box<[u8]>) -> Result<(), virtio_drivers::Error> {
         // SAFETY: the buffer is kept in `buffers` under its token and not touched until the
-        // device gives the token back (`receive`), and it is not freed while lent: a card is
-        // never dropped (it lives as long as the kernel).
+        // device gives the token back (`receive`); it is not freed while lent, as dropping a
+        // card resets the device first (see `VirtioNic`'s field order).
         let token = unsafe { self.device.receive_begin(&mut buffer)? };
         match self.buffers.get_mut(usize::from(token)) {
             Some(slot @ None) => {
                 *slot = Some(buffer);
                 Ok(())
             }
-            _ => Err(virtio_drivers::Error::WrongToken),
+            _ => {
+                // The device holds it now and may write to it: never free it.
+                core::mem::forget(buffer);
+                Err(virtio_drivers::Error::WrongToken)
+            }
         }
     }
 }
@@ -386,7 +392,8 @@ impl Nic for VirtioNic {
         let length = header + frame.len();
         buffer[header..length].copy_from_slice(frame);
         // SAFETY: the buffer stays in `sending` under its token, untouched and not freed, until
-        // the device hands the token back (`reclaim`); a card is never dropped.
+        // the device hands the token back (`reclaim`); dropping a card resets the device before
+        // its buffers are freed (field order).
         match unsafe { self.device.transmit_begin(&buffer[..length]) } {
             Ok(token) => match self.sending.get_mut(usize::from(token)) {
                 Some(slot @ None) => {

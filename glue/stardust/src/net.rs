@@ -248,13 +248,17 @@ impl Handle {
         mut op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
     ) -> io::Result<T> {
         let net = shared()?;
-        let deadline =
-            timeout.map(|timeout| now_ms().saturating_add(timeout.as_millis().try_into().unwrap_or(u64::MAX)));
+        // Rounded up: a timeout under a millisecond still waits.
+        let deadline = timeout.map(|timeout| {
+            let ms = u64::try_from(timeout.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
+            now_ms().saturating_add(ms)
+        });
         loop {
             let seen = {
                 let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
                 let now = now_ms();
-                if let Some(value) = op(&mut shared.stack, self.id).map_err(error)? {
+                let id = self.id;
+                if let Some(value) = shared.stack.absorb(id, |stack| op(stack, id)).map_err(error)? {
                     if flush {
                         shared.stack.flush(now);
                     }
@@ -263,9 +267,15 @@ impl Handle {
                 if deadline.is_some_and(|deadline| now >= deadline) {
                     return Err(TIMED_OUT);
                 }
-                let _ = shared.stack.rearm(self.id);
+                if shared.stack.rearm(self.id) == Ok(true) {
+                    // A change nobody was told of (another thread's shutdown, say): the other
+                    // waiters must look again, as `changed` will not report it now.
+                    self.waker.wake();
+                }
                 let seen = self.waker.generation.load(Ordering::SeqCst);
-                self.waker.deadline.store(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
+                // Several threads may wait on one socket (a reader and a writer): the earliest
+                // deadline wins, and the others, woken early, wait again.
+                self.waker.deadline.fetch_min(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
                 seen
             };
             let waker = &self.waker;
@@ -614,6 +624,7 @@ impl io::Write for &TcpStream {
 pub struct UdpSocket {
     handle: Handle,
     read_timeout: AtomicU64,
+    write_timeout: AtomicU64,
     peer: spin::Mutex<Option<SocketAddrV4>>,
 }
 
@@ -624,14 +635,23 @@ impl UdpSocket {
         Ok(UdpSocket {
             handle: Handle::new(|stack| stack.udp_bind(port))?,
             read_timeout: AtomicU64::new(NO_TIMEOUT),
+            write_timeout: AtomicU64::new(NO_TIMEOUT),
             peer: spin::Mutex::new(None),
         })
     }
 
-    /// Sends one datagram to `address`.
+    /// Sends one datagram to `address` (at most 1,472 bytes: one frame, no IP fragments),
+    /// waiting for room in the send buffer up to the write timeout.
     pub fn send_to(&self, data: &[u8], address: impl ToSocketAddrs) -> io::Result<usize> {
         let to = v4(&address)?;
-        self.handle.block(None, |stack, id| stack.udp_send_to(id, data, to))
+        self.handle.block(timeout_of(&self.write_timeout), |stack, id| stack.udp_send_to(id, data, to))
+    }
+
+    /// How long `send_to`/`send` may wait for room (a datagram to a neighbour that never
+    /// answers ARP holds the queue until smoltcp gives up on it).
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.write_timeout.store(timeout_ms(timeout)?, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Waits for a datagram; its length (cut to `buffer`) and sender.
