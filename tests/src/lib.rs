@@ -77,6 +77,8 @@ pub struct Boot<'a> {
     pub disk: Option<PathBuf>,
     /// Attach it read-only.
     pub disk_read_only: bool,
+    /// Give the VM a network card on QEMU's user network (`--net user`).
+    pub network: bool,
 }
 
 impl<'a> Boot<'a> {
@@ -91,6 +93,7 @@ impl<'a> Boot<'a> {
             cpus: 1,
             disk: None,
             disk_read_only: false,
+            network: false,
         }
     }
 
@@ -125,6 +128,9 @@ impl<'a> Boot<'a> {
             .args(["--timeout", &BOOT_TIMEOUT_SECONDS.to_string()]);
         if let Some(disk) = &self.disk {
             command.arg(if self.disk_read_only { "--disk-ro" } else { "--disk" }).arg(disk);
+        }
+        if self.network {
+            command.args(["--net", "user"]);
         }
         for option in &self.kernel_options {
             command.args(["--kernel-opt", option]);

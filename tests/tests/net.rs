@@ -310,3 +310,55 @@ fn the_web_profile_serves_files_from_the_disk() {
     let head = exchange(vm.port, b"HEAD /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", true).unwrap();
     assert_eq!(head.header("content-length"), Some("200000"));
 }
+
+/// A TCP echo server on the host's loopback (the VM reaches it as 10.0.2.2): each connection
+/// gets back what it sends, and is closed when the client shuts its side.
+fn host_echo_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 || stream.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn the_socket_api_connects_echoes_times_out_and_reports_errors() {
+    let echo = host_echo_server();
+    let closed = net::free_port();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 2048];
+        while let Ok((n, from)) = udp.recv_from(&mut buffer) {
+            let _ = udp.send_to(&buffer[..n], from);
+        }
+    });
+    let image = image("net", &["app-nettest"]);
+    let (echo, closed, udp_port) = (echo.to_string(), closed.to_string(), udp_port.to_string());
+    let mut boot = Boot::new(image, "microvm").args(&[&echo, &closed, &udp_port]);
+    boot.network = true;
+    boot.run()
+        .expect_code(0)
+        .expect_lines(&[
+            "nettest: ok address-in-use",
+            "nettest: ok refused",
+            "nettest: ok echo",
+            "nettest: ok read-timeout",
+            "nettest: ok shutdown",
+            "nettest: ok connect-timeout",
+            "nettest: ok udp",
+            "nettest: all passed",
+        ])
+        .expect_no_line("FAILED");
+}

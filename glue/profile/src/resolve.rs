@@ -49,6 +49,7 @@ pub const SLOTS: &[Slot] = &[
             Choice { name: "fstest", path: "::fstest", constructor: "" },
             Choice { name: "httpd", path: "::httpd", constructor: "" },
             Choice { name: "udpecho", path: "::udpecho", constructor: "" },
+            Choice { name: "nettest", path: "::nettest", constructor: "" },
         ],
     },
     Slot {
