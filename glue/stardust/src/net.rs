@@ -248,10 +248,11 @@ impl Handle {
         mut op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
     ) -> io::Result<T> {
         let net = shared()?;
-        // Rounded up: a timeout under a millisecond still waits.
+        // Never early: the clock here counts whole milliseconds, so the deadline is one more
+        // than the timeout rounded up (a timeout under a millisecond still waits).
         let deadline = timeout.map(|timeout| {
             let ms = u64::try_from(timeout.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
-            now_ms().saturating_add(ms)
+            now_ms().saturating_add(ms).saturating_add(1)
         });
         loop {
             let seen = {
