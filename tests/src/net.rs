@@ -247,12 +247,8 @@ pub struct Namespace {
 impl Namespace {
     pub fn create() -> Namespace {
         let name = format!("stardust-test-{}", std::process::id());
-        let run = |args: &[&str]| {
-            let status = Command::new("ip").args(args).status().expect("ip (iproute2) runs");
-            assert!(status.success(), "ip {} failed", args.join(" "));
-        };
         let _ = Command::new("ip").args(["netns", "del", &name]).stderr(Stdio::null()).status();
-        run(&["netns", "add", &name]);
+        ip(&["netns", "add", &name]);
         let namespace = Namespace { name, tap: "sdtap0" };
         for args in [
             &["link", "set", "lo", "up"][..],
@@ -262,7 +258,7 @@ impl Namespace {
         ] {
             let mut full = vec!["netns", "exec", &namespace.name, "ip"];
             full.extend_from_slice(args);
-            run(&full);
+            ip(&full);
         }
         namespace
     }
@@ -301,15 +297,11 @@ pub struct Tap {
 
 impl Tap {
     pub fn create(name: &str, host: &str) -> Tap {
-        let run = |args: &[&str]| {
-            let status = Command::new("ip").args(args).status().expect("ip (iproute2) runs");
-            assert!(status.success(), "ip {} failed", args.join(" "));
-        };
         let _ = Command::new("ip").args(["link", "del", name]).stderr(Stdio::null()).status();
-        run(&["tuntap", "add", name, "mode", "tap"]);
+        ip(&["tuntap", "add", name, "mode", "tap"]);
         let tap = Tap { name: name.to_string() };
-        run(&["addr", "add", &format!("{host}/24"), "dev", name]);
-        run(&["link", "set", name, "up"]);
+        ip(&["addr", "add", &format!("{host}/24"), "dev", name]);
+        ip(&["link", "set", name, "up"]);
         tap
     }
 }
@@ -323,4 +315,10 @@ impl Drop for Tap {
 /// True when running as root (network namespaces and tap devices need it; CI runs as root).
 pub fn root_user() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.starts_with(b"0\n"))
+}
+
+/// Runs `ip ARGS...` (iproute2) and insists that it succeeds.
+fn ip(args: &[&str]) {
+    let status = Command::new("ip").args(args).status().expect("ip (iproute2) runs");
+    assert!(status.success(), "ip {} failed", args.join(" "));
 }

@@ -8,6 +8,8 @@
 #![cfg_attr(not(any(test, feature = "fakes")), no_std)]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 pub mod block;
 pub mod console;
 #[cfg(any(test, feature = "fakes"))]
@@ -16,6 +18,7 @@ pub mod heap;
 pub mod memory;
 pub mod nic;
 pub mod scheduler;
+pub mod slots;
 
 pub use block::{BlockDevice, BlockError};
 pub use console::Console;
@@ -23,3 +26,4 @@ pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;
 pub use nic::{MAX_FRAME, Nic, NicError, NicStats};
 pub use scheduler::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId, ThreadQueue};
+pub use slots::Slots;

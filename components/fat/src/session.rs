@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core_io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use stardust_api::BlockDevice;
 use stardust_vfs::path::{is_within, split_last};
-use stardust_vfs::{DirEntry, FileType, FsError, Handle, Metadata, OpenOptions, Result, Slots};
+use stardust_vfs::{DirEntry, FileType, FsError, Handle, HandleSlots, Metadata, OpenOptions, Result, Slots};
 
 /// FAT files end before 4 GiB.
 const MAX_FILE: u64 = u32::MAX as u64;

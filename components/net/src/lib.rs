@@ -1,7 +1,7 @@
 //! Stardust's network stack: `smoltcp` over the [`Nic`] contract, as one [`Stack`] value with no
 //! threads of its own. Whoever owns it calls [`Stack::poll`] when frames may have arrived or
 //! timers may have run out; sockets are named by [`SocketId`]s and never block: an operation
-//! that would have to wait returns `Ok(None)`, and [`Stack::changed`] later names the watched
+//! that would have to wait returns `Ok(None)`, and [`Stack::changed`] later names the
 //! sockets whose readiness changed, so a blocking layer above knows whom to wake.
 //!
 //! What it adds to smoltcp:
@@ -31,6 +31,7 @@ use smoltcp::iface::{Config, Interface, PollIngressSingleResult, SocketHandle, S
 use smoltcp::socket::{dhcpv4, tcp, udp};
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, IpEndpoint, IpListenEndpoint, Ipv4Cidr};
+use stardust_api::Slots;
 pub use stardust_api::{Nic, NicStats};
 
 /// How long a closed TCP connection may take to finish (FIN exchanged, unread data discarded)
@@ -168,9 +169,8 @@ enum Kind {
 struct Entry {
     kind: Kind,
     generation: u32,
-    /// Readiness at the last `changed` call, for watched sockets.
+    /// Readiness at the last `changed` call.
     signature: u32,
-    watched: bool,
 }
 
 /// The network stack: the interface, its sockets, and the NIC they use.
@@ -178,7 +178,7 @@ pub struct Stack<N: Nic> {
     interface: Interface,
     device: device::Adapter<N>,
     sockets: SocketSet<'static>,
-    entries: Vec<Option<Entry>>,
+    entries: Slots<Entry>,
     generation: u32,
     /// TCP connections closed by their owner, finishing in the background: (handle, when it is
     /// freed, whether it was seen in TIME-WAIT).
@@ -221,7 +221,7 @@ impl<N: Nic> Stack<N> {
             interface,
             device,
             sockets: SocketSet::new(storage),
-            entries: Vec::new(),
+            entries: Slots::new(),
             generation: 0,
             closing: Vec::new(),
             dhcp: None,
@@ -351,8 +351,8 @@ impl<N: Nic> Stack<N> {
     fn refill_listeners(&mut self) {
         let mut full_ports = core::mem::take(&mut self.device.full_ports);
         full_ports.clear();
-        for index in 0..self.entries.len() {
-            let Some(Entry { kind: Kind::Listener(listener), .. }) = &mut self.entries[index] else { continue };
+        for entry in self.entries.iter_mut() {
+            let Kind::Listener(listener) = &mut entry.kind else { continue };
             let mut i = 0;
             while i < listener.listening.len() {
                 let handle = listener.listening[i];
@@ -471,23 +471,14 @@ impl<N: Nic> Stack<N> {
 
     fn insert(&mut self, kind: Kind) -> SocketId {
         self.generation = self.generation.wrapping_add(1);
-        let entry = Entry { kind, generation: self.generation, signature: u32::MAX, watched: false };
-        let index = match self.entries.iter().position(Option::is_none) {
-            Some(index) => {
-                self.entries[index] = Some(entry);
-                index
-            }
-            None => {
-                self.entries.push(Some(entry));
-                self.entries.len() - 1
-            }
-        };
+        let entry = Entry { kind, generation: self.generation, signature: u32::MAX };
+        let index = self.entries.insert(entry);
         SocketId { index: index as u32, generation: self.generation }
     }
 
     fn entry(&mut self, id: SocketId) -> Result<&mut Entry, NetError> {
         match self.entries.get_mut(id.index as usize) {
-            Some(Some(entry)) if entry.generation == id.generation => Ok(entry),
+            Some(entry) if entry.generation == id.generation => Ok(entry),
             _ => Err(NetError::BadSocket),
         }
     }
@@ -497,7 +488,7 @@ impl<N: Nic> Stack<N> {
     }
 
     fn port_in_use(&self, port: u16, tcp: bool) -> bool {
-        self.entries.iter().flatten().any(|entry| match &entry.kind {
+        self.entries.iter().any(|entry| match &entry.kind {
             Kind::Listener(listener) => tcp && listener.port == port,
             Kind::Udp { port: used, .. } => !tcp && *used == port,
             Kind::Tcp { .. } => false,
@@ -509,7 +500,7 @@ impl<N: Nic> Stack<N> {
             let port = self.next_port;
             self.next_port = if port == *EPHEMERAL.end() { *EPHEMERAL.start() } else { port + 1 };
             let connected = tcp
-                && self.entries.iter().flatten().any(|entry| match entry.kind {
+                && self.entries.iter().any(|entry| match entry.kind {
                     Kind::Tcp { handle, .. } => {
                         self.sockets.get::<tcp::Socket>(handle).local_endpoint().is_some_and(|e| e.port == port)
                     }
@@ -522,12 +513,6 @@ impl<N: Nic> Stack<N> {
         Err(NetError::AddressInUse)
     }
 
-    /// Says whether [`changed`](Self::changed) should report `id`.
-    pub fn watch(&mut self, id: SocketId, watched: bool) -> Result<(), NetError> {
-        self.entry(id)?.watched = watched;
-        Ok(())
-    }
-
     /// Makes [`changed`](Self::changed) report `id` at its next change from its readiness now.
     /// A thread about to wait for the socket calls this (with the stack still locked): without
     /// it, a change and its undoing between two `changed` calls (data arrived and was read,
@@ -537,7 +522,7 @@ impl<N: Nic> Stack<N> {
     /// as `changed` will not report it any more.
     pub fn rearm(&mut self, id: SocketId) -> Result<bool, NetError> {
         self.entry(id)?;
-        let Some(Some(entry)) = self.entries.get_mut(id.index as usize) else { return Err(NetError::BadSocket) };
+        let Some(entry) = self.entries.get_mut(id.index as usize) else { return Err(NetError::BadSocket) };
         let now = signature(&self.sockets, &entry.kind);
         let unreported = entry.signature != now;
         entry.signature = now;
@@ -550,13 +535,13 @@ impl<N: Nic> Stack<N> {
     /// connection), provided nothing was unreported before it: that thread needs no wake-up
     /// for what it did itself, and neither do the others waiting for the socket.
     pub fn absorb<T>(&mut self, id: SocketId, f: impl FnOnce(&mut Self) -> T) -> T {
-        let before =
-            self.entries.get(id.index as usize).and_then(Option::as_ref).map(|entry| {
-                entry.generation == id.generation && entry.signature == signature(&self.sockets, &entry.kind)
-            });
+        let before = self
+            .entries
+            .get(id.index as usize)
+            .map(|entry| entry.generation == id.generation && entry.signature == signature(&self.sockets, &entry.kind));
         let result = f(self);
         if before == Some(true)
-            && let Some(Some(entry)) = self.entries.get_mut(id.index as usize)
+            && let Some(entry) = self.entries.get_mut(id.index as usize)
             && entry.generation == id.generation
         {
             entry.signature = signature(&self.sockets, &entry.kind);
@@ -564,17 +549,12 @@ impl<N: Nic> Stack<N> {
         result
     }
 
-    /// Calls `f` with every watched socket whose readiness (data to read, room to write,
+    /// Calls `f` with every socket whose readiness (data to read, room to write,
     /// connection state, connections to accept) differs from the last time it was reported.
-    /// A socket watched for the first time is reported at once.
+    /// A new socket is reported at the first call.
     pub fn changed(&mut self, mut f: impl FnMut(SocketId)) {
-        for index in 0..self.entries.len() {
-            let Some(entry) = &self.entries[index] else { continue };
-            if !entry.watched {
-                continue;
-            }
+        for (index, entry) in self.entries.iter_mut_numbered() {
             let signature = signature(&self.sockets, &entry.kind);
-            let entry = self.entries[index].as_mut().expect("looked at above");
             if signature != entry.signature {
                 entry.signature = signature;
                 f(SocketId { index: index as u32, generation: entry.generation });
@@ -617,8 +597,7 @@ impl<N: Nic> Stack<N> {
     /// Takes the oldest established connection from a listener's queue, if one waits.
     pub fn tcp_accept(&mut self, listener: SocketId) -> Result<Option<SocketId>, NetError> {
         self.entry(listener)?;
-        let Some(Some(Entry { kind: Kind::Listener(state), .. })) = self.entries.get_mut(listener.index as usize)
-        else {
+        let Some(Entry { kind: Kind::Listener(state), .. }) = self.entries.get_mut(listener.index as usize) else {
             return Err(NetError::BadSocket);
         };
         let sockets = &self.sockets;
@@ -629,7 +608,7 @@ impl<N: Nic> Stack<N> {
         else {
             return Ok(None);
         };
-        let handle = state.queue.remove(position).expect("position is in the queue");
+        let Some(handle) = state.queue.remove(position) else { return Ok(None) };
         let id = self.insert(Kind::Tcp { handle, shut_read: false, shut_write: false, connecting: false });
         self.refill_listeners();
         Ok(Some(id))
@@ -692,7 +671,6 @@ impl<N: Nic> Stack<N> {
             return Ok(Some(0));
         }
         match socket.recv_slice(buffer) {
-            Ok(0) if matches!(socket.state(), tcp::State::SynSent | tcp::State::SynReceived) => Ok(None),
             Ok(0) => Ok(None),
             Ok(n) => Ok(Some(n)),
             Err(tcp::RecvError::Finished) => Ok(Some(0)),
@@ -840,7 +818,7 @@ impl<N: Nic> Stack<N> {
     /// [`CLOSE_TIMEOUT_MS`]); a listener resets the connections nobody accepted.
     pub fn close(&mut self, id: SocketId) -> Result<(), NetError> {
         self.entry(id)?;
-        let entry = self.entries[id.index as usize].take().expect("checked above");
+        let entry = self.entries.remove(id.index as usize).ok_or(NetError::BadSocket)?;
         match entry.kind {
             Kind::Tcp { handle, .. } => {
                 let socket = self.sockets.get_mut::<tcp::Socket>(handle);

@@ -23,7 +23,7 @@ pub use core_io::SeekFrom;
 pub use error::FsError;
 pub use mount::{Vfs, VfsHandle};
 pub use ramfs::RamFs;
-pub use slots::Slots;
+pub use slots::{HandleSlots, Slots};
 
 use alloc::string::String;
 use alloc::vec::Vec;

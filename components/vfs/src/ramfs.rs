@@ -6,7 +6,9 @@
 //! `try_reserve`), never an out-of-memory stop.
 
 use crate::path::split_last;
-use crate::{DirEntry, FileSystem, FileType, FsError, Handle, Metadata, OpenOptions, Result, SeekFrom, Slots};
+use crate::{
+    DirEntry, FileSystem, FileType, FsError, Handle, HandleSlots, Metadata, OpenOptions, Result, SeekFrom, Slots,
+};
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;

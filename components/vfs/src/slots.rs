@@ -1,77 +1,28 @@
-//! Values numbered by small integers, a freed number given to the next value: open files under
-//! their [`Handle`]s, RAM file-system nodes under their ids.
+//! File handles over the api's [`Slots`]: open files numbered as [`Handle`]s.
 
 use crate::{FsError, Handle, Result};
-use alloc::vec::Vec;
+pub use stardust_api::Slots;
 
-/// Values under the lowest free numbers.
-pub struct Slots<T> {
-    slots: Vec<Option<T>>,
-}
-
-impl<T> Default for Slots<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T> Slots<T> {
-    pub const fn new() -> Self {
-        Slots { slots: Vec::new() }
-    }
-
-    /// Keeps `value` under the lowest free number, which it returns.
-    pub fn insert(&mut self, value: T) -> usize {
-        match self.slots.iter().position(Option::is_none) {
-            Some(free) => {
-                self.slots[free] = Some(value);
-                free
-            }
-            None => {
-                self.slots.push(Some(value));
-                self.slots.len() - 1
-            }
-        }
-    }
-
-    pub fn get(&self, number: usize) -> Option<&T> {
-        self.slots.get(number).and_then(Option::as_ref)
-    }
-
-    pub fn get_mut(&mut self, number: usize) -> Option<&mut T> {
-        self.slots.get_mut(number).and_then(Option::as_mut)
-    }
-
-    /// Takes the value out; its number is free again.
-    pub fn remove(&mut self, number: usize) -> Option<T> {
-        self.slots.get_mut(number).and_then(Option::take)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().flatten()
-    }
-
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.slots.iter_mut().flatten()
-    }
-
-    /// Drops every value.
-    pub fn clear(&mut self) {
-        self.slots.clear();
-    }
-
+/// [`Slots`] numbered as file handles.
+pub trait HandleSlots<T> {
     /// As `insert`, numbered as a file handle.
-    pub fn insert_handle(&mut self, value: T) -> Handle {
+    fn insert_handle(&mut self, value: T) -> Handle;
+    /// The value under `handle`, or [`FsError::BadHandle`].
+    fn handle_mut(&mut self, handle: Handle) -> Result<&mut T>;
+    /// Takes out the value under `handle`, or fails with [`FsError::BadHandle`].
+    fn remove_handle(&mut self, handle: Handle) -> Result<T>;
+}
+
+impl<T> HandleSlots<T> for Slots<T> {
+    fn insert_handle(&mut self, value: T) -> Handle {
         Handle(self.insert(value) as u32)
     }
 
-    /// The value under `handle`, or [`FsError::BadHandle`].
-    pub fn handle_mut(&mut self, handle: Handle) -> Result<&mut T> {
+    fn handle_mut(&mut self, handle: Handle) -> Result<&mut T> {
         self.get_mut(handle.0 as usize).ok_or(FsError::BadHandle)
     }
 
-    /// Takes out the value under `handle`, or fails with [`FsError::BadHandle`].
-    pub fn remove_handle(&mut self, handle: Handle) -> Result<T> {
+    fn remove_handle(&mut self, handle: Handle) -> Result<T> {
         self.remove(handle.0 as usize).ok_or(FsError::BadHandle)
     }
 }

@@ -217,12 +217,11 @@ struct Handle {
 }
 
 impl Handle {
-    /// Registers a new socket made by `make` (watched from the start).
+    /// Registers a new socket made by `make`.
     fn new(make: impl FnOnce(&mut Stack<Card>) -> Result<SocketId, NetError>) -> io::Result<Handle> {
         let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
         let id = make(&mut shared.stack).map_err(error)?;
         let waker = Arc::new(Waker { deadline: AtomicU64::new(u64::MAX), ..Waker::default() });
-        let _ = shared.stack.watch(id, true);
         if shared.wakers.len() <= id.slot() {
             shared.wakers.resize(id.slot() + 1, None);
         }

@@ -28,6 +28,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in code order.
+    pub const ALL: [Status; 10] = [
+        Status::Ok200,
+        Status::BadRequest400,
+        Status::NotFound404,
+        Status::MethodNotAllowed405,
+        Status::ContentTooLarge413,
+        Status::UriTooLong414,
+        Status::HeadersTooLarge431,
+        Status::InternalError500,
+        Status::NotImplemented501,
+        Status::VersionNotSupported505,
+    ];
+
     /// The three-digit status code.
     pub fn code(self) -> u16 {
         match self {
@@ -65,22 +79,9 @@ impl Status {
 mod tests {
     use super::*;
 
-    const ALL: [Status; 10] = [
-        Status::Ok200,
-        Status::BadRequest400,
-        Status::NotFound404,
-        Status::MethodNotAllowed405,
-        Status::ContentTooLarge413,
-        Status::UriTooLong414,
-        Status::HeadersTooLarge431,
-        Status::InternalError500,
-        Status::NotImplemented501,
-        Status::VersionNotSupported505,
-    ];
-
     #[test]
     fn codes_have_three_digits_and_reasons_are_printable() {
-        for status in ALL {
+        for status in Status::ALL {
             assert!((100..1000).contains(&status.code()), "{status:?}");
             assert!(!status.reason().is_empty());
             assert!(status.reason().bytes().all(|byte| byte == b' ' || byte.is_ascii_graphic()));
@@ -89,8 +90,8 @@ mod tests {
 
     #[test]
     fn codes_are_distinct() {
-        for (index, status) in ALL.iter().enumerate() {
-            assert!(ALL[index + 1..].iter().all(|other| other.code() != status.code()));
+        for (index, status) in Status::ALL.iter().enumerate() {
+            assert!(Status::ALL[index + 1..].iter().all(|other| other.code() != status.code()));
         }
     }
 }

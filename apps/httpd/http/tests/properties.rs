@@ -163,19 +163,6 @@ fn written_length(head: &[u8]) -> Option<usize> {
     line.parse().ok()
 }
 
-const STATUSES: [Status; 10] = [
-    Status::Ok200,
-    Status::BadRequest400,
-    Status::NotFound404,
-    Status::MethodNotAllowed405,
-    Status::ContentTooLarge413,
-    Status::UriTooLong414,
-    Status::HeadersTooLarge431,
-    Status::InternalError500,
-    Status::NotImplemented501,
-    Status::VersionNotSupported505,
-];
-
 proptest! {
     // No regression files: an integration test has no source root for proptest to find.
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
@@ -214,7 +201,7 @@ proptest! {
 
     #[test]
     fn written_heads_carry_their_length(
-        status in proptest::sample::select(&STATUSES[..]),
+        status in proptest::sample::select(&Status::ALL[..]),
         length in any::<usize>(),
         extension in "[a-zA-Z]{0,5}",
         keep_alive in any::<bool>(),
@@ -231,7 +218,7 @@ proptest! {
     }
 
     #[test]
-    fn error_bodies_match_their_length(status in proptest::sample::select(&STATUSES[..]), keep_alive in any::<bool>()) {
+    fn error_bodies_match_their_length(status in proptest::sample::select(&Status::ALL[..]), keep_alive in any::<bool>()) {
         let mut head = Vec::new();
         error_response(&mut head, status, true, keep_alive);
         let mut full = Vec::new();
