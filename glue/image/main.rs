@@ -1,12 +1,14 @@
 //! The Stardust kernel image: the one place where a profile's choices become code.
 //!
-//! `build.rs` resolves the profile and features into `wiring.rs` (the app, the allocator type,
-//! the profile's constants); this file turns that into the image's entry.
+//! `build.rs` resolves the profile and features against glue/graph.toml into `wiring.rs` (one
+//! item per slot, and the profile's constants); this file turns that into the image's entry.
+//! It names slots, never implementations.
 
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
 
+#[allow(dead_code, reason = "the wiring names every slot's choice; the image reads some of them")]
 mod wiring {
     include!(concat!(env!("OUT_DIR"), "/wiring.rs"));
 }
@@ -18,6 +20,20 @@ static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new
 
 static THREADS: stardust::thread::Runtime<wiring::Scheduler> = stardust::thread::Runtime::new(wiring::scheduler());
 
+/// Whether the image has threads: the scheduler slot is not `none`.
+const HAS_THREADS: bool = !matches!(wiring::SCHEDULER_CHOICE.as_bytes(), b"none");
+
+static CONFIG: stardust::Config = stardust::Config {
+    profile: wiring::PROFILE,
+    app: wiring::APP_CHOICE,
+    log_level: wiring::LOG_LEVEL,
+    tick_hz: wiring::TICK_HZ,
+    start_cpus: wiring::smp(),
+    mount_disk: wiring::storage(),
+    mount: wiring::MOUNT,
+    start_network: wiring::network(),
+};
+
 #[allow(clippy::unit_arg, reason = "an app's main may return (), like std's")]
 fn run_app() -> i32 {
     wiring::app::main().report()
@@ -27,6 +43,6 @@ fn run_app() -> i32 {
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 fn stardust_image_main(boot: &'static stardust::BootInfo) -> ! {
-    let threads = if wiring::THREADS { Some(&THREADS) } else { None };
-    stardust::start(boot, &HEAP, &wiring::CONFIG, threads, run_app)
+    let threads = if HAS_THREADS { Some(&THREADS) } else { None };
+    stardust::start(boot, &HEAP, &CONFIG, threads, run_app)
 }

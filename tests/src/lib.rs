@@ -8,8 +8,12 @@
 pub mod disks;
 pub mod net;
 
-/// The threadtest modes it runs with no arguments, which every scheduler must pass.
-pub const COMMON_THREAD_TESTS: [&str; 6] = ["counter", "channel", "pingpong", "sleep", "primitives", "spawn-errors"];
+/// The threadtest modes it runs with no arguments, which every scheduler must pass (the app's
+/// own list).
+pub mod threadtest {
+    include!("../../apps/threadtest/src/modes.rs");
+}
+pub use threadtest::COMMON as COMMON_THREAD_TESTS;
 
 /// The line `APP: MODE ok` for each mode, as the test apps report a passed check.
 pub fn ok_lines(app: &str, modes: &[&str]) -> Vec<String> {
@@ -21,6 +25,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+/// Reports that the test `name` cannot run here and why. The test then returns: libtest counts it
+/// as passed, so this also appends `name: reason` to the file named by `STARDUST_SKIPPED` (set by
+/// scripts/test), which reports it as skipped, with the reason, and not as passed.
+pub fn skip(name: &str, reason: &str) {
+    eprintln!("skipped: {name}: {reason}");
+    if let Some(path) = std::env::var_os("STARDUST_SKIPPED") {
+        use std::io::Write as _;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| writeln!(file, "{name}: {reason}"));
+        if let Err(error) = written {
+            panic!("cannot record the skipped test {name} in {}: {error}", path.to_string_lossy());
+        }
+    }
+}
+
 /// Seconds a VM may run before the test calls it hung.
 pub const BOOT_TIMEOUT_SECONDS: u32 = 120;
 
@@ -29,14 +51,22 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
 }
 
-/// The profiles that exist (`profiles/*.toml`), sorted.
-pub fn profiles() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("profiles"))
-        .expect("profiles/ exists")
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok()?.strip_suffix(".toml").map(str::to_string))
-        .collect();
-    names.sort();
-    names
+/// The component graph (glue/graph.toml).
+pub fn graph() -> stardust_profile::Graph {
+    stardust_profile::Graph::load(&root()).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The profiles that exist (`profiles/*.toml`), sorted, read and validated.
+pub fn profiles() -> Vec<(String, stardust_profile::Profile)> {
+    stardust_profile::load_profiles(&root(), &graph()).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The features that choose each implementation of `slot` other than `none`, in the graph's
+/// order (`sched-fifo`, `sched-rr`, `sched-prio`).
+pub fn implementations(slot: &str) -> Vec<String> {
+    let graph = graph();
+    let slot = graph.slot(slot).unwrap_or_else(|| panic!("glue/graph.toml has no slot `{slot}`"));
+    slot.choices.iter().filter(|choice| !choice.is_none()).map(|choice| slot.feature_for(&choice.name)).collect()
 }
 
 /// Builds (once per test process) the image for `profile` with extra `features`; returns its path.

@@ -1,8 +1,6 @@
 //! Boot tests of the heap slot: every allocator inside the VM, under the allocstress app.
 
-use stardust_boot_tests::{Boot, image};
-
-const ALLOCATORS: [&str; 3] = ["alloc-bump", "alloc-buddy", "alloc-tlsf"];
+use stardust_boot_tests::{Boot, image, implementations};
 
 fn allocstress(allocator: &str, memory: &str, modes: &[&str]) -> stardust_boot_tests::Outcome {
     Boot::new(image("minimal", &[allocator, "app-allocstress"]), "microvm").memory(memory).args(modes).run()
@@ -10,7 +8,8 @@ fn allocstress(allocator: &str, memory: &str, modes: &[&str]) -> stardust_boot_t
 
 #[test]
 fn every_allocator_survives_mixed_sizes_fragmentation_and_big_blocks() {
-    for allocator in ALLOCATORS {
+    for allocator in implementations("allocator") {
+        let allocator = allocator.as_str();
         allocstress(allocator, "64M", &["mixed", "fragment", "big", "try"]).expect_code(0).expect_lines(&[
             "allocstress: mixed ok",
             "allocstress: fragment ok",
@@ -34,7 +33,8 @@ fn buddy_and_tlsf_recycle_a_hundred_heaps_without_running_out() {
 
 #[test]
 fn an_infallible_allocation_beyond_the_heap_reports_and_exits_103() {
-    for allocator in ALLOCATORS {
+    for allocator in implementations("allocator") {
+        let allocator = allocator.as_str();
         allocstress(allocator, "16M", &["oom"]).expect_code(103).expect_lines(&[
             "allocstress: allocating",
             "stardust: out of memory: an allocation of",
@@ -45,7 +45,8 @@ fn an_infallible_allocation_beyond_the_heap_reports_and_exits_103() {
 
 #[test]
 fn hello_runs_in_two_mebibytes_with_every_allocator() {
-    for allocator in ALLOCATORS {
+    for allocator in implementations("allocator") {
+        let allocator = allocator.as_str();
         for machine in ["microvm", "q35"] {
             Boot::new(image("minimal", &[allocator]), machine)
                 .memory("2M")
@@ -58,7 +59,8 @@ fn hello_runs_in_two_mebibytes_with_every_allocator() {
 
 #[test]
 fn the_heap_covers_nearly_all_of_a_gibibyte() {
-    for allocator in ALLOCATORS {
+    for allocator in implementations("allocator") {
+        let allocator = allocator.as_str();
         let outcome = allocstress(allocator, "1G", &["stats"]);
         outcome.expect_code(0);
         let total: u64 = outcome

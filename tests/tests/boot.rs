@@ -16,16 +16,10 @@ fn expected_output(app: &str) -> &'static [&'static str] {
     }
 }
 
-fn default_app(profile: &str) -> String {
-    let text = std::fs::read_to_string(stardust_boot_tests::root().join(format!("profiles/{profile}.toml"))).unwrap();
-    let line = text.lines().find(|line| line.trim_start().starts_with("app =")).expect("profile names an app");
-    line.split('"').nth(1).expect("app = \"name\"").to_string()
-}
-
 #[test]
 fn every_profile_boots_its_default_app_on_every_machine() {
-    for profile in profiles() {
-        let app = default_app(&profile);
+    for (profile, settings) in profiles() {
+        let app = settings.slot_default("app").expect("every profile names an app");
         if app == "httpd" {
             // It serves until stopped, and needs a network: tests/tests/net.rs boots it on both
             // machines (and without a card, where it exits 1).
@@ -36,7 +30,7 @@ fn every_profile_boots_its_default_app_on_every_machine() {
             if app == "kvstore" {
                 boot.disk = Some(stardust_boot_tests::disks::blank_image(&format!("default-{machine}"), 4096, false));
             }
-            boot.run().expect_code(0).expect_lines(expected_output(&app));
+            boot.run().expect_code(0).expect_lines(expected_output(app));
         }
     }
 }

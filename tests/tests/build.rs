@@ -47,3 +47,15 @@ fn two_profiles_fail_the_build() {
         "stardust: more than one profile selected: profile-minimal and profile-threads; enable exactly one",
     );
 }
+
+#[test]
+fn a_choice_whose_needs_are_not_met_fails_the_build() {
+    build_fails_with(
+        Some("profile-minimal,app-threadtest"),
+        "stardust: app `threadtest` (feature `app-threadtest`) needs a scheduler, but this image's scheduler is `none` (profiles/minimal.toml, slots.scheduler); choose one, e.g. with --features sched-fifo",
+    );
+    build_fails_with(
+        Some("profile-threads,app-hello,net-smoltcp,sched-none"),
+        "network `smoltcp` (feature `net-smoltcp`) needs a scheduler",
+    );
+}

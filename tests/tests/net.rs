@@ -5,7 +5,7 @@
 use stardust_boot_tests::net::{
     self, Namespace, Tap, Vm, connect, connect_to, exchange, get, index_page, read_response,
 };
-use stardust_boot_tests::{Boot, image};
+use stardust_boot_tests::{Boot, image, skip};
 use std::io::{Read, Write};
 
 fn httpd(machine: &str, memory: &str, extra: &[&str]) -> Vm {
@@ -92,8 +92,7 @@ fn get_head_keep_alive_pipelining_and_errors_on_microvm() {
 #[test]
 fn a_hundred_clients_twenty_requests_each_in_4_mib() {
     if !net::root_user() {
-        eprintln!("skipped: the tap device needs root (CI runs as root)");
-        return;
+        return skip("a_hundred_clients_twenty_requests_each_in_4_mib", "the tap device needs root (CI runs as root)");
     }
     // Over a tap device: QEMU's forwarded port accepts with a backlog of 1, and a burst of 100
     // connects then waits on the host, not on the VM.
@@ -223,8 +222,10 @@ fn udp_datagrams_are_echoed() {
 #[test]
 fn ping_and_http_over_a_tap_device_with_a_static_address() {
     if !net::root_user() {
-        eprintln!("skipped: network namespaces and tap devices need root (CI runs as root)");
-        return;
+        return skip(
+            "ping_and_http_over_a_tap_device_with_a_static_address",
+            "network namespaces and tap devices need root (CI runs as root)",
+        );
     }
     let namespace = Namespace::create();
     let wrapper = namespace.wrapper();

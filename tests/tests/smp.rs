@@ -1,8 +1,6 @@
 //! Boot tests of the `smp` profile: every CPU from the ACPI MADT comes online and runs threads.
 
-use stardust_boot_tests::{Boot, COMMON_THREAD_TESTS, Outcome, image, ok_lines};
-
-const SCHEDULERS: [&str; 3] = ["sched-fifo", "sched-rr", "sched-prio"];
+use stardust_boot_tests::{Boot, COMMON_THREAD_TESTS, Outcome, image, implementations, ok_lines};
 
 fn threadtest(features: &[&str], machine: &str, cpus: u32, modes: &[&str]) -> Outcome {
     let mut all = vec!["app-threadtest"];
@@ -27,7 +25,8 @@ fn every_cpu_comes_online_and_runs_threads() {
 
 #[test]
 fn the_thread_tests_pass_on_four_cpus_with_every_scheduler() {
-    for scheduler in SCHEDULERS {
+    for scheduler in implementations("scheduler") {
+        let scheduler = scheduler.as_str();
         let modes = [&COMMON_THREAD_TESTS[..], &["preempt"]].concat();
         threadtest(&[scheduler], "microvm", 4, &modes).expect_code(0).expect_lines(&ok_lines("threadtest", &modes));
     }

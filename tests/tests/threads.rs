@@ -1,8 +1,6 @@
 //! Boot tests of the thread runtime and the scheduler slot: every scheduler, in the VM.
 
-use stardust_boot_tests::{Boot, COMMON_THREAD_TESTS, Outcome, image, ok_lines};
-
-const SCHEDULERS: [&str; 3] = ["sched-fifo", "sched-rr", "sched-prio"];
+use stardust_boot_tests::{Boot, COMMON_THREAD_TESTS, Outcome, image, implementations, ok_lines};
 
 fn threadtest(scheduler: &str, machine: &str, modes: &[&str]) -> Outcome {
     Boot::new(image("threads", &[scheduler, "app-threadtest"]), machine).memory("64M").args(modes).run()
@@ -10,7 +8,8 @@ fn threadtest(scheduler: &str, machine: &str, modes: &[&str]) -> Outcome {
 
 #[test]
 fn every_scheduler_passes_the_common_thread_tests() {
-    for scheduler in SCHEDULERS {
+    for scheduler in implementations("scheduler") {
+        let scheduler = scheduler.as_str();
         threadtest(scheduler, "microvm", &[])
             .expect_code(0)
             .expect_lines(&ok_lines("threadtest", &COMMON_THREAD_TESTS));
@@ -43,7 +42,8 @@ fn the_priority_scheduler_runs_higher_priorities_first() {
 
 #[test]
 fn deep_recursion_in_a_thread_hits_its_guard_page_and_names_the_thread() {
-    for scheduler in SCHEDULERS {
+    for scheduler in implementations("scheduler") {
+        let scheduler = scheduler.as_str();
         threadtest(scheduler, "microvm", &["overflow"])
             .expect_code(104)
             .expect_lines(&["stardust: stack overflow: thread 'deep' ran into its stack's guard page at 0x"])

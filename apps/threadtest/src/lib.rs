@@ -5,6 +5,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+mod modes;
 use core::hint::black_box;
 use stardust::prelude::*;
 use stardust::sync::{Arc, Barrier, Condvar, Mutex, OnceLock, RwLock, mpsc};
@@ -347,10 +348,7 @@ fn primitives() -> Outcome {
 pub fn main() -> i32 {
     let mut modes: Vec<String> = stardust::env::args().skip(1).collect();
     if modes.is_empty() {
-        modes = ["counter", "channel", "pingpong", "sleep", "primitives", "spawn-errors"]
-            .iter()
-            .map(|m| m.to_string())
-            .collect();
+        modes = modes::COMMON.iter().map(|m| m.to_string()).collect();
     }
     for mode in &modes {
         let result = match mode.as_str() {

@@ -1,122 +1,39 @@
-//! Profile + features → one implementation per slot.
+//! Profile + features → one implementation per slot of the graph.
 //!
 //! Rules (ARCHITECTURE.md): exactly one `profile-*` feature; an explicit slot feature beats the
-//! profile's default; two explicit choices for one slot are an error. Nothing is resolved by
-//! priority behind the user's back.
+//! profile's default; two explicit choices for one slot are an error; a choice whose `needs`
+//! are not met is an error. Nothing is resolved by priority behind the user's back.
 
+use crate::graph::{Choice, Graph, Slot};
 use crate::schema::{Profile, ProfileError};
 use std::fmt;
 
-/// A slot: one place in the image that exactly one implementation fills.
-#[derive(Debug)]
-pub struct Slot {
-    /// The slot's name, also its key in the profile's `[slots]` table.
-    pub name: &'static str,
-    /// Feature prefix of the slot's explicit choices (`alloc-` → `alloc-bump`).
-    pub feature_prefix: &'static str,
-    /// The implementations that exist: feature `prefix + choice`, and the crate glue wires.
-    pub choices: &'static [Choice],
+/// One slot's outcome.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    /// The slot.
+    pub slot: Slot,
+    /// The implementation that fills it.
+    pub choice: Choice,
+    /// Whether a feature chose it (`true`) or the profile's default (`false`).
+    pub by_feature: bool,
 }
-
-/// One implementation of a slot.
-#[derive(Debug)]
-pub struct Choice {
-    /// Its name in profiles and in its feature.
-    pub name: &'static str,
-    /// The Rust path that glue names (a crate, or a type inside one).
-    pub path: &'static str,
-    /// A constant expression that builds it, for slots that hold a value (empty otherwise).
-    pub constructor: &'static str,
-}
-
-/// Every slot of the image. Adding an implementation: a crate, a dependency and a feature in the
-/// root `Cargo.toml`, and a line here.
-pub const SLOTS: &[Slot] = &[
-    Slot {
-        name: "app",
-        feature_prefix: "app-",
-        choices: &[
-            Choice { name: "hello", path: "::hello", constructor: "" },
-            Choice { name: "faults", path: "::faults", constructor: "" },
-            Choice { name: "clock", path: "::clock", constructor: "" },
-            Choice { name: "allocstress", path: "::allocstress", constructor: "" },
-            Choice { name: "allocbench", path: "::allocbench", constructor: "" },
-            Choice { name: "threads-demo", path: "::threads_demo", constructor: "" },
-            Choice { name: "threadtest", path: "::threadtest", constructor: "" },
-            Choice { name: "threadbench", path: "::threadbench", constructor: "" },
-            Choice { name: "disktest", path: "::disktest", constructor: "" },
-            Choice { name: "kvstore", path: "::kvstore", constructor: "" },
-            Choice { name: "fstest", path: "::fstest", constructor: "" },
-            Choice { name: "httpd", path: "::httpd", constructor: "" },
-            Choice { name: "udpecho", path: "::udpecho", constructor: "" },
-            Choice { name: "nettest", path: "::nettest", constructor: "" },
-        ],
-    },
-    Slot {
-        name: "allocator",
-        feature_prefix: "alloc-",
-        choices: &[
-            Choice {
-                name: "bump",
-                path: "::alloc_bump::BumpAllocator",
-                constructor: "::alloc_bump::BumpAllocator::new()",
-            },
-            Choice {
-                name: "buddy",
-                path: "::alloc_buddy::BuddyAllocator<::stardust::HeapWords>",
-                constructor: "::alloc_buddy::BuddyAllocator::new(::stardust::HeapWords)",
-            },
-            Choice {
-                name: "tlsf",
-                path: "::alloc_tlsf::TlsfAllocator<::stardust::HeapWords>",
-                constructor: "::alloc_tlsf::TlsfAllocator::new(::stardust::HeapWords)",
-            },
-        ],
-    },
-    Slot {
-        name: "scheduler",
-        feature_prefix: "sched-",
-        choices: &[
-            Choice {
-                name: "none",
-                path: "::stardust::thread::NoScheduler",
-                constructor: "::stardust::thread::NoScheduler",
-            },
-            Choice {
-                name: "fifo",
-                path: "::sched_fifo::FifoScheduler",
-                constructor: "::sched_fifo::FifoScheduler::new()",
-            },
-            Choice {
-                name: "rr",
-                path: "::sched_rr::RoundRobinScheduler",
-                constructor: "::sched_rr::RoundRobinScheduler::new(TIME_SLICE_TICKS)",
-            },
-            Choice {
-                name: "prio",
-                path: "::sched_prio::PriorityScheduler",
-                constructor: "::sched_prio::PriorityScheduler::new(TIME_SLICE_TICKS)",
-            },
-        ],
-    },
-];
 
 /// What the build will produce.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Resolution {
     /// The profile's name (`minimal` for `profile-minimal`).
     pub profile_name: String,
     /// The validated profile.
     pub profile: Profile,
-    /// For each slot in [`SLOTS`] order: the slot, the chosen implementation, and whether a
-    /// feature chose it (`true`) or the profile's default (`false`).
-    pub choices: Vec<(&'static Slot, &'static Choice, bool)>,
+    /// One entry per slot, in the graph's order.
+    pub chosen: Vec<Chosen>,
 }
 
 impl Resolution {
     /// The implementation chosen for a slot.
-    pub fn choice(&self, slot: &str) -> Option<&'static Choice> {
-        self.choices.iter().find(|(s, _, _)| s.name == slot).map(|(_, c, _)| *c)
+    pub fn choice(&self, slot: &str) -> Option<&Choice> {
+        self.chosen.iter().find(|chosen| chosen.slot.name == slot).map(|chosen| &chosen.choice)
     }
 }
 
@@ -132,9 +49,28 @@ pub enum ResolveError {
     /// The profile file is invalid.
     BadProfile { name: String, error: ProfileError },
     /// More than one explicit feature for one slot.
-    TwoChoices { slot: &'static str, chosen: Vec<String> },
-    /// A slot feature or profile default naming an implementation that does not exist.
-    UnknownChoice { slot: &'static str, name: String, from: String, known: Vec<&'static str> },
+    TwoChoices { slot: String, chosen: Vec<String> },
+    /// A slot feature naming an implementation that the graph does not list.
+    UnknownChoice { slot: String, feature: String, known: Vec<String> },
+    /// A choice needs a slot that is `none` in this image.
+    Unmet(Box<UnmetNeed>),
+}
+
+/// A choice that needs a slot which is `none` in the image, and where both came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmetNeed {
+    /// The slot whose choice has the need.
+    pub slot: String,
+    /// That choice.
+    pub choice: String,
+    /// What chose it (a feature, or the profile's key).
+    pub from: String,
+    /// The slot it needs.
+    pub needed: String,
+    /// What made that slot `none`.
+    pub from_needed: String,
+    /// A feature that would fill the needed slot.
+    pub example: String,
 }
 
 impl fmt::Display for ResolveError {
@@ -156,17 +92,27 @@ impl fmt::Display for ResolveError {
             ResolveError::TwoChoices { slot, chosen } => {
                 write!(f, "two explicit choices for the {slot} slot: {}; enable at most one", chosen.join(" and "))
             }
-            ResolveError::UnknownChoice { slot, name, from, known } => {
-                write!(f, "{from} names {slot} `{name}`, which does not exist (known: {})", known.join(", "))
+            ResolveError::UnknownChoice { slot, feature, known } => write!(
+                f,
+                "feature `{feature}` names no {slot} in glue/graph.toml (known: {}); if you just added it there, run scripts/graph sync",
+                known.join(", ")
+            ),
+            ResolveError::Unmet(unmet) => {
+                let UnmetNeed { slot, choice, from, needed, from_needed, example } = unmet.as_ref();
+                write!(
+                    f,
+                    "{slot} `{choice}` ({from}) needs a {needed}, but this image's {needed} is `none` ({from_needed}); choose one, e.g. with --features {example}"
+                )
             }
         }
     }
 }
 
-/// Resolves the enabled `features` (cargo feature names such as `profile-minimal`).
-/// `load` returns a profile file's text by name, or `None` if there is no such file;
+/// Resolves the enabled `features` (cargo feature names such as `profile-minimal`) against the
+/// graph. `load` returns a profile file's text by name, or `None` if there is no such file;
 /// `available` lists the profile features that exist, for the "no profile" message.
 pub fn resolve(
+    graph: &Graph,
     features: &[String],
     available: &[String],
     load: impl Fn(&str) -> Option<String>,
@@ -181,41 +127,69 @@ pub fn resolve(
     let profile_name = profile_feature.trim_start_matches("profile-").to_string();
     let text = load(&profile_name).ok_or_else(|| ResolveError::MissingProfileFile { name: profile_name.clone() })?;
     let profile =
-        Profile::parse(&text).map_err(|error| ResolveError::BadProfile { name: profile_name.clone(), error })?;
+        Profile::parse(&text, graph).map_err(|error| ResolveError::BadProfile { name: profile_name.clone(), error })?;
 
-    let mut choices = Vec::new();
-    for slot in SLOTS {
-        let known: Vec<&'static str> = slot.choices.iter().map(|c| c.name).collect();
-        let mut explicit: Vec<String> =
-            features.iter().filter(|f| f.starts_with(slot.feature_prefix)).cloned().collect();
+    let mut chosen = Vec::new();
+    let mut origins = Vec::new();
+    for slot in &graph.slots {
+        let mut explicit: Vec<String> = features.iter().filter(|f| f.starts_with(&slot.feature)).cloned().collect();
         explicit.sort();
         if explicit.len() > 1 {
-            return Err(ResolveError::TwoChoices { slot: slot.name, chosen: explicit });
+            return Err(ResolveError::TwoChoices { slot: slot.name.clone(), chosen: explicit });
         }
-        let (name, from, by_feature) = match explicit.first() {
-            Some(feature) => (feature[slot.feature_prefix.len()..].to_string(), format!("feature `{feature}`"), true),
+        let (choice, from, by_feature) = match explicit.first() {
+            Some(feature) => {
+                let name = &feature[slot.feature.len()..];
+                let choice = slot.choice(name).ok_or_else(|| ResolveError::UnknownChoice {
+                    slot: slot.name.clone(),
+                    feature: feature.clone(),
+                    known: slot.choice_names().iter().map(|name| name.to_string()).collect(),
+                })?;
+                (choice, format!("feature `{feature}`"), true)
+            }
             None => {
-                let key = format!("slots.{}", slot.name);
-                let name = profile.slot_default(&key).unwrap_or_default().to_string();
-                (name, format!("profiles/{profile_name}.toml key `{key}`"), false)
+                // Profile::parse checked the name against the graph.
+                let name = profile.slot_default(&slot.name).unwrap_or_default();
+                let choice = slot.choice(name).ok_or_else(|| ResolveError::UnknownChoice {
+                    slot: slot.name.clone(),
+                    feature: name.to_string(),
+                    known: slot.choice_names().iter().map(|name| name.to_string()).collect(),
+                })?;
+                (choice, format!("profiles/{profile_name}.toml, slots.{}", slot.name), false)
             }
         };
-        let choice = slot.choices.iter().find(|c| c.name == name).ok_or(ResolveError::UnknownChoice {
-            slot: slot.name,
-            name,
-            from,
-            known,
-        })?;
-        choices.push((slot, choice, by_feature));
+        chosen.push(Chosen { slot: slot.clone(), choice: choice.clone(), by_feature });
+        origins.push(from);
     }
-    Ok(Resolution { profile_name, profile, choices })
+    for (index, entry) in chosen.iter().enumerate() {
+        for needed in &entry.choice.needs {
+            let Some(position) = chosen.iter().position(|other| &other.slot.name == needed) else { continue };
+            let other = &chosen[position];
+            if other.choice.is_none() {
+                let example = other
+                    .slot
+                    .choices
+                    .iter()
+                    .find(|choice| !choice.is_none())
+                    .map_or(String::new(), |choice| other.slot.feature_for(&choice.name));
+                return Err(ResolveError::Unmet(Box::new(UnmetNeed {
+                    slot: entry.slot.name.clone(),
+                    choice: entry.choice.name.clone(),
+                    from: origins[index].clone(),
+                    needed: needed.clone(),
+                    from_needed: origins[position].clone(),
+                    example,
+                })));
+            }
+        }
+    }
+    Ok(Resolution { profile_name, profile, chosen })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MINIMAL: &str = "description = \"m\"\nsize_budget = 32768\n[slots]\napp = \"hello\"\nallocator = \"bump\"\nscheduler = \"none\"\n[kernel]\nlog_level = \"info\"\nboot_stack_kib = 16\ntick_hz = 100\ntime_slice_ms = 10\n";
+    use crate::schema::tests::{GOOD, graph};
 
     fn features(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
@@ -223,9 +197,10 @@ mod tests {
 
     fn run(list: &[&str]) -> Result<Resolution, ResolveError> {
         let available = features(&["profile-minimal", "profile-threads"]);
-        resolve(&features(list), &available, |name| match name {
-            "minimal" | "threads" => Some(MINIMAL.to_string()),
-            "broken" => Some(MINIMAL.replace("size_budget = 32768", "size_budget = 1")),
+        resolve(&graph(), &features(list), &available, |name| match name {
+            "minimal" => Some(GOOD.to_string()),
+            "threads" => Some(GOOD.replace("scheduler = \"none\"", "scheduler = \"rr\"")),
+            "broken" => Some(GOOD.replace("size_budget = 32768", "size_budget = 1")),
             _ => None,
         })
     }
@@ -235,29 +210,38 @@ mod tests {
         let resolution = run(&["profile-minimal"]).unwrap();
         assert_eq!(resolution.profile_name, "minimal");
         assert_eq!(resolution.choice("app").unwrap().name, "hello");
-        assert_eq!(resolution.choice("allocator").unwrap().path, "::alloc_bump::BumpAllocator");
-        assert!(resolution.choices.iter().all(|(_, _, by_feature)| !by_feature));
+        assert_eq!(resolution.choice("allocator").unwrap().new.as_deref(), Some("::alloc_bump::BumpAllocator::new()"));
+        assert_eq!(resolution.choice("storage").unwrap().name, "none");
+        assert!(resolution.chosen.iter().all(|chosen| !chosen.by_feature));
     }
 
     #[test]
     fn an_explicit_feature_beats_the_default() {
         let resolution = run(&["app-faults", "profile-minimal"]).unwrap();
         assert_eq!(resolution.choice("app").unwrap().name, "faults");
+        let resolution = run(&["profile-threads", "storage-fat"]).unwrap();
+        assert_eq!(resolution.choice("storage").unwrap().name, "fat");
     }
 
     #[test]
     fn conflicts_name_what_conflicts() {
-        let message = run(&[]).unwrap_err().to_string();
-        assert!(message.contains("no profile selected") && message.contains("profile-threads"), "{message}");
-        let message = run(&["profile-threads", "profile-minimal"]).unwrap_err().to_string();
-        assert!(message.contains("profile-minimal and profile-threads"), "{message}");
-        let message = run(&["profile-minimal", "app-hello", "app-faults"]).unwrap_err().to_string();
-        assert!(message.contains("app slot: app-faults and app-hello"), "{message}");
-        let message = run(&["profile-minimal", "alloc-nonesuch"]).unwrap_err().to_string();
-        assert!(message.contains("`nonesuch`") && message.contains("known: bump, buddy, tlsf"), "{message}");
-        let message = run(&["profile-nowhere"]).unwrap_err().to_string();
-        assert!(message.contains("profiles/nowhere.toml"), "{message}");
-        let message = run(&["profile-broken"]).unwrap_err().to_string();
-        assert!(message.contains("profiles/broken.toml") && message.contains("size_budget"), "{message}");
+        let cases: [(&[&str], &str); 8] = [
+            (&[], "no profile selected: enable exactly one of profile-minimal, profile-threads"),
+            (&["profile-threads", "profile-minimal"], "profile-minimal and profile-threads; enable exactly one"),
+            (&["profile-minimal", "app-hello", "app-faults"], "app slot: app-faults and app-hello"),
+            (&["profile-minimal", "alloc-nonesuch"], "feature `alloc-nonesuch` names no allocator"),
+            (&["profile-nowhere"], "profiles/nowhere.toml"),
+            (&["profile-broken"], "profiles/broken.toml: line 3: `size_budget`"),
+            (
+                &["profile-minimal", "app-threadtest"],
+                "app `threadtest` (feature `app-threadtest`) needs a scheduler, but this image's scheduler is `none` (profiles/minimal.toml, slots.scheduler); choose one, e.g. with --features sched-rr",
+            ),
+            (&["profile-minimal", "storage-fat"], "storage `fat` (feature `storage-fat`) needs a scheduler"),
+        ];
+        for (list, expected) in cases {
+            let message = run(list).unwrap_err().to_string();
+            assert!(message.contains(expected), "{list:?}: expected {expected:?} in {message:?}");
+        }
+        assert!(run(&["profile-threads", "app-threadtest"]).is_ok());
     }
 }

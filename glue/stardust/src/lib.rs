@@ -20,6 +20,7 @@ pub mod heap;
 mod logger;
 pub mod net;
 pub mod process;
+pub mod smp;
 pub mod storage;
 pub mod sync;
 pub mod thread;
@@ -41,13 +42,17 @@ pub mod prelude {
     pub use alloc_crate::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 }
 
-/// Mounts the first disk at a path (`fs::mount_first_disk`).
-pub type MountDisk = fn(&str);
-/// Starts the network with the values of `stardust.ip=` and `stardust.gw=`, if given
-/// (`net::start`).
-pub type StartNetwork = fn(Option<&str>, Option<&str>);
+/// The smp slot's value: starts every other CPU, or `None` (the boot CPU only).
+pub type StartCpus = Option<fn()>;
+/// The storage slot's value: mounts the first disk at a path (`fs::mount_first_disk`), or `None`
+/// (no disks).
+pub type MountDisk = Option<fn(&str)>;
+/// The network slot's value: starts the network with the values of `stardust.ip=` and
+/// `stardust.gw=`, if given (`net::start`), or `None` (no network).
+pub type StartNetwork = Option<fn(Option<&str>, Option<&str>)>;
 
-/// What the profile fixed at build time; generated from `profiles/<name>.toml` by glue/image.
+/// What the profile fixed at build time; generated from glue/graph.toml and
+/// `profiles/<name>.toml` by glue/image. A slot that is `None` links none of its code.
 #[derive(Debug)]
 pub struct Config {
     /// The profile's name.
@@ -58,14 +63,14 @@ pub struct Config {
     pub log_level: log::LevelFilter,
     /// Timer ticks per second, for images with threads.
     pub tick_hz: u32,
-    /// Whether threads run on every CPU (images with threads only).
-    pub smp: bool,
-    /// For profiles with storage: where the first disk is mounted, and the function that does
-    /// it (`fs::mount_first_disk`; only such images link the file-system code).
-    pub storage: Option<(&'static str, MountDisk)>,
-    /// For profiles with a network: the function that starts it (`net::start`; only such
-    /// images link the network code).
-    pub network: Option<StartNetwork>,
+    /// The smp slot (images with threads only).
+    pub start_cpus: StartCpus,
+    /// The storage slot.
+    pub mount_disk: MountDisk,
+    /// Where the storage slot mounts the first disk, unless `stardust.mount=` says otherwise.
+    pub mount: &'static str,
+    /// The network slot.
+    pub start_network: StartNetwork,
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
@@ -78,16 +83,16 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
 ) -> ! {
     logger::init(config.log_level);
     let mut report_boot_time = false;
-    let mut mount = config.storage.map(|(path, _)| path);
+    let mut mount = config.mount_disk.map(|_| config.mount);
     let (mut ip, mut gateway) = (None, None);
     for option in stardust_bootargs::kernel_options(boot.cmdline()) {
         match option {
             KernelOption::Log(level) => logger::set_level(level),
             KernelOption::BootTime => report_boot_time = true,
-            KernelOption::Mount(path) if config.storage.is_some() => mount = path,
+            KernelOption::Mount(path) if config.mount_disk.is_some() => mount = path,
             KernelOption::Mount(_) => log::warn!("stardust.mount: this image's profile has no storage; ignored"),
-            KernelOption::Ip(text) if config.network.is_some() => ip = Some(text),
-            KernelOption::Gateway(text) if config.network.is_some() => gateway = Some(text),
+            KernelOption::Ip(text) if config.start_network.is_some() => ip = Some(text),
+            KernelOption::Gateway(text) if config.start_network.is_some() => gateway = Some(text),
             KernelOption::Ip(_) | KernelOption::Gateway(_) => {
                 log::warn!("stardust.ip/stardust.gw: this image's profile has no network; ignored")
             }
@@ -113,20 +118,17 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
             log::error!("threads cannot run: {error}; the app runs alone");
         } else {
             thread::init(runtime);
-            if config.smp {
-                start_other_cpus();
+            if let Some(start_cpus) = config.start_cpus {
+                start_cpus();
             }
         }
     }
-    if let (Some((_, mount_first_disk)), Some(path)) = (config.storage, mount) {
-        mount_first_disk(path);
+    // The graph's `needs` keep storage and network out of images without threads.
+    if let (Some(mount_disk), Some(path)) = (config.mount_disk, mount) {
+        mount_disk(path);
     }
-    if let Some(start_network) = config.network {
-        if threads.is_some() {
-            start_network(ip, gateway);
-        } else {
-            log::error!("the network needs threads; this profile has no scheduler");
-        }
+    if let Some(start_network) = config.start_network {
+        start_network(ip, gateway);
     }
     let stats = heap.stats();
     log::debug!(
@@ -148,32 +150,6 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
 
 /// Reports a panic and ends the VM. It writes to the serial port without the console's lock:
 /// the panic may have happened while that lock was held.
-/// Starts every CPU the ACPI tables list; problems leave the image on the CPUs it has.
-fn start_other_cpus() {
-    let acpi = match hal::acpi::tables() {
-        Ok(acpi) => acpi,
-        Err(error) => {
-            log::warn!("{error}: running on one CPU");
-            return;
-        }
-    };
-    if acpi.cpus_ignored > 0 {
-        log::warn!("{} CPUs beyond the first {} are not used", acpi.cpus_ignored, acpi.apic_ids().len());
-    }
-    match hal::smp::start_secondary_cpus(acpi.apic_ids(), stardust_task::secondary_cpu_main) {
-        Ok(online) => {
-            // Each started CPU joins the scheduler a moment after it reports; wait (a bounded
-            // while) so that the app sees every CPU in `available_parallelism`.
-            let start = time::Instant::now();
-            while thread::available_parallelism() < online && start.elapsed() < time::Duration::from_secs(1) {
-                core::hint::spin_loop();
-            }
-            log::debug!("{online} of {} CPUs online", acpi.apic_ids().len());
-        }
-        Err(error) => log::warn!("cannot start the other CPUs ({error:?}): running on one"),
-    }
-}
-
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     if heap::report_out_of_memory(info) {
