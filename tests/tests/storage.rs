@@ -187,3 +187,17 @@ fn random_bytes_in_the_fat_give_errors_not_a_crash() {
     );
     outcome.expect_no_line("panicked");
 }
+
+#[test]
+fn virtio_blk_meets_the_block_device_contract_on_both_transports() {
+    // The same conformance checks the RAM disk passes on the host, against the real device:
+    // MMIO on microvm, PCI on q35, and read-only.
+    for (machine, read_only) in [("microvm", false), ("q35", false), ("microvm", true)] {
+        let disk = stardust_boot_tests::disks::scratch(&format!("contract-{machine}-{read_only}")).join("disk.img");
+        std::fs::write(&disk, vec![0x5a; 1024 * 1024]).unwrap();
+        disktest_with(machine, &disk, read_only, &["contract"]).expect_code(0).expect_lines(&[
+            if read_only { "blocks of 512 bytes, read-only" } else { "2048 blocks of 512 bytes" },
+            "disktest: contract ok",
+        ]);
+    }
+}

@@ -7,7 +7,10 @@
 //! - `fill`: writes until the disk is full, reports the error, and unmounts cleanly;
 //! - `sync`: writes a file, flushes it to the disk, prints `disktest: synced` and then waits to be
 //!   killed (the host checks the data survived);
-//! - `readonly`: tries to create a file and reports the error.
+//! - `readonly`: tries to create a file and reports the error;
+//! - `contract`: runs the block-device contract's conformance checks on the raw disk (it
+//!   overwrites blocks: give it a scratch disk; a read-only disk gets the read-only checks) and
+//!   mounts nothing.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -113,13 +116,30 @@ pub fn main() -> i32 {
     if disks.is_empty() {
         return 1;
     }
-    let disk: Disk = disks.remove(0);
+    let mut disk: Disk = disks.remove(0);
     println!(
         "disktest: {} blocks of {} bytes{}",
         disk.block_count(),
         disk.block_size(),
         if disk.read_only() { ", read-only" } else { "" }
     );
+    if mode == "contract" {
+        let checked = if disk.read_only() {
+            stardust::storage::check_read_only_block_device(&mut disk)
+        } else {
+            stardust::storage::check_block_device(&mut disk)
+        };
+        return match checked {
+            Ok(()) => {
+                println!("disktest: contract ok");
+                0
+            }
+            Err(violation) => {
+                println!("disktest: FAILED: contract: {violation}");
+                3
+            }
+        };
+    }
     let fs = match stardust::storage::mount_fat(disk) {
         Ok(fs) => fs,
         Err(error) => {
@@ -155,7 +175,7 @@ pub fn main() -> i32 {
                 Err(error) => Err(format!("sync: {error}")),
             }
         }
-        other => Err(format!("unknown mode `{other}` (list, write, fill, sync, readonly)")),
+        other => Err(format!("unknown mode `{other}` (list, write, fill, sync, readonly, contract)")),
     };
     if let Err(error) = result {
         println!("disktest: FAILED: {error}");

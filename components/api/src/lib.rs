@@ -11,6 +11,7 @@
 extern crate alloc;
 
 pub mod block;
+pub mod conformance;
 pub mod console;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;

@@ -4,6 +4,7 @@
 use alloc_crate::boxed::Box;
 use alloc_crate::vec::Vec;
 pub use core_io as io;
+pub use stardust_api::conformance::{check_block_device, check_read_only_block_device};
 pub use stardust_api::{BlockDevice, BlockError};
 pub use stardust_fat::{FileSystem, MountError, fatfs};
 /// The byte stream a mounted volume reads its disk through.
