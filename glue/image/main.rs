@@ -28,6 +28,8 @@ static CONFIG: stardust::Config = stardust::Config {
     app: wiring::APP_CHOICE,
     log_level: wiring::LOG_LEVEL,
     tick_hz: wiring::TICK_HZ,
+    find_disks: wiring::block(),
+    find_nics: wiring::nic(),
     start_cpus: wiring::smp(),
     mount_disk: wiring::storage(),
     mount: wiring::MOUNT,

@@ -57,7 +57,7 @@ fn disktest(machine: &str, disk: &Path) -> stardust_boot_tests::Outcome {
 }
 
 fn disktest_with(machine: &str, disk: &Path, read_only: bool, arguments: &[&str]) -> stardust_boot_tests::Outcome {
-    let mut boot = Boot::new(image("minimal", &["app-disktest"]), machine).memory("64M");
+    let mut boot = Boot::new(image("minimal", &["app-disktest", "block-virtio"]), machine).memory("64M");
     boot.disk = Some(disk.to_path_buf());
     boot.disk_read_only = read_only;
     if !arguments.is_empty() {
@@ -141,7 +141,7 @@ fn a_read_only_disk_refuses_writes() {
 #[test]
 fn synced_data_survives_the_vm_being_killed() {
     let disk = blank_image("durable", 16 * 1024, false);
-    let image = image("minimal", &["app-disktest"]);
+    let image = image("minimal", &["app-disktest", "block-virtio"]);
     kill_after_line(&image, &disk, "-- sync", "disktest: synced");
     assert!(
         extract(&disk, "/durable.bin").is_some_and(|bytes| bytes == vm_pattern(256 * 1024, 9)),

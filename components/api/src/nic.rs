@@ -63,3 +63,21 @@ pub trait Nic {
 pub fn check_frame(frame: &[u8]) -> Result<(), NicError> {
     if frame.is_empty() || frame.len() > MAX_FRAME { Err(NicError::BadLength) } else { Ok(()) }
 }
+
+impl<N: Nic + ?Sized> Nic for alloc::boxed::Box<N> {
+    fn mac_address(&self) -> [u8; 6] {
+        (**self).mac_address()
+    }
+
+    fn receive(&mut self, buffer: &mut [u8]) -> Option<usize> {
+        (**self).receive(buffer)
+    }
+
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), NicError> {
+        (**self).transmit(frame)
+    }
+
+    fn stats(&self) -> NicStats {
+        (**self).stats()
+    }
+}

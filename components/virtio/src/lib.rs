@@ -436,3 +436,8 @@ pub fn network_cards(cmdline: &str) -> Vec<VirtioNic> {
     }
     cards
 }
+
+/// Every virtio network card, as the nic slot's driver gives them to the network stack.
+pub fn nics(cmdline: &str) -> Vec<Box<dyn Nic + Send>> {
+    network_cards(cmdline).into_iter().map(|card| Box::new(card) as Box<dyn Nic + Send>).collect()
+}

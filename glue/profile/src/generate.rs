@@ -46,13 +46,20 @@ pub fn cargo_blocks(root: &Path, graph: &Graph, profiles: &[(String, Profile)]) 
     }
 
     let mut dependencies = String::new();
+    let mut written: Vec<&str> = Vec::new();
     for slot in &graph.slots {
-        let paths: Vec<&str> = slot.choices.iter().filter_map(|choice| choice.crate_path.as_deref()).collect();
+        let paths: Vec<&str> = slot
+            .choices
+            .iter()
+            .filter_map(|choice| choice.crate_path.as_deref())
+            .filter(|path| !written.contains(path))
+            .collect();
         if !paths.is_empty() {
             let _ = writeln!(dependencies, "# {} slot: {}.", slot.name, slot.about);
         }
         for path in paths {
             let _ = writeln!(dependencies, "{} = {{ path = \"{path}\" }}", package_name(root, path)?);
+            written.push(path);
         }
     }
     let direct: Vec<&str> = graph.crates.iter().filter(|entry| entry.image).map(|entry| entry.path.as_str()).collect();

@@ -161,22 +161,33 @@ impl Graph {
         self.slots.iter().find(|slot| slot.name == name)
     }
 
+    /// The crate folders of the implementations of the slots `filter` accepts, once each (one
+    /// crate may fill several slots), in table order.
+    fn implementation_paths(&self, filter: impl Fn(&Slot) -> bool) -> Vec<&str> {
+        let mut paths: Vec<&str> = Vec::new();
+        for slot in self.slots.iter().filter(|slot| filter(slot)) {
+            for path in slot.choices.iter().filter_map(|choice| choice.crate_path.as_deref()) {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+        paths
+    }
+
     /// Every crate folder of the workspace: slot implementations and the other crates, in table
     /// order.
     pub fn crate_paths(&self) -> Vec<&str> {
-        let implementations =
-            self.slots.iter().flat_map(|slot| slot.choices.iter().filter_map(|choice| choice.crate_path.as_deref()));
-        implementations.chain(self.crates.iter().map(|entry| entry.path.as_str())).collect()
+        let mut paths = self.implementation_paths(|_| true);
+        paths.extend(self.crates.iter().map(|entry| entry.path.as_str()));
+        paths
     }
 
     /// Crate folders whose logic is tested on the host, in table order.
     pub fn host_crate_paths(&self) -> Vec<&str> {
-        let implementations = self
-            .slots
-            .iter()
-            .filter(|slot| slot.host)
-            .flat_map(|slot| slot.choices.iter().filter_map(|choice| choice.crate_path.as_deref()));
-        implementations.chain(self.crates.iter().filter(|entry| entry.host).map(|entry| entry.path.as_str())).collect()
+        let mut paths = self.implementation_paths(|slot| slot.host);
+        paths.extend(self.crates.iter().filter(|entry| entry.host).map(|entry| entry.path.as_str()));
+        paths
     }
 
     fn check(&self) -> Result<(), String> {

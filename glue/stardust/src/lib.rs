@@ -42,6 +42,12 @@ pub mod prelude {
     pub use alloc_crate::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 }
 
+/// The block slot's value: finds the disks the monitor gives (given the command line, where
+/// microvm announces its MMIO devices), or `None` (no disk driver).
+pub type FindDisks =
+    Option<fn(&str) -> alloc_crate::vec::Vec<alloc_crate::boxed::Box<dyn stardust_api::BlockDevice + Send>>>;
+/// The nic slot's value: finds the network cards the monitor gives, or `None` (no driver).
+pub type FindNics = Option<fn(&str) -> alloc_crate::vec::Vec<alloc_crate::boxed::Box<dyn stardust_api::Nic + Send>>>;
 /// The smp slot's value: starts every other CPU, or `None` (the boot CPU only).
 pub type StartCpus = Option<fn()>;
 /// The storage slot's value: mounts the first disk at a path (`fs::mount_first_disk`), or `None`
@@ -63,6 +69,10 @@ pub struct Config {
     pub log_level: log::LevelFilter,
     /// Timer ticks per second, for images with threads.
     pub tick_hz: u32,
+    /// The block slot: the disk driver.
+    pub find_disks: FindDisks,
+    /// The nic slot: the network-card driver.
+    pub find_nics: FindNics,
     /// The smp slot (images with threads only).
     pub start_cpus: StartCpus,
     /// The storage slot.
@@ -82,6 +92,13 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
     app: fn() -> i32,
 ) -> ! {
     logger::init(config.log_level);
+    // Only images with a driver keep its finder (and link the code that reads it).
+    if let Some(find_disks) = config.find_disks {
+        storage::register(find_disks);
+    }
+    if let Some(find_nics) = config.find_nics {
+        net::register(find_nics);
+    }
     let mut report_boot_time = false;
     let mut mount = config.mount_disk.map(|_| config.mount);
     let (mut ip, mut gateway) = (None, None);

@@ -1,7 +1,8 @@
 //! Networking, shaped like `std::net`: [`TcpListener`], [`TcpStream`], [`UdpSocket`], with
 //! `SocketAddr`, `Ipv4Addr` and friends from `core::net`. IPv4 only.
 //!
-//! One stack (`stardust-net` over smoltcp) serves the first virtio network card. It is shared
+//! One stack (`stardust-net` over smoltcp) serves the first network card the image's driver
+//! (the nic slot) finds. It is shared
 //! behind one lock. A thread named "net" polls it: it handles what arrived, runs TCP's timers
 //! and wakes the threads whose sockets changed. Sends go out at once from the thread that
 //! writes. Blocked threads (accept, read, a full send buffer, connect) sleep on their socket's
@@ -24,7 +25,8 @@ use stardust_api::Nic;
 use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
 
-type Card = stardust_virtio::VirtioNic;
+/// The first card the image's network-card driver (the nic slot) found.
+type Card = alloc_crate::boxed::Box<dyn Nic + Send>;
 
 /// Established connections a listener keeps for `accept` (SYNs beyond are dropped; the client
 /// retries).
@@ -69,6 +71,13 @@ struct Shared {
 
 static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
 
+/// The nic slot's driver, registered at boot by images that have one.
+static FIND_NICS: spin::Once<fn(&str) -> Vec<Card>> = spin::Once::new();
+
+pub(crate) fn register(find_nics: fn(&str) -> Vec<Card>) {
+    FIND_NICS.call_once(|| find_nics);
+}
+
 fn now_ms() -> u64 {
     u64::try_from(hal::time::ticks_to_nanoseconds(hal::cpu::rdtsc()) / 1_000_000).unwrap_or(u64::MAX)
 }
@@ -92,7 +101,7 @@ pub fn start(ip: Option<&str>, gateway: Option<&str>) {
         address
     });
     let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
-    let Some(card) = stardust_virtio::network_cards(cmdline).into_iter().next() else {
+    let Some(card) = FIND_NICS.get().and_then(|find_nics| find_nics(cmdline).into_iter().next()) else {
         log::warn!("net: no network card (give the VM a virtio-net device); sockets will fail");
         return;
     };

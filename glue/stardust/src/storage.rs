@@ -12,7 +12,7 @@ pub mod fatfs_io {
     pub use stardust_fat::SharedIo;
 }
 
-/// A disk the monitor gave the VM (virtio-blk over PCI or MMIO).
+/// A disk the monitor gave the VM, as the image's disk driver (the block slot) found it.
 pub struct Disk(Box<dyn BlockDevice + Send>);
 
 impl BlockDevice for Disk {
@@ -41,10 +41,19 @@ impl BlockDevice for Disk {
     }
 }
 
-/// Every disk, in the order the monitor lists them (found when called).
+/// The block slot's driver, registered at boot by images that have one.
+static FIND_DISKS: spin::Once<fn(&str) -> Vec<Box<dyn BlockDevice + Send>>> = spin::Once::new();
+
+pub(crate) fn register(find_disks: fn(&str) -> Vec<Box<dyn BlockDevice + Send>>) {
+    FIND_DISKS.call_once(|| find_disks);
+}
+
+/// Every disk, in the order the monitor lists them (found when called); none in images whose
+/// block slot is `none`.
 pub fn disks() -> Vec<Disk> {
+    let Some(find_disks) = FIND_DISKS.get() else { return Vec::new() };
     let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
-    stardust_virtio::block_devices(cmdline).into_iter().map(Disk).collect()
+    find_disks(cmdline).into_iter().map(Disk).collect()
 }
 
 /// Mounts the FAT volume on `disk` (the whole disk, no partition table).
