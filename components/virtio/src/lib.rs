@@ -1,7 +1,8 @@
 //! Virtio for Stardust: the `Hal` that the `virtio-drivers` crate needs (DMA memory from the
-//! heap, identity-mapped; device registers mapped uncached), PCI configuration access through
-//! ports 0xCF8/0xCFC, discovery of virtio block devices on PCI bus 0 (q35) and in the
-//! `virtio_mmio.device=` words QEMU's microvm puts on the command line, virtio-blk as a
+//! heap, identity-mapped; device registers mapped uncached, only where the hal can map them),
+//! discovery of virtio devices on PCI bus 0 (q35; configuration access through the hal) and on
+//! virtio-mmio (the `virtio_mmio.device=` words of the command line, and QEMU microvm's
+//! slots), virtio-blk as a
 //! [`BlockDevice`] and virtio-net as a [`Nic`]. Both are polled: the driver waits for each request
 //! to complete, and received frames are picked up when the network stack looks for them.
 //!

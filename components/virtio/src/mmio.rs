@@ -34,8 +34,8 @@ const MMIO_MAGIC: u32 = 0x7472_6976; // "virt"
 /// Opens the virtio-mmio transport at `address` (`size` bytes of registers), if one of type
 /// `wanted` is there.
 pub(crate) fn mmio_transport(address: u64, size: u64, wanted: DeviceType) -> Option<SomeTransport<'static>> {
-    if !hal::interrupts::without(|| hal::paging::map_device(address, size)) {
-        log::warn!("virtio-mmio device at {address:#x} cannot be mapped");
+    if let Err(reason) = hal::interrupts::without(|| hal::paging::map_device(address, size)) {
+        log::warn!("virtio-mmio device at {address:#x} ({size:#x} bytes) {reason}; device ignored");
         return None;
     }
     let header = NonNull::new(address as *mut VirtIOHeader)?;
