@@ -127,6 +127,8 @@ fn directory_entry(address: u64) -> *mut u64 {
 
 /// Device registers are mapped up to here: the page directories cover the first 4 GiB.
 pub const DEVICE_LIMIT: u64 = (DIRECTORIES as u64) << 30;
+// `DeviceRangeError`'s messages name these limits in words.
+const _: () = assert!(RAM_LIMIT == 3 << 30 && DEVICE_LIMIT == 4 << 30);
 
 /// Why a range of device registers cannot be mapped ([`check_device_range`]). Its `Display`
 /// completes a sentence whose subject is the range ("BAR 4 at 0x... is above 4 GiB, ...").
@@ -140,23 +142,18 @@ pub enum DeviceRangeError {
     InRamRange,
     /// It reaches above [`DEVICE_LIMIT`] (4 GiB): the page tables have no directory there yet.
     AboveFourGiB,
-    /// Its 2 MiB pages overlap this RAM of the memory map (above [`RAM_LIMIT`], unused by the
-    /// kernel but RAM all the same, not device registers).
-    OverlapsRam(MemoryRegion),
+    /// Its 2 MiB pages overlap RAM of the memory map (above [`RAM_LIMIT`], unused by the kernel
+    /// but RAM all the same, not device registers).
+    OverlapsRam,
 }
 
 impl fmt::Display for DeviceRangeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DeviceRangeError::Wraps => f.write_str("runs past the end of the address space"),
-            DeviceRangeError::InRamRange => write!(
-                f,
-                "is below {RAM_LIMIT:#x}, where this kernel maps only RAM (devices go in the last GiB below 4 GiB)"
-            ),
+            DeviceRangeError::Wraps => f.write_str("wraps around the address space"),
+            DeviceRangeError::InRamRange => f.write_str("is below 3 GiB, where this kernel maps only RAM"),
             DeviceRangeError::AboveFourGiB => f.write_str("is above 4 GiB, which this kernel cannot map yet"),
-            DeviceRangeError::OverlapsRam(ram) => {
-                write!(f, "overlaps RAM at {:#x}..{:#x} in the memory map", ram.start, ram.end)
-            }
+            DeviceRangeError::OverlapsRam => f.write_str("overlaps RAM of the memory map"),
         }
     }
 }
@@ -175,10 +172,10 @@ pub fn check_device_range(start: u64, length: u64) -> Result<(), DeviceRangeErro
     // `end` <= 4 GiB, so rounding it up cannot overflow.
     let pages = MemoryRegion { start: start & !(LARGE_PAGE - 1), end: end.next_multiple_of(LARGE_PAGE) };
     let ram = crate::boot::info().map_or(&[][..], |info| info.ram_beyond_limit());
-    match ram.iter().find(|ram| ram.overlaps(&pages)) {
-        Some(&ram) => Err(DeviceRangeError::OverlapsRam(ram)),
-        None => Ok(()),
+    if ram.iter().any(|ram| ram.overlaps(&pages)) {
+        return Err(DeviceRangeError::OverlapsRam);
     }
+    Ok(())
 }
 
 /// Maps device registers `[start, start + length)` uncached, in 2 MiB pages, if

@@ -72,17 +72,7 @@ static CONFIGURATION: spin::Mutex<()> = spin::Mutex::new(());
 /// addresses whole registers: the two low bits of `offset` are ignored). An absent function
 /// reads as all ones.
 pub fn read_config(function: Function, offset: u8) -> u32 {
-    crate::interrupts::without(|| {
-        let _transaction = CONFIGURATION.lock();
-        // SAFETY: 0xCF8 and 0xCFC are the configuration mechanism's own ports, used by nothing
-        // but this module, and the lock keeps the pair together. Writing the address only
-        // selects a register; reading a configuration register changes no memory and, for the
-        // registers PCI defines, nothing else either.
-        unsafe {
-            Port::<u32>::new(ADDRESS_PORT).write(function.address(offset));
-            Port::<u32>::new(DATA_PORT).read()
-        }
-    })
+    transaction(function, offset, None)
 }
 
 /// Writes `value` to the 32-bit register at `offset` of `function`'s configuration space (the
@@ -97,13 +87,29 @@ pub fn read_config(function: Function, offset: u8) -> u32 {
 /// [`paging::check_device_range`](crate::paging::check_device_range) allows (or restores their
 /// previous value, as BAR sizing does, with decoding off in between).
 pub unsafe fn write_config(function: Function, offset: u8, value: u32) {
+    transaction(function, offset, Some(value));
+}
+
+/// Selects `function`'s register at `offset`, then writes `value` to it if there is one, or
+/// reads it (one function for both: the image is smaller).
+fn transaction(function: Function, offset: u8, value: Option<u32>) -> u32 {
     crate::interrupts::without(|| {
         let _transaction = CONFIGURATION.lock();
-        // SAFETY: the ports and the lock as for `read_config`; what the write does to the
-        // device is the caller's obligation (see `# Safety`).
+        // SAFETY: 0xCF8 and 0xCFC are the configuration mechanism's own ports, used by nothing
+        // but this module, and the lock keeps the pair together. Writing the address only
+        // selects a register; reading a configuration register changes no memory and, for the
+        // registers PCI defines, nothing else either; what a write does to the device is
+        // `write_config`'s caller's obligation (see its `# Safety`).
         unsafe {
             Port::<u32>::new(ADDRESS_PORT).write(function.address(offset));
-            Port::<u32>::new(DATA_PORT).write(value);
+            let mut data = Port::<u32>::new(DATA_PORT);
+            match value {
+                Some(value) => {
+                    data.write(value);
+                    value
+                }
+                None => data.read(),
+            }
         }
-    });
+    })
 }

@@ -25,6 +25,6 @@ pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport
         }
         return found;
     }
-    found.extend(pci::transports(wanted));
+    pci::transports(wanted, &mut found);
     found
 }

@@ -1,9 +1,12 @@
 //! Virtio devices on PCI bus 0 (q35, cloud-hypervisor), through the hal's configuration access.
 //!
 //! `PciTransport::new` maps the registers its capabilities point at through
-//! [`KernelHal`]'s `mmio_phys_to_virt`, which cannot fail. So before a transport is opened, every
-//! BAR that those capabilities name is checked against what the hal can map; a device with one
-//! it cannot is refused here, with its address and the reason.
+//! [`KernelHal`]'s `mmio_phys_to_virt`, which cannot fail. So before a transport is opened, and
+//! before the device may decode or master the bus, every memory BAR is checked against what the
+//! hal can map; a device with one it cannot is refused here, with the BAR, its address and the
+//! reason. (A capability that names a BAR above 5 is a broken device: `PciTransport` reads
+//! another register as its address, and should that be unmappable, `mmio_phys_to_virt` stops
+//! the VM with the reason rather than hand out the pointer.)
 
 use crate::kernel_hal::KernelHal;
 use alloc::vec::Vec;
@@ -19,18 +22,8 @@ const VIRTIO_VENDOR: u32 = 0x1af4;
 const COMMAND: u8 = 4;
 const MEMORY_SPACE: u32 = 1 << 1;
 const BUS_MASTER: u32 = 1 << 2;
-/// Vendor-specific capabilities, the kind that locate virtio's register structures.
-const VENDOR_CAPABILITY: u8 = 0x09;
-/// Where a virtio capability holds the number of the BAR its structure lies in.
-const CAPABILITY_BAR: u8 = 4;
-/// The structures `PciTransport` maps: common configuration (1), notifications (2), interrupt
-/// status (3), device configuration (4). Other types name BARs it never maps.
-const MAPPED_STRUCTURES: core::ops::RangeInclusive<u8> = 1..=4;
 /// A function has six BARs.
 const BARS: u8 = 6;
-/// Capabilities that fit in the 192 bytes after the standard header: a longer (looping) list
-/// is corrupt, and is not followed further.
-const MAX_CAPABILITIES: usize = 48;
 
 /// PCI configuration space for virtio-drivers, through [`hal::pci`].
 struct HalConfiguration;
@@ -66,9 +59,8 @@ pub(crate) fn present() -> bool {
     host_bridge & 0xffff != 0xffff
 }
 
-/// Every virtio transport of type `wanted` on PCI bus 0.
-pub(crate) fn transports(wanted: DeviceType) -> Vec<SomeTransport<'static>> {
-    let mut found = Vec::new();
+/// Adds every virtio transport of type `wanted` on PCI bus 0 to `found`.
+pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<SomeTransport<'static>>) {
     let mut root = PciRoot::new(HalConfiguration);
     for device in 0..hal::pci::DEVICES {
         let Some(address) = Function::new(0, device, 0) else { continue };
@@ -77,8 +69,8 @@ pub(crate) fn transports(wanted: DeviceType) -> Vec<SomeTransport<'static>> {
         if identity & 0xffff != VIRTIO_VENDOR || pci_device_type(identity >> 16) != Some(wanted) {
             continue;
         }
-        if let Err(refusal) = check_bars(&mut root, function) {
-            log::warn!("{} at {address}: {refusal}; device ignored", device_name(wanted));
+        if let Err((bar, base, reason)) = check_bars(&mut root, function) {
+            log::warn!("{} at 00:{device:02x}.0: BAR {bar} at {base:#x} {reason}; device ignored", device_name(wanted));
             continue;
         }
         // Memory space and bus mastering (the device reads and writes our buffers).
@@ -88,54 +80,32 @@ pub(crate) fn transports(wanted: DeviceType) -> Vec<SomeTransport<'static>> {
         unsafe { hal::pci::write_config(address, COMMAND, command | MEMORY_SPACE | BUS_MASTER) };
         match PciTransport::new::<KernelHal, _>(&mut root, function) {
             Ok(transport) => found.push(SomeTransport::Pci(transport)),
-            Err(error) => log::debug!("virtio-pci {address}: {error:?}"),
-        }
-    }
-    found
-}
-
-/// Why a device is refused before its transport is opened.
-enum Refusal {
-    /// A virtio capability names a BAR number above 5: `PciTransport` would read some other
-    /// register as its address.
-    NoSuchBar(u8),
-    /// A BAR a capability names lies where the hal cannot map it.
-    Unmappable { bar: u8, address: u64, reason: DeviceRangeError },
-}
-
-impl core::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Refusal::NoSuchBar(bar) => write!(f, "a virtio capability names BAR {bar}, which does not exist"),
-            Refusal::Unmappable { bar, address, reason } => write!(f, "BAR {bar} at {address:#x} {reason}"),
+            Err(error) => log::debug!("virtio-pci 00:{device:02x}.0: {error:?}"),
         }
     }
 }
 
-/// Checks every BAR that `function`'s virtio capabilities name (the ones `PciTransport` maps
-/// regions of) against what the hal can map. BARs that are I/O ports, unassigned or unreadable
-/// are left to `PciTransport`, which refuses them without mapping anything.
-fn check_bars(root: &mut PciRoot<HalConfiguration>, function: DeviceFunction) -> Result<(), Refusal> {
-    let mut named = [false; BARS as usize];
-    for capability in root.capabilities(function).take(MAX_CAPABILITIES) {
-        let structure = (capability.private_header >> 8) as u8;
-        if capability.id != VENDOR_CAPABILITY || !MAPPED_STRUCTURES.contains(&structure) {
-            continue;
-        }
-        let bar = HalConfiguration.read_word(function, capability.offset.wrapping_add(CAPABILITY_BAR)) as u8;
-        *named.get_mut(usize::from(bar)).ok_or(Refusal::NoSuchBar(bar))? = true;
-    }
-    for bar in (0..BARS).filter(|&bar| named[usize::from(bar)]) {
-        let Ok(Some(BarInfo::Memory { address, size, .. })) = root.bar_info(function, bar) else { continue };
+/// Checks every memory BAR of `function` against what the hal can map: the first that fails,
+/// with its number, address and the reason. Every memory BAR, not only those the virtio
+/// capabilities name: walking the capabilities here as well cost bytes the `net` profile's
+/// budget does not have, and a card with an unmappable BAR it does not use for virtio is rare
+/// (it is refused too). BARs that are I/O ports, unassigned or unreadable are left to
+/// `PciTransport`, which refuses them without mapping anything.
+fn check_bars(
+    root: &mut PciRoot<HalConfiguration>,
+    function: DeviceFunction,
+) -> Result<(), (u8, u64, DeviceRangeError)> {
+    let mut bar = 0;
+    while bar < BARS {
+        let info = root.bar_info(function, bar);
+        let index = bar;
+        bar +=
+            if info.as_ref().is_ok_and(|info| info.as_ref().is_some_and(BarInfo::takes_two_entries)) { 2 } else { 1 };
+        let Ok(Some(BarInfo::Memory { address, size, .. })) = info else { continue };
         // Unassigned: `PciTransport` says so.
-        if address == 0 {
-            continue;
+        if address != 0 {
+            hal::paging::check_device_range(address, size).map_err(|reason| (index, address, reason))?;
         }
-        hal::paging::check_device_range(address, size).map_err(|reason| Refusal::Unmappable {
-            bar,
-            address,
-            reason,
-        })?;
     }
     Ok(())
 }
