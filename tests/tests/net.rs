@@ -272,6 +272,39 @@ fn without_a_network_card_httpd_says_so_and_usage_errors_exit_2() {
         .expect_lines(&["kernel option `stardust.ip=10.0.2.300/24` has a bad value"]);
 }
 
+/// A card whose registers the firmware placed above 4 GiB is refused with a warning that names
+/// it, the BAR and the reason, instead of being driven through a pointer to unmapped memory.
+/// A 2 GiB BAR (ivshmem) fills SeaBIOS's 32-bit window, so it moves every 64-bit BAR, the card's
+/// too, above 4 GiB. QEMU is run directly: `scripts/run` has no option for extra devices.
+#[test]
+fn a_card_with_registers_above_4_gib_is_refused_with_a_clear_warning() {
+    let image = image("net", &[]);
+    let timeout = stardust_boot_tests::BOOT_TIMEOUT_SECONDS.to_string();
+    let output = std::process::Command::new("timeout")
+        .args([&timeout, "qemu-system-x86_64", "-machine", "q35", "-m", "16M", "-nodefaults", "-no-user-config"])
+        .args(["-display", "none", "-serial", "stdio", "-no-reboot"])
+        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel"])
+        .arg(&image)
+        .args(["-object", "memory-backend-ram,id=big,size=2G", "-device", "ivshmem-plain,memdev=big"])
+        .args(["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"])
+        .output()
+        .expect("QEMU starts");
+    let outcome = stardust_boot_tests::Outcome {
+        description: format!("{} on q35 with a 2 GiB ivshmem BAR and a virtio-net card", image.display()),
+        serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        // isa-debug-exit: QEMU's status is (code + 1) << 1 | 1.
+        code: output.status.code().map(|status| (status >> 1) - 1),
+    };
+    outcome
+        .expect_lines(&["[warn] virtio-net at 00:"])
+        .expect_lines(&[
+            "is above 4 GiB, which this kernel cannot map yet; device ignored",
+            "httpd: cannot listen on port 80: no network card",
+        ])
+        .expect_code(1);
+}
+
 #[test]
 fn the_web_profile_serves_files_from_the_disk() {
     let site = stardust_boot_tests::disks::scratch("web-site");

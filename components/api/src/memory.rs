@@ -55,6 +55,11 @@ impl MemoryRegion {
         self.len() == 0
     }
 
+    /// True if the two regions share at least one byte.
+    pub fn overlaps(&self, other: &MemoryRegion) -> bool {
+        !self.is_empty() && !other.is_empty() && self.start < other.end && other.start < self.end
+    }
+
     /// The part of `self` that lies below `other.start` and the part above `other.end`:
     /// what remains of `self` once `other` is taken out. Either part may be empty.
     pub fn subtract(&self, other: &MemoryRegion) -> (MemoryRegion, MemoryRegion) {
@@ -85,5 +90,18 @@ mod tests {
         assert_eq!(whole.subtract(&region(150, 250)), (region(100, 150), region(200, 200)));
         let (below, above) = whole.subtract(&region(0, 300));
         assert!(below.is_empty() && above.is_empty());
+    }
+
+    #[test]
+    fn overlaps_needs_a_shared_byte() {
+        let whole = region(100, 200);
+        assert!(whole.overlaps(&region(150, 160)));
+        assert!(whole.overlaps(&region(0, 101)));
+        assert!(whole.overlaps(&region(199, 300)));
+        assert!(whole.overlaps(&region(0, 300)));
+        assert!(!whole.overlaps(&region(0, 100)), "touching is not overlapping");
+        assert!(!whole.overlaps(&region(200, 300)));
+        assert!(!whole.overlaps(&region(150, 150)), "an empty region overlaps nothing");
+        assert!(!region(150, 150).overlaps(&whole));
     }
 }

@@ -64,6 +64,8 @@ impl fmt::Display for StartInfoError {
 pub struct StartInfo {
     ram: [MemoryRegion; MAX_RAM_REGIONS],
     ram_count: usize,
+    ram_beyond_limit: [MemoryRegion; MAX_RAM_REGIONS],
+    ram_beyond_limit_count: usize,
     cmdline: [u8; MAX_CMDLINE],
     cmdline_length: usize,
     /// The command line was longer than [`MAX_CMDLINE`] and was cut.
@@ -94,6 +96,8 @@ impl StartInfo {
         let mut info = StartInfo {
             ram: [MemoryRegion::EMPTY; MAX_RAM_REGIONS],
             ram_count: 0,
+            ram_beyond_limit: [MemoryRegion::EMPTY; MAX_RAM_REGIONS],
+            ram_beyond_limit_count: 0,
             cmdline: [0; MAX_CMDLINE],
             cmdline_length: 0,
             cmdline_truncated: false,
@@ -124,6 +128,9 @@ impl StartInfo {
     fn add_ram(&mut self, start: u64, end: u64, limit: u64) {
         let kept_end = end.min(limit);
         self.unusable_ram = self.unusable_ram.saturating_add(end - kept_end.max(start));
+        if end > limit {
+            self.note_ram_beyond_limit(MemoryRegion { start: start.max(limit), end });
+        }
         if kept_end <= start {
             return;
         }
@@ -133,6 +140,18 @@ impl StartInfo {
         }
         self.ram[self.ram_count] = MemoryRegion { start, end: kept_end };
         self.ram_count += 1;
+    }
+
+    /// Remembers RAM the kernel will not use, so that no device mapping is placed over it. When
+    /// the table is full, its last entry grows to cover the new range too: it may then cover
+    /// more than RAM (a device there is refused for nothing), never less.
+    fn note_ram_beyond_limit(&mut self, region: MemoryRegion) {
+        if self.ram_beyond_limit_count < MAX_RAM_REGIONS {
+            self.ram_beyond_limit[self.ram_beyond_limit_count] = region;
+            self.ram_beyond_limit_count += 1;
+        } else if let Some(last) = self.ram_beyond_limit.last_mut() {
+            *last = MemoryRegion { start: last.start.min(region.start), end: last.end.max(region.end) };
+        }
     }
 
     /// Sorts the RAM ranges and trims overlaps, so no byte is listed twice (a heap handed the
@@ -185,6 +204,13 @@ impl StartInfo {
     /// The RAM ranges, sorted, not overlapping, below the RAM limit.
     pub fn ram(&self) -> &[MemoryRegion] {
         &self.ram[..self.ram_count]
+    }
+
+    /// The memory map's RAM at or above the RAM limit, which the kernel does not use (not
+    /// sorted; past [`MAX_RAM_REGIONS`] ranges, the last one covers the rest and may cover more
+    /// than RAM). Device registers must not be mapped over it.
+    pub fn ram_beyond_limit(&self) -> &[MemoryRegion] {
+        &self.ram_beyond_limit[..self.ram_beyond_limit_count]
     }
 }
 
@@ -268,6 +294,30 @@ mod tests {
         let info = StartInfo::parse(&memory, BASE, LIMIT).unwrap();
         assert_eq!(info.ram(), [MemoryRegion { start: 0x10_0000, end: LIMIT }]);
         assert_eq!(info.unusable_ram, 0x10_0000 + (4 << 30) - LIMIT);
+        assert_eq!(info.ram_beyond_limit(), [MemoryRegion { start: LIMIT, end: 0x10_0000 + (4 << 30) }]);
+    }
+
+    #[test]
+    fn ram_beyond_the_limit_is_remembered_and_never_under_counted() {
+        let memory = image(&[(0x10_0000, 0x10_0000, 1)], b"\0");
+        assert!(StartInfo::parse(&memory, BASE, LIMIT).unwrap().ram_beyond_limit().is_empty());
+        // Firecracker's RAM runs to 3.25 GiB, past this kernel's 3 GiB limit; high RAM at 4 GiB.
+        let memory = image(&[(0, 0xd000_0000, 1), (0xfee0_0000, 0x1000, 2), (4 << 30, 1 << 30, 1)], b"\0");
+        let info = StartInfo::parse(&memory, BASE, LIMIT).unwrap();
+        assert_eq!(
+            info.ram_beyond_limit(),
+            [MemoryRegion { start: LIMIT, end: 0xd000_0000 }, MemoryRegion { start: 4 << 30, end: 5 << 30 }]
+        );
+        // More ranges than the table holds: every byte of RAM is still covered.
+        let beyond: Vec<(u64, u64, u32)> =
+            (0..MAX_RAM_REGIONS as u64 + 3).map(|index| (LIMIT + index * 0x20_0000, 0x10_0000, 1)).collect();
+        let memory = image(&[&[(0x10_0000, 0x10_0000, 1)], &beyond[..]].concat(), b"\0");
+        let info = StartInfo::parse(&memory, BASE, LIMIT).unwrap();
+        assert_eq!(info.ram_beyond_limit().len(), MAX_RAM_REGIONS);
+        for &(start, size, _) in &beyond {
+            let ram = MemoryRegion { start, end: start + size };
+            assert!(info.ram_beyond_limit().iter().any(|region| region.start <= ram.start && ram.end <= region.end));
+        }
     }
 
     #[test]

@@ -214,6 +214,12 @@ impl BootInfo {
         self.start_info.ram()
     }
 
+    /// RAM the memory map lists at or above [`paging::RAM_LIMIT`], which the kernel does not use
+    /// (and may cover more than RAM): no device registers are mapped over it.
+    pub fn ram_beyond_limit(&self) -> &[MemoryRegion] {
+        self.start_info.ram_beyond_limit()
+    }
+
     /// RAM that nothing uses: the memory map's RAM less page 0 (kept unmapped to catch null
     /// pointers), the image, and the two pages other CPUs start in. The monitor's own boot structures have been copied out.
     pub fn free_memory(&self) -> impl Iterator<Item = MemoryRegion> + '_ {

@@ -1,7 +1,7 @@
 //! Stardust's x86_64 hardware layer: everything that touches the CPU or a device register.
 //!
 //! Boot (PVH entry, long mode), descriptor tables, CPU exceptions, W^X page tables, the COM1
-//! console, the TSC clock, and leaving the VM. Most of the project's `unsafe` lives here, each
+//! console, the TSC clock, PCI configuration space, and leaving the VM. Most of the project's `unsafe` lives here, each
 //! block with a `// SAFETY:` line; the crates above it forbid `unsafe`.
 //!
 //! Entry: the monitor jumps to `_start32` (named by the PVH ELF note) → long mode →
@@ -22,6 +22,7 @@ pub mod heap;
 pub mod interrupts;
 pub mod lapic;
 pub mod paging;
+pub mod pci;
 pub mod power;
 pub mod serial;
 pub mod smp;

@@ -3,8 +3,8 @@
 //! The first 2 MiB are mapped with 4 KiB pages: text read+execute, rodata read-only, everything
 //! else no-execute; page 0 and the boot stack's guard page are not mapped, so that a null
 //! pointer or a stack overflow faults. RAM above 2 MiB (up to [`RAM_LIMIT`]) is mapped with
-//! 2 MiB pages, read-write, no-execute. Nothing else is mapped: device registers will be mapped
-//! by the drivers that need them.
+//! 2 MiB pages, read-write, no-execute. Nothing else is mapped: device registers are mapped by
+//! the drivers that need them ([`map_device`]), in the last GiB below 4 GiB only.
 //!
 //! The boot code (boot.rs) maps the first 2 MiB with one large page through the *last* page
 //! directory, which device mappings use later. So every table written here is not yet in use
@@ -12,6 +12,8 @@
 //! Some hypervisors trap every write to a live page table; this keeps boot fast there.
 
 use crate::boot::ImageLayout;
+use core::fmt;
+use stardust_api::MemoryRegion;
 
 /// Identity-mapped RAM ends here at most: the last GiB below 4 GiB holds device registers.
 pub const RAM_LIMIT: u64 = 3 << 30;
@@ -123,21 +125,75 @@ fn directory_entry(address: u64) -> *mut u64 {
     unsafe { (&raw mut DIRECTORIES_TABLES).cast::<u64>().add(index) }
 }
 
-/// Maps device registers `[start, start + length)` (in the last GiB below 4 GiB) uncached, in
-/// 2 MiB pages. False if the range lies elsewhere. Call with interrupts off.
-pub fn map_device(start: u64, length: u64) -> bool {
-    let Some(end) = start.checked_add(length) else { return false };
-    if start < RAM_LIMIT || end > (DIRECTORIES as u64) << 30 {
-        return false;
+/// Device registers are mapped up to here: the page directories cover the first 4 GiB.
+pub const DEVICE_LIMIT: u64 = (DIRECTORIES as u64) << 30;
+// `DeviceRangeError`'s messages name these limits in words.
+const _: () = assert!(RAM_LIMIT == 3 << 30 && DEVICE_LIMIT == 4 << 30);
+
+/// Why a range of device registers cannot be mapped ([`check_device_range`]). Its `Display`
+/// completes a sentence whose subject is the range ("BAR 4 at 0x... is above 4 GiB, ...").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceRangeError {
+    /// The range runs past the end of the address space.
+    Wraps,
+    /// It starts below [`RAM_LIMIT`], in the part of the address space whose page directories
+    /// hold the kernel's identity map of RAM (the heap, the image, the stacks): device registers
+    /// are never mapped there.
+    InRamRange,
+    /// It reaches above [`DEVICE_LIMIT`] (4 GiB): the page tables have no directory there yet.
+    AboveFourGiB,
+    /// Its 2 MiB pages overlap RAM of the memory map (above [`RAM_LIMIT`], unused by the kernel
+    /// but RAM all the same, not device registers).
+    OverlapsRam,
+}
+
+impl fmt::Display for DeviceRangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceRangeError::Wraps => f.write_str("wraps around the address space"),
+            DeviceRangeError::InRamRange => f.write_str("is below 3 GiB, where this kernel maps only RAM"),
+            DeviceRangeError::AboveFourGiB => f.write_str("is above 4 GiB, which this kernel cannot map yet"),
+            DeviceRangeError::OverlapsRam => f.write_str("overlaps RAM of the memory map"),
+        }
     }
+}
+
+/// Whether [`map_device`] can map device registers `[start, start + length)`: in the last GiB
+/// below 4 GiB, and, in whole 2 MiB pages (the unit it maps), clear of any RAM the memory map
+/// lists there. A pure check: nothing is mapped.
+pub fn check_device_range(start: u64, length: u64) -> Result<(), DeviceRangeError> {
+    let end = start.checked_add(length).ok_or(DeviceRangeError::Wraps)?;
+    if start < RAM_LIMIT {
+        return Err(DeviceRangeError::InRamRange);
+    }
+    if end > DEVICE_LIMIT {
+        return Err(DeviceRangeError::AboveFourGiB);
+    }
+    // `end` <= 4 GiB, so rounding it up cannot overflow.
+    let pages = MemoryRegion { start: start & !(LARGE_PAGE - 1), end: end.next_multiple_of(LARGE_PAGE) };
+    let ram = crate::boot::info().map_or(&[][..], |info| info.ram_beyond_limit());
+    if ram.iter().any(|ram| ram.overlaps(&pages)) {
+        return Err(DeviceRangeError::OverlapsRam);
+    }
+    Ok(())
+}
+
+/// Maps device registers `[start, start + length)` uncached, in 2 MiB pages, if
+/// [`check_device_range`] allows it (otherwise nothing is mapped, and the error says why).
+/// Call with interrupts off.
+pub fn map_device(start: u64, length: u64) -> Result<(), DeviceRangeError> {
+    check_device_range(start, length)?;
+    let end = start + length;
     let mut page = start & !(LARGE_PAGE - 1);
     while page < end {
-        // SAFETY: the entry belongs to the device directory, which maps no RAM and no kernel
-        // code; making a not-present entry present needs no TLB flush.
+        // SAFETY: the entry belongs to the device directory (the range is in the last GiB below
+        // 4 GiB, checked above), which maps no RAM the kernel uses and no kernel code, and the
+        // page holds no RAM of the memory map either (checked above); making a not-present entry
+        // present needs no TLB flush, and writing a present one again changes nothing.
         unsafe { directory_entry(page).write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
         page += LARGE_PAGE;
     }
-    true
+    Ok(())
 }
 
 /// Why a guard page could not be set.

@@ -46,15 +46,15 @@ pub mod prelude {
 /// microvm announces its MMIO devices), or `None` (no disk driver).
 pub type FindDisks =
     Option<fn(&str) -> alloc_crate::vec::Vec<alloc_crate::boxed::Box<dyn stardust_api::BlockDevice + Send>>>;
-/// The nic slot's value: finds the network cards the monitor gives, or `None` (no driver).
-pub type FindNics = Option<fn(&str) -> alloc_crate::vec::Vec<alloc_crate::boxed::Box<dyn stardust_api::Nic + Send>>>;
+/// The nic slot's value: finds the first network card the monitor gives, or `None` (no driver).
+pub type FindNics = Option<fn(&str) -> Option<alloc_crate::boxed::Box<dyn stardust_api::Nic + Send>>>;
 /// The smp slot's value: starts every other CPU, or `None` (the boot CPU only).
 pub type StartCpus = Option<fn()>;
 /// The storage slot's value: mounts the first disk at a path (`fs::mount_first_disk`), or `None`
 /// (no disks).
 pub type MountDisk = Option<fn(&str)>;
-/// The network slot's value: starts the network with the values of `stardust.ip=` and
-/// `stardust.gw=`, if given (`net::start`), or `None` (no network).
+/// The network slot's value: starts the network on the first card the nic slot finds, with the
+/// values of `stardust.ip=` and `stardust.gw=`, if given (`net::start`), or `None` (no network).
 pub type StartNetwork = Option<fn(Option<&str>, Option<&str>)>;
 
 /// What the profile fixed at build time; generated from glue/graph.toml and
@@ -96,8 +96,8 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
     if let Some(find_disks) = config.find_disks {
         storage::register(find_disks);
     }
-    if let Some(find_nics) = config.find_nics {
-        net::register(find_nics);
+    if let Some(find_nic) = config.find_nics {
+        net::register(find_nic);
     }
     let mut report_boot_time = false;
     let mut mount = config.mount_disk.map(|_| config.mount);

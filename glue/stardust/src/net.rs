@@ -72,17 +72,17 @@ struct Shared {
 static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
 
 /// The nic slot's driver, registered at boot by images that have one.
-static FIND_NICS: spin::Once<fn(&str) -> Vec<Card>> = spin::Once::new();
+static FIND_NIC: spin::Once<fn(&str) -> Option<Card>> = spin::Once::new();
 
-pub(crate) fn register(find_nics: fn(&str) -> Vec<Card>) {
-    FIND_NICS.call_once(|| find_nics);
+pub(crate) fn register(find_nic: fn(&str) -> Option<Card>) {
+    FIND_NIC.call_once(|| find_nic);
 }
 
 fn now_ms() -> u64 {
     u64::try_from(hal::time::ticks_to_nanoseconds(hal::cpu::rdtsc()) / 1_000_000).unwrap_or(u64::MAX)
 }
 
-/// Starts the network on the first virtio network card: `ip`, the value of `stardust.ip=`
+/// Starts the network on the first network card the nic slot's driver finds: `ip`, the value of `stardust.ip=`
 /// (`A.B.C.D/N` for a static address; DHCP when absent or `dhcp`), and `gateway`, the value of
 /// `stardust.gw=`. Bad values are warned about and ignored. Called once at boot for images whose
 /// profile has a network; without a card, sockets answer "no network card".
@@ -101,7 +101,7 @@ pub fn start(ip: Option<&str>, gateway: Option<&str>) {
         address
     });
     let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
-    let Some(card) = FIND_NICS.get().and_then(|find_nics| find_nics(cmdline).into_iter().next()) else {
+    let Some(card) = FIND_NIC.get().and_then(|find_nic| find_nic(cmdline)) else {
         log::warn!("net: no network card (give the VM a virtio-net device); sockets will fail");
         return;
     };

@@ -42,9 +42,12 @@ impl BlockDevice for Disk {
 }
 
 /// The block slot's driver, registered at boot by images that have one.
-static FIND_DISKS: spin::Once<fn(&str) -> Vec<Box<dyn BlockDevice + Send>>> = spin::Once::new();
+static FIND_DISKS: spin::Once<DiskFinder> = spin::Once::new();
 
-pub(crate) fn register(find_disks: fn(&str) -> Vec<Box<dyn BlockDevice + Send>>) {
+/// The block slot's function: the command line in, the disks out.
+pub(crate) type DiskFinder = fn(&str) -> Vec<Box<dyn BlockDevice + Send>>;
+
+pub(crate) fn register(find_disks: DiskFinder) {
     FIND_DISKS.call_once(|| find_disks);
 }
 

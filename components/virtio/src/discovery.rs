@@ -1,0 +1,30 @@
+//! Where virtio devices are looked for: the command line, PCI, and microvm's virtio-mmio slots.
+
+use crate::{mmio, pci};
+use alloc::vec::Vec;
+use virtio_drivers::transport::{DeviceType, SomeTransport};
+
+/// Every virtio transport of type `wanted`: those named by `virtio_mmio.device=` words in
+/// `cmdline` (as Firecracker gives them), those on PCI bus 0 (q35, cloud-hypervisor), and on a
+/// machine without PCI, those in QEMU microvm's virtio-mmio slots.
+pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport<'static>> {
+    let mut found = Vec::new();
+    let named: Vec<(u64, u64)> = cmdline
+        .split_ascii_whitespace()
+        .filter_map(|word| word.strip_prefix("virtio_mmio.device=").and_then(mmio::parse_mmio_word))
+        .collect();
+    for &(size, address) in &named {
+        found.extend(mmio::mmio_transport(address, size, wanted));
+    }
+    if !pci::present() {
+        if named.is_empty() {
+            for slot in 0..mmio::MICROVM_MMIO_SLOTS {
+                let address = mmio::MICROVM_MMIO_BASE + slot * mmio::MMIO_SLOT_SIZE;
+                found.extend(mmio::mmio_transport(address, mmio::MMIO_SLOT_SIZE, wanted));
+            }
+        }
+        return found;
+    }
+    pci::transports(wanted, &mut found);
+    found
+}

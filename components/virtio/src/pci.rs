@@ -1,0 +1,130 @@
+//! Virtio devices on PCI bus 0 (q35, cloud-hypervisor), through the hal's configuration access.
+//!
+//! `PciTransport::new` maps the registers its capabilities point at through
+//! [`KernelHal`]'s `mmio_phys_to_virt`, which cannot fail. So before a transport is opened, and
+//! before the device may decode or master the bus, every memory BAR is checked against what the
+//! hal can map; a device with one it cannot is refused here, with the BAR, its address and the
+//! reason. (A capability that names a BAR above 5 is a broken device: `PciTransport` reads
+//! another register as its address, and should that be unmappable, `mmio_phys_to_virt` stops
+//! the VM with the reason rather than hand out the pointer.)
+
+use crate::kernel_hal::KernelHal;
+use alloc::vec::Vec;
+use hal::paging::DeviceRangeError;
+use hal::pci::Function;
+use virtio_drivers::transport::pci::PciTransport;
+use virtio_drivers::transport::pci::bus::{BarInfo, ConfigurationAccess, DeviceFunction, PciRoot};
+use virtio_drivers::transport::{DeviceType, SomeTransport};
+
+/// The vendor ID of virtio devices.
+const VIRTIO_VENDOR: u32 = 0x1af4;
+/// The command register's offset, and its bits for memory decoding and bus mastering.
+const COMMAND: u8 = 4;
+const MEMORY_SPACE: u32 = 1 << 1;
+const BUS_MASTER: u32 = 1 << 2;
+/// A function has six BARs.
+const BARS: u8 = 6;
+
+/// PCI configuration space for virtio-drivers, through [`hal::pci`].
+struct HalConfiguration;
+
+impl ConfigurationAccess for HalConfiguration {
+    fn read_word(&self, function: DeviceFunction, offset: u8) -> u32 {
+        match Function::new(function.bus, function.device, function.function) {
+            Some(function) => hal::pci::read_config(function, offset),
+            // No such function can answer: read as absent.
+            None => u32::MAX,
+        }
+    }
+
+    fn write_word(&mut self, function: DeviceFunction, offset: u8, data: u32) {
+        if let Some(function) = Function::new(function.bus, function.device, function.function) {
+            // SAFETY: virtio-drivers writes only the function it was handed, which is a virtio
+            // device this crate drives (`transports`): its command register, and its BARs while
+            // sizing them (decoding off, the old value written back). Bus mastering is on only for
+            // devices whose BARs passed `check_bars`, and they are given only DMA buffers of
+            // their driver.
+            unsafe { hal::pci::write_config(function, offset, data) };
+        }
+    }
+
+    unsafe fn unsafe_clone(&self) -> Self {
+        HalConfiguration
+    }
+}
+
+/// Whether the machine has PCI: a host bridge answers at 00:00.0.
+pub(crate) fn present() -> bool {
+    let host_bridge = Function::new(0, 0, 0).map_or(u32::MAX, |bridge| hal::pci::read_config(bridge, 0));
+    host_bridge & 0xffff != 0xffff
+}
+
+/// Adds every virtio transport of type `wanted` on PCI bus 0 to `found`.
+pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<SomeTransport<'static>>) {
+    let mut root = PciRoot::new(HalConfiguration);
+    for device in 0..hal::pci::DEVICES {
+        let Some(address) = Function::new(0, device, 0) else { continue };
+        let function = DeviceFunction { bus: 0, device, function: 0 };
+        let identity = hal::pci::read_config(address, 0);
+        if identity & 0xffff != VIRTIO_VENDOR || pci_device_type(identity >> 16) != Some(wanted) {
+            continue;
+        }
+        if let Err((bar, base, reason)) = check_bars(&mut root, function) {
+            log::warn!("{} at 00:{device:02x}.0: BAR {bar} at {base:#x} {reason}; device ignored", device_name(wanted));
+            continue;
+        }
+        // Memory space and bus mastering (the device reads and writes our buffers).
+        let command = hal::pci::read_config(address, COMMAND);
+        // SAFETY: a virtio device this crate drives; its BARs are where the hal maps devices
+        // (checked just above), and it gets only buffers its driver allocates.
+        unsafe { hal::pci::write_config(address, COMMAND, command | MEMORY_SPACE | BUS_MASTER) };
+        match PciTransport::new::<KernelHal, _>(&mut root, function) {
+            Ok(transport) => found.push(SomeTransport::Pci(transport)),
+            Err(error) => log::debug!("virtio-pci 00:{device:02x}.0: {error:?}"),
+        }
+    }
+}
+
+/// Checks every memory BAR of `function` against what the hal can map: the first that fails,
+/// with its number, address and the reason. Every memory BAR, not only those the virtio
+/// capabilities name: walking the capabilities here as well cost bytes the `net` profile's
+/// budget does not have, and a card with an unmappable BAR it does not use for virtio is rare
+/// (it is refused too). BARs that are I/O ports, unassigned or unreadable are left to
+/// `PciTransport`, which refuses them without mapping anything.
+fn check_bars(
+    root: &mut PciRoot<HalConfiguration>,
+    function: DeviceFunction,
+) -> Result<(), (u8, u64, DeviceRangeError)> {
+    let mut bar = 0;
+    while bar < BARS {
+        let info = root.bar_info(function, bar);
+        let index = bar;
+        bar +=
+            if info.as_ref().is_ok_and(|info| info.as_ref().is_some_and(BarInfo::takes_two_entries)) { 2 } else { 1 };
+        let Ok(Some(BarInfo::Memory { address, size, .. })) = info else { continue };
+        // Unassigned: `PciTransport` says so.
+        if address != 0 {
+            hal::paging::check_device_range(address, size).map_err(|reason| (index, address, reason))?;
+        }
+    }
+    Ok(())
+}
+
+/// The driver's name for a device type, for messages.
+fn device_name(device_type: DeviceType) -> &'static str {
+    match device_type {
+        DeviceType::Network => "virtio-net",
+        DeviceType::Block => "virtio-blk",
+        _ => "virtio device",
+    }
+}
+
+/// The virtio device type of a PCI device ID (transitional 0x1000.. or modern 0x1040..).
+fn pci_device_type(device_id: u32) -> Option<DeviceType> {
+    match device_id {
+        0x1000 => Some(DeviceType::Network),
+        0x1001 => Some(DeviceType::Block),
+        0x1041..=0x107f => DeviceType::try_from(device_id - 0x1040).ok(),
+        _ => None,
+    }
+}
