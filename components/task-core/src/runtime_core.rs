@@ -152,6 +152,12 @@ impl<S: Scheduler, P> RuntimeCore<S, P> {
         self.slot_mut(thread).map(|slot| &mut slot.payload)
     }
 
+    /// The CPUs that found nothing to run in their idle loop and halt (or are about to), and
+    /// that no wake-up has been sent to since.
+    pub fn idle_cpus(&self) -> CpuSet {
+        CpuSet(self.idle_cpus)
+    }
+
     /// How many threads sleep.
     pub fn sleepers(&self) -> usize {
         self.sleepers
@@ -445,5 +451,195 @@ impl<S: Scheduler, P> RuntimeCore<S, P> {
             return self.reschedule(cpu);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::Machine;
+    use stardust_api::{DEFAULT_PRIORITY, ThreadQueue};
+
+    /// First in, first out; preempts on every tick while another thread waits.
+    #[derive(Default)]
+    struct Fifo(ThreadQueue);
+
+    impl Scheduler for Fifo {
+        const PREEMPTIVE: bool = true;
+        fn enqueue(&mut self, thread: ThreadId, _priority: Priority) {
+            assert!(self.0.push_back(thread), "thread {thread} queued twice");
+        }
+        fn pick_next(&mut self) -> Option<ThreadId> {
+            self.0.pop_front()
+        }
+        fn should_preempt(&mut self, _running_priority: Priority, ticks_run: u32) -> bool {
+            ticks_run > 0 && !self.0.is_empty()
+        }
+        fn remove(&mut self, thread: ThreadId) -> bool {
+            self.0.remove(thread)
+        }
+        fn queued(&self) -> usize {
+            self.0.len()
+        }
+    }
+
+    struct Suspended(bool);
+
+    impl Machine for Suspended {
+        fn is_suspended(&self, _thread: ThreadId) -> bool {
+            self.0
+        }
+    }
+
+    fn started() -> RuntimeCore<Fifo, &'static str> {
+        let mut core = RuntimeCore::new(Fifo::default());
+        core.start(DEFAULT_PRIORITY, "main", "idle");
+        core
+    }
+
+    fn spawn(core: &mut RuntimeCore<Fifo, &'static str>, name: &'static str) -> ThreadId {
+        let thread = core.reserve(DEFAULT_PRIORITY, name).expect("a free number");
+        assert_eq!(core.admit(thread, 0), Outcome::default());
+        thread
+    }
+
+    #[test]
+    fn start_makes_main_run_on_the_boot_cpu_beside_its_idle_thread() {
+        let core = started();
+        assert_eq!((core.current(0), core.state(MAIN_THREAD)), (MAIN_THREAD, Some(State::Running)));
+        assert_eq!(core.idle_thread(0), Some(BOOT_IDLE_THREAD));
+        assert_eq!(core.state(BOOT_IDLE_THREAD), Some(State::Idle));
+        assert_eq!((core.cpus(), core.payload(MAIN_THREAD)), (1, Some(&"main")));
+    }
+
+    #[test]
+    fn a_thread_is_reserved_then_admitted_or_cancelled() {
+        let mut core = started();
+        let thread = core.reserve(DEFAULT_PRIORITY, "worker").expect("a free number");
+        assert_eq!(core.state(thread), Some(State::Starting));
+        assert_eq!(core.cancel(thread), Some("worker"));
+        assert_eq!(core.state(thread), None);
+        assert_eq!(core.admit(thread, 0), Outcome::default(), "a free number is not admitted");
+        let thread = spawn(&mut core, "worker");
+        assert_eq!((core.state(thread), core.scheduler().queued()), (Some(State::Ready), 1));
+        assert_eq!(core.cancel(thread), None, "a ready thread is not cancelled");
+    }
+
+    #[test]
+    fn numbers_run_out_at_max_threads_and_come_back_when_reaped() {
+        let mut core = started();
+        let mut last = 0;
+        while let Some(thread) = core.reserve(DEFAULT_PRIORITY, "worker") {
+            last = thread;
+        }
+        assert_eq!(last as usize, MAX_THREADS - 1);
+        assert_eq!(core.cancel(7), Some("worker"));
+        assert_eq!(core.reserve(DEFAULT_PRIORITY, "again"), Some(7));
+    }
+
+    #[test]
+    fn yield_switches_to_the_next_queued_thread_and_back() {
+        let mut core = started();
+        assert_eq!(core.yield_now(0).switch, None, "alone, main keeps the CPU");
+        let worker = spawn(&mut core, "worker");
+        assert_eq!(core.yield_now(0).switch, Some(Switch { from: MAIN_THREAD, to: worker }));
+        assert_eq!((core.state(MAIN_THREAD), core.state(worker)), (Some(State::Ready), Some(State::Running)));
+        assert_eq!(core.yield_now(0).switch, Some(Switch { from: worker, to: MAIN_THREAD }));
+    }
+
+    #[test]
+    fn a_tick_preempts_only_a_running_thread_with_someone_waiting() {
+        let mut core = started();
+        assert_eq!(core.tick(0, 1), Outcome::default());
+        let worker = spawn(&mut core, "worker");
+        assert_eq!(core.tick(0, 2).switch, Some(Switch { from: MAIN_THREAD, to: worker }));
+        // The idle thread is never preempted by a tick; it picks work itself.
+        let _ = core.sleep(0, 100);
+        let _ = core.exit(0);
+        assert_eq!(core.current(0), BOOT_IDLE_THREAD);
+        assert_eq!(core.tick(0, 3), Outcome::default());
+    }
+
+    #[test]
+    fn sleepers_wake_at_their_deadline_in_any_order() {
+        let mut core = started();
+        let worker = spawn(&mut core, "worker");
+        assert_eq!(core.sleep(0, 30).switch, Some(Switch { from: MAIN_THREAD, to: worker }));
+        assert_eq!(core.sleep(0, 20).switch, Some(Switch { from: worker, to: BOOT_IDLE_THREAD }));
+        assert_eq!(core.sleepers(), 2);
+        let _ = core.tick(0, 19);
+        assert_eq!(core.sleepers(), 2);
+        let _ = core.tick(0, 25);
+        assert_eq!(
+            (core.state(worker), core.state(MAIN_THREAD)),
+            (Some(State::Ready), Some(State::Sleeping { until: 30 }))
+        );
+        let _ = core.tick(0, 30);
+        assert_eq!((core.sleepers(), core.scheduler().queued()), (0, 2));
+    }
+
+    #[test]
+    fn waiters_leave_in_arrival_order_and_withdraw_only_as_the_newest() {
+        let mut core = started();
+        let mut list = WaitList::new();
+        let workers = [spawn(&mut core, "a"), spawn(&mut core, "b")];
+        core.enqueue_waiter(&mut list, 0);
+        core.block(0);
+        assert_eq!(core.reschedule(0), Some(Switch { from: MAIN_THREAD, to: workers[0] }));
+        core.enqueue_waiter(&mut list, 0);
+        core.block(0);
+        assert_eq!(core.reschedule(0), Some(Switch { from: workers[0], to: workers[1] }));
+        core.enqueue_waiter(&mut list, 0);
+        assert_eq!(list.first(), Some(MAIN_THREAD));
+        // workers[1]'s condition no longer holds: it leaves the list's tail.
+        assert!(core.withdraw_waiter(&mut list, 0));
+        assert!(!core.withdraw_waiter(&mut list, 0), "not on the list any more");
+        assert_eq!(core.wake_one(&mut list, 0).0, Some(MAIN_THREAD));
+        assert_eq!(core.wake_all(&mut list, 0).0, 1);
+        assert!(list.is_empty());
+        assert_eq!(core.wake_one(&mut list, 0), (None, Outcome::default()));
+        assert_eq!(core.scheduler().queued(), 2);
+    }
+
+    #[test]
+    fn a_wake_up_goes_to_the_lowest_halted_cpu_other_than_the_caller() {
+        let mut core = started();
+        for cpu in 1..4 {
+            assert!(core.add_cpu(cpu, "idle").is_some());
+        }
+        assert_eq!(core.add_cpu(2, "idle"), None, "CPU 2 takes part already");
+        assert_eq!(core.cpus(), 4);
+        for cpu in [3, 1, 2] {
+            assert_eq!(core.idle(cpu), IdleDecision::Halt);
+        }
+        let first = core.reserve(DEFAULT_PRIORITY, "first").expect("a number");
+        let outcome = core.admit(first, 0);
+        assert_eq!(outcome.wake_cpus.iter().collect::<Vec<_>>(), [1]);
+        let second = core.reserve(DEFAULT_PRIORITY, "second").expect("a number");
+        assert_eq!(core.admit(second, 0).wake_cpus.iter().collect::<Vec<_>>(), [2]);
+        assert_eq!(core.idle_cpus().iter().collect::<Vec<_>>(), [3]);
+    }
+
+    #[test]
+    fn an_ended_thread_is_reaped_once_off_every_cpu() {
+        let mut core = started();
+        let worker = spawn(&mut core, "worker");
+        let _ = core.yield_now(0);
+        assert_eq!(core.reap(&Suspended(true)), None, "nobody has ended");
+        assert_eq!(core.exit(0).switch, Some(Switch { from: worker, to: MAIN_THREAD }));
+        assert_eq!(core.reap(&Suspended(false)), None, "its CPU is still saving it");
+        assert_eq!(core.reap(&Suspended(true)), Some((worker, "worker")));
+        assert_eq!((core.state(worker), core.reap(&Suspended(true))), (None, None));
+    }
+
+    #[test]
+    fn cpu_sets_hold_each_cpu_once_and_list_them_in_order() {
+        let mut set = CpuSet::EMPTY;
+        assert!(set.is_empty());
+        for cpu in [5, 0, 15, 5, MAX_CPUS, 99] {
+            set.insert(cpu);
+        }
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 5, 15]);
+        assert!(set.contains(15) && !set.contains(MAX_CPUS) && !set.contains(1));
     }
 }
