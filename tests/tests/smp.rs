@@ -46,3 +46,16 @@ fn thirty_seconds_of_stress_on_four_cpus_lose_nothing() {
         .expect_lines(&["threadtest: stress: ", "threadtest: stress ok"])
         .expect_lines(&["in 30 s on 4 CPUs"]);
 }
+
+#[test]
+fn a_deadlock_is_reported_once_every_cpu_has_nothing_to_run() {
+    for cpus in [2u32, 4] {
+        threadtest(&["sched-rr"], "microvm", cpus, &["deadlock"])
+            .expect_code(106)
+            .expect_lines(&[
+                "threadtest: deadlock: main joins a thread that waits for main",
+                "stardust: deadlock: every thread is blocked and none sleeps, so none can ever run",
+            ])
+            .expect_no_line("threadtest: FAILED");
+    }
+}

@@ -50,3 +50,17 @@ fn deep_recursion_in_a_thread_hits_its_guard_page_and_names_the_thread() {
             .expect_no_line("the recursion ended");
     }
 }
+
+#[test]
+fn every_thread_blocked_with_none_sleeping_is_reported_as_a_deadlock() {
+    for scheduler in implementations("scheduler") {
+        let scheduler = scheduler.as_str();
+        threadtest(scheduler, "microvm", &["deadlock"])
+            .expect_code(106)
+            .expect_lines(&[
+                "threadtest: deadlock: main joins a thread that waits for main",
+                "stardust: deadlock: every thread is blocked and none sleeps, so none can ever run",
+            ])
+            .expect_no_line("threadtest: FAILED");
+    }
+}

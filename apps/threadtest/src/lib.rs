@@ -197,6 +197,18 @@ fn idle() -> Outcome {
     if waited >= Duration::from_secs(2) { Ok(()) } else { Err(format!("idle: joined after {waited:?}")) }
 }
 
+/// Main joins a thread that waits for a message only main could send: every thread blocked and
+/// none sleeping. The runtime must see that no thread can ever run again and end the VM (exit
+/// 106); returning at all is a failure.
+fn deadlock() -> Outcome {
+    let (sender, receiver) = mpsc::channel::<()>();
+    let waiter = thread::spawn(move || receiver.recv().is_ok());
+    println!("threadtest: deadlock: main joins a thread that waits for main");
+    let joined = waiter.join();
+    drop(sender);
+    Err(format!("deadlock: the join returned {joined:?}"))
+}
+
 /// Many threads mixing mutexes, a channel, sleeps and yields for `seconds`; every update must
 /// be counted and every message received, with no deadlock.
 fn stress(seconds: u64) -> Outcome {
@@ -362,6 +374,7 @@ pub fn main() -> i32 {
             "overflow" => overflow(),
             "spawn-errors" => spawn_errors(),
             "idle" => idle(),
+            "deadlock" => deadlock(),
             "stress" => stress(30),
             "stress-short" => stress(3),
             "cpus" => cpus(),

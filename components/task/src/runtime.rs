@@ -3,12 +3,12 @@
 use crate::wait_queue::WaitQueue;
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::Ordering;
 use hal::smp::MAX_CPUS;
 use hal::thread::Stack;
 use stardust_api::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId};
+use stardust_task_core::{BOOT_IDLE_THREAD, IdleDecision, Machine, Outcome, RuntimeCore};
 
 /// The scheduler of images without threads: nothing is ever queued. Such an image carries no
 /// runtime code (the image's wiring never starts one).
@@ -42,7 +42,6 @@ const SPARE_STACKS: usize = 8;
 
 /// The smallest stack a thread may ask for (the runtime's own frames and an interrupt need room).
 pub const MIN_STACK: usize = 8 * 1024;
-const MAIN: ThreadId = 0;
 
 /// Why a thread could not be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,85 +74,39 @@ impl fmt::Display for SpawnError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Running,
-    Ready,
-    Blocked,
-    /// Until the TSC reads `until`.
-    Sleeping {
-        until: u64,
-    },
-    Dead,
-    /// A CPU's idle thread: never queued, never ends.
-    Idle,
-}
-
-struct Slot {
+/// The machine side of a thread, which the core keeps in its table: its name, its stack (None
+/// for threads on a stack the runtime did not make: main's boot stack, the stacks other CPUs
+/// start on), and the closure it runs until it starts.
+#[derive(Default)]
+struct MachineThread {
     name: String,
-    priority: Priority,
-    state: State,
-    /// None for threads on a stack the runtime did not make (main's boot stack, the stacks other
-    /// CPUs start on).
     stack: Option<Stack>,
-    ticks_run: u32,
-    next_waiter: Option<ThreadId>,
     entry: Option<Box<dyn FnOnce() + Send>>,
 }
 
-impl Slot {
-    fn new(name: String, priority: Priority, state: State) -> Slot {
-        Slot { name, priority, state, stack: None, ticks_run: 0, next_waiter: None, entry: None }
+impl MachineThread {
+    fn named(name: String) -> MachineThread {
+        MachineThread { name, ..MachineThread::default() }
     }
 }
 
+/// The core's one question to the machine, answered by the hal's saved-context flags.
+struct Hal;
+
+impl Machine for Hal {
+    fn is_suspended(&self, thread: ThreadId) -> bool {
+        hal::thread::is_suspended(thread)
+    }
+}
+
+// The core's per-CPU arrays are indexed by the hal's CPU index.
+const _: () = assert!(MAX_CPUS <= stardust_task_core::MAX_CPUS);
+
 struct Inner<S> {
-    scheduler: S,
-    /// One entry per possible thread: allocated once at start (a table of empty slots is not
-    /// all zero bytes, so as a static it would cost its full size in the image).
-    slots: Vec<Option<Slot>>,
-    /// The thread each CPU runs.
-    current: [ThreadId; MAX_CPUS],
-    /// Each CPU's idle thread, which runs when nothing else can.
-    idle: [Option<ThreadId>; MAX_CPUS],
-    /// CPUs halted in their idle thread (bit per CPU).
-    idle_cpus: u32,
-    /// CPUs taking part in scheduling.
-    cpus: usize,
-    /// The same, as a bit per CPU index.
-    online: u32,
-    sleepers: usize,
+    core: RuntimeCore<S, MachineThread>,
     /// Stacks of ended threads, kept for the next threads (creating a stack maps and unmaps a
     /// guard page and allocates; reusing one does neither).
     spare_stacks: [Option<Stack>; SPARE_STACKS],
-    /// Threads that ended and whose stacks wait to be freed (so `reap` is free when there are
-    /// none, which is nearly always).
-    dead: usize,
-}
-
-impl<S: Scheduler> Inner<S> {
-    fn slot(&mut self, thread: ThreadId) -> Option<&mut Slot> {
-        self.slots.get_mut(thread as usize).and_then(Option::as_mut)
-    }
-
-    fn state(&self, thread: ThreadId) -> Option<State> {
-        self.slots.get(thread as usize).and_then(Option::as_ref).map(|slot| slot.state)
-    }
-
-    /// Moves a thread to Ready, queues it, and wakes a halted CPU to run it.
-    fn make_ready(&mut self, thread: ThreadId) {
-        let Some(slot) = self.slot(thread) else { return };
-        slot.state = State::Ready;
-        let priority = slot.priority;
-        self.scheduler.enqueue(thread, priority);
-        let me = hal::smp::cpu_index();
-        let others = self.idle_cpus & !(1 << me);
-        if others != 0 {
-            let cpu = others.trailing_zeros() as usize;
-            self.idle_cpus &= !(1 << cpu);
-            hal::smp::wake(cpu);
-        }
-    }
 }
 
 /// What the app-facing API needs of the runtime, whatever scheduler fills the slot.
@@ -201,7 +154,8 @@ pub trait Threads: Sync {
     fn idle(&self, cpu: usize) -> !;
 }
 
-/// The thread runtime over scheduler `S`.
+/// The thread runtime over scheduler `S`: the core's state machine behind one lock taken with
+/// interrupts off, and the machine side that applies its decisions.
 pub struct Runtime<S> {
     inner: spin::Mutex<Inner<S>>,
 }
@@ -216,16 +170,8 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     pub const fn new(scheduler: S) -> Self {
         Runtime {
             inner: spin::Mutex::new(Inner {
-                scheduler,
-                slots: Vec::new(),
-                current: [MAIN; MAX_CPUS],
-                idle: [None; MAX_CPUS],
-                idle_cpus: 0,
-                cpus: 1,
-                online: 1,
-                sleepers: 0,
+                core: RuntimeCore::new(scheduler),
                 spare_stacks: [const { None }; SPARE_STACKS],
-                dead: 0,
             }),
         }
     }
@@ -233,20 +179,11 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     /// Makes the running code thread 0 ("main") on the boot CPU, gives that CPU an idle thread,
     /// and starts the timer at `tick_hz`. Interrupts are on when it returns.
     pub fn start(&'static self, tick_hz: u32) -> Result<(), StartError> {
-        let table: Vec<Option<Slot>> = (0..MAX_THREADS).map(|_| None).collect();
-        let idle_thread = MAIN + 1;
-        let idle_stack = Stack::new(idle_thread, IDLE_STACK).map_err(|_| StartError::OutOfMemory)?;
+        let idle_stack = Stack::new(BOOT_IDLE_THREAD, IDLE_STACK).map_err(|_| StartError::OutOfMemory)?;
         hal::thread::prepare(&idle_stack, idle_entry, 0);
-        let (main_name, idle_name) = (String::from("main"), String::from("idle"));
-        hal::interrupts::without(|| {
-            let mut inner = self.inner.lock();
-            inner.slots = table;
-            inner.slots[MAIN as usize] = Some(Slot::new(main_name, DEFAULT_PRIORITY, State::Running));
-            let mut idle = Slot::new(idle_name, 0, State::Idle);
-            idle.stack = Some(idle_stack);
-            inner.slots[idle_thread as usize] = Some(idle);
-            inner.idle[0] = Some(idle_thread);
-        });
+        let main = MachineThread::named(String::from("main"));
+        let idle = MachineThread { stack: Some(idle_stack), ..MachineThread::named(String::from("idle")) };
+        hal::interrupts::without(|| self.inner.lock().core.start(DEFAULT_PRIORITY, main, idle));
         RUNTIME.call_once(|| self);
         hal::thread::set_namer(name_for_report);
         hal::interrupts::set_timer_handler(on_timer);
@@ -255,31 +192,18 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
         Ok(())
     }
 
-    /// Takes the CPU from its running thread (already marked Ready, Blocked, Sleeping or Dead by
-    /// the caller) and runs the next one, or this CPU's idle thread. Interrupts off; returns
-    /// once the thread runs again (on whichever CPU).
-    fn reschedule<'a>(&'a self, mut inner: spin::MutexGuard<'a, Inner<S>>) {
-        let cpu = hal::smp::cpu_index();
-        let current = inner.current[cpu];
-        let next = match inner.scheduler.pick_next() {
-            Some(next) => next,
-            None => match inner.idle[cpu] {
-                Some(idle) => idle,
-                None => return,
-            },
-        };
-        if let Some(slot) = inner.slot(next)
-            && slot.state != State::Idle
-        {
-            slot.state = State::Running;
-            slot.ticks_run = 0;
-        }
-        if next == current {
-            return;
-        }
-        inner.current[cpu] = next;
+    /// Carries out the core's decision for the calling CPU: releases the lock, wakes the halted
+    /// CPUs that have work now, and switches threads if asked. Interrupts off; returns once the
+    /// calling thread runs again (on whichever CPU). Not inlined: one copy serves every caller.
+    #[inline(never)]
+    fn apply<'a>(&'a self, inner: spin::MutexGuard<'a, Inner<S>>, outcome: Outcome) {
         drop(inner);
-        hal::thread::switch(current, next);
+        for cpu in outcome.wake_cpus.iter() {
+            hal::smp::wake(cpu);
+        }
+        if let Some(switch) = outcome.switch {
+            hal::thread::switch(switch.from, switch.to);
+        }
     }
 
     /// A CPU's idle thread: runs whatever is queued; halts while nothing is.
@@ -288,51 +212,14 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
             hal::interrupts::without(|| {
                 self.reap();
                 let mut inner = self.inner.lock();
-                if let Some(next) = inner.scheduler.pick_next() {
-                    inner.idle_cpus &= !(1 << cpu);
-                    let me = inner.current[cpu];
-                    if let Some(slot) = inner.slot(next) {
-                        slot.state = State::Running;
-                        slot.ticks_run = 0;
-                    }
-                    inner.current[cpu] = next;
-                    drop(inner);
-                    hal::thread::switch(me, next);
-                    return;
-                }
-                inner.idle_cpus |= 1 << cpu;
-                if inner.sleepers == 0 && inner.idle_cpus & inner.online == inner.online {
-                    drop(inner);
-                    report_deadlock();
-                }
+                let decision = inner.core.idle(cpu);
                 drop(inner);
-                hal::interrupts::wait_for_interrupt();
-            });
-        }
-    }
-
-    fn on_tick(&self) {
-        let now = hal::cpu::rdtsc();
-        let cpu = hal::smp::cpu_index();
-        let mut inner = self.inner.lock();
-        if inner.sleepers > 0 {
-            for thread in 0..MAX_THREADS as ThreadId {
-                if matches!(inner.state(thread), Some(State::Sleeping { until }) if until <= now) {
-                    inner.sleepers -= 1;
-                    inner.make_ready(thread);
+                match decision {
+                    IdleDecision::Run(switch) => hal::thread::switch(switch.from, switch.to),
+                    IdleDecision::Halt => hal::interrupts::wait_for_interrupt(),
+                    IdleDecision::Deadlock => report_deadlock(),
                 }
-            }
-        }
-        let current = inner.current[cpu];
-        let Some(slot) = inner.slot(current) else { return };
-        if slot.state != State::Running {
-            return; // the idle thread: it picks the next thread itself once this returns
-        }
-        slot.ticks_run = slot.ticks_run.saturating_add(1);
-        let (priority, ticks_run) = (slot.priority, slot.ticks_run);
-        if inner.scheduler.should_preempt(priority, ticks_run) {
-            inner.make_ready(current);
-            self.reschedule(inner);
+            });
         }
     }
 
@@ -340,27 +227,18 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
     /// Interrupts may be on or off (the heap's lock is taken with interrupts off).
     fn reap(&self) {
         loop {
-            let slot = hal::interrupts::without(|| {
+            let thread = hal::interrupts::without(|| {
                 let mut inner = self.inner.lock();
-                if inner.dead == 0 {
-                    return None;
-                }
-                let dead = (0..MAX_THREADS as ThreadId).find(|&thread| {
-                    inner.state(thread) == Some(State::Dead)
-                        && !inner.current.contains(&thread)
-                        && hal::thread::is_suspended(thread)
-                })?;
-                inner.dead -= 1;
-                // Unbound here, with the slot: once the slot is free, a new thread may take its
-                // number and bind its own stack to it.
-                let mut slot = inner.slots[dead as usize].take()?;
-                if let Some(stack) = slot.stack.as_mut() {
+                let (_, mut thread) = inner.core.reap(&Hal)?;
+                // Unbound here, under the lock: once the core has freed the number, a new thread
+                // may take it and bind its own stack to it.
+                if let Some(stack) = thread.stack.as_mut() {
                     stack.unbind();
                 }
-                Some(slot)
+                Some(thread)
             });
-            let Some(mut slot) = slot else { return };
-            if let Some(stack) = slot.stack.take() {
+            let Some(mut thread) = thread else { return };
+            if let Some(stack) = thread.stack.take() {
                 let no_room = hal::interrupts::without(|| {
                     let mut inner = self.inner.lock();
                     match inner.spare_stacks.iter_mut().find(|spare| spare.is_none()) {
@@ -373,78 +251,7 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
                 });
                 drop(no_room);
             }
-            drop(slot);
-        }
-    }
-
-    fn enqueue_waiter(inner: &mut Inner<S>, queue: &WaitQueue, thread: ThreadId) {
-        let mut ends = queue.ends.lock();
-        // Published before the waiter checks its condition: see `WaitQueue::is_empty`.
-        queue.waiting.fetch_add(1, Ordering::SeqCst);
-        core::sync::atomic::fence(Ordering::SeqCst);
-        if let Some(slot) = inner.slot(thread) {
-            slot.next_waiter = None;
-        }
-        *ends = match *ends {
-            None => Some((thread, thread)),
-            Some((head, tail)) => {
-                if let Some(slot) = inner.slot(tail) {
-                    slot.next_waiter = Some(thread);
-                }
-                Some((head, thread))
-            }
-        };
-    }
-
-    fn dequeue_waiter(inner: &mut Inner<S>, queue: &WaitQueue) -> Option<ThreadId> {
-        let mut ends = queue.ends.lock();
-        let (head, tail) = (*ends)?;
-        queue.waiting.fetch_sub(1, Ordering::SeqCst);
-        let next = inner.slot(head).and_then(|slot| slot.next_waiter.take());
-        *ends = match next {
-            Some(next) if head != tail => Some((next, tail)),
-            _ => None,
-        };
-        Some(head)
-    }
-
-    /// Takes `thread`, the newest waiter, back out of `queue` (its condition no longer held).
-    fn withdraw_waiter(inner: &mut Inner<S>, queue: &WaitQueue, thread: ThreadId) {
-        let mut ends = queue.ends.lock();
-        let Some((head, tail)) = *ends else { return };
-        if tail != thread {
-            return;
-        }
-        queue.waiting.fetch_sub(1, Ordering::SeqCst);
-        if head == thread {
-            *ends = None;
-            return;
-        }
-        let mut previous = head;
-        while let Some(next) = inner.slot(previous).and_then(|slot| slot.next_waiter) {
-            if next == thread {
-                if let Some(slot) = inner.slot(previous) {
-                    slot.next_waiter = None;
-                }
-                *ends = Some((head, previous));
-                return;
-            }
-            previous = next;
-        }
-    }
-
-    /// After waking threads from thread context: yields if a woken one should run first. Not
-    /// while the running thread is itself on its way to block (it is no longer `Running`).
-    fn preempt_if_needed<'a>(&'a self, mut inner: spin::MutexGuard<'a, Inner<S>>) {
-        let current = inner.current[hal::smp::cpu_index()];
-        let Some(slot) = inner.slot(current) else { return };
-        if slot.state != State::Running {
-            return;
-        }
-        let priority = slot.priority;
-        if inner.scheduler.should_preempt(priority, 0) {
-            inner.make_ready(current);
-            self.reschedule(inner);
+            drop(thread);
         }
     }
 }
@@ -526,17 +333,16 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             return Err(SpawnError::BadStackSize(stack_size));
         }
         let wanted = stack_size.checked_next_multiple_of(4096).ok_or(SpawnError::BadStackSize(stack_size))?;
-        // Reserve a slot and maybe a spare stack (interrupts off), then make a stack if needed.
+        // Reserve a number and maybe a spare stack (interrupts off), then make a stack if needed.
         let (thread, spare) = hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let free = (0..MAX_THREADS).find(|&index| inner.slots[index].is_none())?;
-            inner.slots[free] = Some(Slot::new(String::new(), priority, State::Blocked));
+            let thread = inner.core.reserve(priority, MachineThread::default())?;
             let spare = inner
                 .spare_stacks
                 .iter_mut()
                 .find(|spare| spare.as_ref().is_some_and(|stack| stack.usable_size() == wanted))
                 .and_then(Option::take);
-            Some((free as ThreadId, spare))
+            Some((thread, spare))
         })
         .ok_or(SpawnError::TooManyThreads)?;
         let stack = match spare {
@@ -546,7 +352,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         let stack = match stack {
             Ok(stack) => stack,
             Err(error) => {
-                hal::interrupts::without(|| self.inner.lock().slots[thread as usize] = None);
+                hal::interrupts::without(|| drop(self.inner.lock().core.cancel(thread)));
                 return Err(match error {
                     hal::thread::StackError::BadSize(size) => SpawnError::BadStackSize(size),
                     _ => SpawnError::OutOfMemory,
@@ -556,19 +362,17 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         hal::thread::prepare(&stack, thread_entry, thread as usize);
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            if let Some(slot) = inner.slot(thread) {
-                slot.name = name;
-                slot.stack = Some(stack);
-                slot.entry = Some(entry);
+            if let Some(parts) = inner.core.payload_mut(thread) {
+                *parts = MachineThread { name, stack: Some(stack), entry: Some(entry) };
             }
-            inner.make_ready(thread);
-            self.preempt_if_needed(inner);
+            let outcome = inner.core.admit(thread, hal::smp::cpu_index());
+            self.apply(inner, outcome);
         });
         Ok(thread)
     }
 
     fn current(&self) -> ThreadId {
-        hal::interrupts::without(|| self.inner.lock().current[hal::smp::cpu_index()])
+        hal::interrupts::without(|| self.inner.lock().core.current(hal::smp::cpu_index()))
     }
 
     fn with_name(&self, thread: ThreadId, f: &mut dyn FnMut(&str)) {
@@ -577,8 +381,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         hal::interrupts::without(|| {
             for _ in 0..1_000_000 {
                 if let Some(inner) = self.inner.try_lock() {
-                    let slot = inner.slots.get(thread as usize).and_then(Option::as_ref);
-                    return f(slot.map_or("", |slot| slot.name.as_str()));
+                    return f(inner.core.payload(thread).map_or("", |parts| parts.name.as_str()));
                 }
                 core::hint::spin_loop();
             }
@@ -589,9 +392,8 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     fn yield_now(&self) {
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let current = inner.current[hal::smp::cpu_index()];
-            inner.make_ready(current);
-            self.reschedule(inner);
+            let outcome = inner.core.yield_now(hal::smp::cpu_index());
+            self.apply(inner, outcome);
         });
         self.reap();
     }
@@ -601,12 +403,8 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         while hal::cpu::rdtsc() < deadline {
             hal::interrupts::without(|| {
                 let mut inner = self.inner.lock();
-                let current = inner.current[hal::smp::cpu_index()];
-                if let Some(slot) = inner.slot(current) {
-                    slot.state = State::Sleeping { until: deadline };
-                }
-                inner.sleepers += 1;
-                self.reschedule(inner);
+                let outcome = inner.core.sleep(hal::smp::cpu_index(), deadline);
+                self.apply(inner, outcome);
             });
             self.reap();
         }
@@ -614,22 +412,29 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
 
     fn wait(&self, queue: &WaitQueue, condition: &mut dyn FnMut() -> bool, before_block: &mut dyn FnMut()) {
         hal::interrupts::without(|| {
+            let cpu = hal::smp::cpu_index();
             let mut inner = self.inner.lock();
-            let current = inner.current[hal::smp::cpu_index()];
-            Self::enqueue_waiter(&mut inner, queue, current);
+            {
+                let mut list = queue.list.lock();
+                inner.core.enqueue_waiter(&mut list, cpu);
+                // Published before the waiter checks its condition: see `WaitQueue::is_empty`.
+                queue.waiting.fetch_add(1, Ordering::SeqCst);
+                core::sync::atomic::fence(Ordering::SeqCst);
+            }
             if !condition() {
-                Self::withdraw_waiter(&mut inner, queue, current);
+                if inner.core.withdraw_waiter(&mut queue.list.lock(), cpu) {
+                    queue.waiting.fetch_sub(1, Ordering::SeqCst);
+                }
                 return;
             }
-            if let Some(slot) = inner.slot(current) {
-                slot.state = State::Blocked;
-            }
+            inner.core.block(cpu);
             drop(inner);
             before_block();
-            let inner = self.inner.lock();
+            let mut inner = self.inner.lock();
             // Woken already (by `before_block`'s release, or another CPU)? Then it is queued in
             // the scheduler and `reschedule` may pick it straight back.
-            self.reschedule(inner);
+            let switch = inner.core.reschedule(cpu);
+            self.apply(inner, Outcome { switch, ..Outcome::default() });
         });
         self.reap();
     }
@@ -640,10 +445,12 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         }
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let Some(thread) = Self::dequeue_waiter(&mut inner, queue) else { return false };
-            inner.make_ready(thread);
-            self.preempt_if_needed(inner);
-            true
+            let (woken, outcome) = inner.core.wake_one(&mut queue.list.lock(), hal::smp::cpu_index());
+            if woken.is_some() {
+                queue.waiting.fetch_sub(1, Ordering::SeqCst);
+            }
+            self.apply(inner, outcome);
+            woken.is_some()
         })
     }
 
@@ -653,20 +460,18 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         }
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let mut woken = 0;
-            while let Some(thread) = Self::dequeue_waiter(&mut inner, queue) {
-                inner.make_ready(thread);
-                woken += 1;
-            }
-            if woken > 0 {
-                self.preempt_if_needed(inner);
-            }
+            let (woken, outcome) = inner.core.wake_all(&mut queue.list.lock(), hal::smp::cpu_index());
+            queue.waiting.fetch_sub(woken, Ordering::SeqCst);
+            self.apply(inner, outcome);
             woken
         })
     }
 
     fn tick(&self) {
-        self.on_tick();
+        let now = hal::cpu::rdtsc();
+        let mut inner = self.inner.lock();
+        let outcome = inner.core.tick(hal::smp::cpu_index(), now);
+        self.apply(inner, outcome);
     }
 
     fn run_current(&self) -> ! {
@@ -674,37 +479,24 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         self.reap();
         let entry = hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let current = inner.current[hal::smp::cpu_index()];
-            inner.slot(current).and_then(|slot| slot.entry.take())
+            let current = inner.core.current(hal::smp::cpu_index());
+            inner.core.payload_mut(current).and_then(|parts| parts.entry.take())
         });
         if let Some(entry) = entry {
             entry();
         }
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
-            let current = inner.current[hal::smp::cpu_index()];
-            if let Some(slot) = inner.slot(current) {
-                slot.state = State::Dead;
-            }
-            inner.dead += 1;
-            self.reschedule(inner);
+            let outcome = inner.core.exit(hal::smp::cpu_index());
+            self.apply(inner, outcome);
         });
         // A dead thread is never picked again.
         hal::cpu::halt_forever()
     }
 
     fn run_secondary_cpu(&self, cpu: usize) -> ! {
-        let name = String::from("idle");
-        let adopted = hal::interrupts::without(|| {
-            let mut inner = self.inner.lock();
-            let free = (0..MAX_THREADS).find(|&index| inner.slots[index].is_none())? as ThreadId;
-            inner.slots[free as usize] = Some(Slot::new(name, 0, State::Idle));
-            inner.idle[cpu] = Some(free);
-            inner.current[cpu] = free;
-            inner.cpus += 1;
-            inner.online |= 1 << cpu;
-            Some(())
-        });
+        let idle = MachineThread::named(String::from("idle"));
+        let adopted = hal::interrupts::without(|| self.inner.lock().core.add_cpu(cpu, idle));
         if adopted.is_none() {
             hal::cpu::halt_forever();
         }
@@ -712,7 +504,7 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
     }
 
     fn cpus(&self) -> usize {
-        hal::interrupts::without(|| self.inner.lock().cpus)
+        hal::interrupts::without(|| self.inner.lock().core.cpus())
     }
 
     fn idle(&self, cpu: usize) -> ! {

@@ -1,13 +1,15 @@
 //! Wait queues: where blocked threads wait for a condition, in arrival order.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
-use stardust_api::ThreadId;
+use stardust_task_core::WaitList;
 
-/// A FIFO of blocked threads. The links live in the runtime's thread table (a thread waits on
-/// one queue at a time), so a queue is two numbers and never allocates.
+/// A FIFO of blocked threads. The links live in the runtime core's thread table (a thread waits
+/// on one queue at a time), so a queue is two numbers and never allocates.
 #[derive(Debug, Default)]
 pub struct WaitQueue {
-    pub(crate) ends: spin::Mutex<Option<(ThreadId, ThreadId)>>,
+    /// Its ends, which the core's waiter operations update (always under the runtime's lock; this
+    /// lock only gives the shared queue a way to be changed).
+    pub(crate) list: spin::Mutex<WaitList>,
     /// How many threads wait, kept beside `ends` so the common "nobody waits" check is a load.
     pub(crate) waiting: AtomicUsize,
 }
@@ -15,7 +17,7 @@ pub struct WaitQueue {
 impl WaitQueue {
     /// An empty queue.
     pub const fn new() -> Self {
-        WaitQueue { ends: spin::Mutex::new(None), waiting: AtomicUsize::new(0) }
+        WaitQueue { list: spin::Mutex::new(WaitList::new()), waiting: AtomicUsize::new(0) }
     }
 
     /// True if no thread waits. Lets a release skip the runtime entirely in the common case.

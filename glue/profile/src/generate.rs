@@ -245,8 +245,14 @@ mod tests {
         let block = Block { name: "x", text: "new 1\nnew 2\n".to_string() };
         let out = apply_blocks(text, std::slice::from_ref(&block), false).unwrap();
         assert_eq!(out, "a\n# BEGIN graph:x\nnew 1\nnew 2\n# END graph:x\nb\n");
-        assert_eq!(apply_blocks(&out, std::slice::from_ref(&block), false).unwrap(), out, "applying twice changes nothing");
-        assert!(apply_blocks("a\n", std::slice::from_ref(&block), false).unwrap_err().contains("no line `# BEGIN graph:x`"));
+        assert_eq!(
+            apply_blocks(&out, std::slice::from_ref(&block), false).unwrap(),
+            out,
+            "applying twice changes nothing"
+        );
+        assert!(
+            apply_blocks("a\n", std::slice::from_ref(&block), false).unwrap_err().contains("no line `# BEGIN graph:x`")
+        );
         let twice = format!("{text}{text}");
         assert!(apply_blocks(&twice, &[block], false).unwrap_err().contains("twice"));
     }
