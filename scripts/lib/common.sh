@@ -24,3 +24,19 @@ need() {
 host_target() {
     rustc -vV | sed -n 's/^host: //p'
 }
+
+# Adds a Rust target to the pinned toolchain when it lacks it: rustup installs the targets of
+# rust-toolchain.toml only when it installs the toolchain itself, so a machine that already had
+# 1.95.0 without the kernel target failed with "can't find crate for `core`".
+# Usage: need_target TRIPLE.
+need_target() {
+    local triple=$1 sysroot
+    sysroot=$(cd "$root" && rustc --print sysroot) || return 1
+    [[ -d "$sysroot/lib/rustlib/$triple/lib" ]] && return 0
+    if command -v rustup >/dev/null; then
+        echo "adding the Rust target $triple to the toolchain (rustup target add)" >&2
+        (cd "$root" && rustup target add "$triple" >&2) && return 0
+    fi
+    echo "the Rust target $triple is missing: install it with 'rustup target add $triple'" >&2
+    return 1
+}
