@@ -185,7 +185,7 @@ fn the_clock_is_calibrated() {
         let wall = started.elapsed();
         outcome
             .expect_code(0)
-            .expect_lines(&["clock: waiting 1000 ms", "clock: waited "])
+            .expect_lines(&["clock: wall ", "clock: waiting 1000 ms", "clock: waited ", "clock: wall "])
             .expect_no_line("cannot measure the TSC frequency");
         assert!(wall >= std::time::Duration::from_millis(1000), "the VM measured 1000 ms in {wall:?} of host time");
     }
@@ -231,4 +231,29 @@ fn an_over_long_command_line_is_cut_with_a_warning() {
         "Hello from Stardust!",
         "argument 1: first",
     ]);
+}
+
+#[test]
+fn the_wall_clock_agrees_with_the_host() {
+    // QEMU's RTC starts at the host's time (UTC); the VM reads it once, to the second, and runs
+    // on with the TSC. Both readings must lie between the host's clock before the boot and after
+    // it, give or take the RTC's one-second resolution.
+    let clock = image("minimal", &["app-clock"]);
+    let unix = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+    for machine in MACHINES {
+        let before = unix();
+        let outcome = Boot::new(clock.clone(), machine).args(&["200"]).run();
+        let after = unix();
+        outcome.expect_code(0).expect_no_line("no real-time clock");
+        let walls: Vec<u64> =
+            outcome.serial.lines().filter_map(|line| line.strip_prefix("clock: wall ")?.trim().parse().ok()).collect();
+        assert_eq!(walls.len(), 2, "two wall-clock lines\n{}", outcome.serial);
+        for wall in walls {
+            assert!(
+                before.saturating_sub(1) <= wall && wall <= after + 1,
+                "wall {wall} outside {before}..={after}\n{}",
+                outcome.serial
+            );
+        }
+    }
 }

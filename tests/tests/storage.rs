@@ -103,8 +103,27 @@ fn vm_pattern(length: usize, seed: u8) -> Vec<u8> {
 fn files_the_vm_writes_renames_and_removes_read_back_on_the_host_and_fsck_is_clean() {
     for (machine, fat32, kibibytes) in [("microvm", false, 16 * 1024), ("q35", true, 64 * 1024)] {
         let disk = blank_image(&format!("written-{machine}"), kibibytes, fat32);
+        let today_before = utc_date();
         disktest_with(machine, &disk, false, &["write"]).expect_code(0).expect_lines(&["disktest: done"]);
+        let today_after = utc_date();
         fsck_clean(&disk);
+        // The files carry the wall clock's date (QEMU's RTC is the host's UTC time), not 1980.
+        let listing = Command::new("mdir")
+            .env("TZ", "UTC")
+            .arg("-i")
+            .arg(&disk)
+            .arg("::/Written By The VM")
+            .output()
+            .expect("mdir runs");
+        let listing = String::from_utf8_lossy(&listing.stdout);
+        let stamped = listing
+            .lines()
+            .find(|line| line.contains("renamed notes.txt"))
+            .unwrap_or_else(|| panic!("mdir:\n{listing}"));
+        assert!(
+            stamped.contains(&today_before) || stamped.contains(&today_after),
+            "{machine}: {stamped:?} is not dated {today_before}"
+        );
         let big = extract(&disk, "/Written By The VM/inner directory/a long file name.bin").expect("mtype reads it");
         assert!(big == vm_pattern(3 << 20, 7), "{machine}: the 3 MiB file differs");
         assert_eq!(
@@ -200,4 +219,10 @@ fn virtio_blk_meets_the_block_device_contract_on_both_transports() {
             "disktest: contract ok",
         ]);
     }
+}
+
+/// Today's date in UTC as mtools prints it (`YYYY-MM-DD`).
+fn utc_date() -> String {
+    let output = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().expect("date runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }

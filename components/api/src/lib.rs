@@ -20,6 +20,7 @@ pub mod memory;
 pub mod nic;
 pub mod scheduler;
 pub mod slots;
+pub mod time;
 
 pub use block::{BlockDevice, BlockError};
 pub use console::Console;
@@ -28,3 +29,4 @@ pub use memory::MemoryRegion;
 pub use nic::{MAX_FRAME, Nic, NicError, NicStats};
 pub use scheduler::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId, ThreadQueue};
 pub use slots::Slots;
+pub use time::CivilTime;

@@ -13,11 +13,13 @@
 extern crate alloc;
 
 mod block_io;
+mod clock;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 mod session;
 
 pub use block_io::{BlockIo, DEFAULT_CHUNKS};
+pub use clock::{Clock, fat_date_time, set_clock};
 pub use fatfs;
 pub use session::{FatSession, fs_error};
 
@@ -181,7 +183,7 @@ pub fn mount_shared<D: BlockDevice>(
     }
     io.seek(SeekFrom::Start(0)).map_err(|_| MountError::TooSmall)?;
     let shared = SharedIo(Rc::new(RefCell::new(io)));
-    let fs = fatfs::FileSystem::new(shared.clone(), fatfs::FsOptions::new())
+    let fs = fatfs::FileSystem::new(shared.clone(), fatfs::FsOptions::new().time_provider(&clock::WALL_CLOCK))
         .map_err(|error| MountError::Corrupt(error.message()))?;
     Ok((fs, shared))
 }

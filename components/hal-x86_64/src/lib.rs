@@ -24,6 +24,7 @@ pub mod lapic;
 pub mod paging;
 pub mod pci;
 pub mod power;
+pub mod rtc;
 pub mod serial;
 pub mod smp;
 pub mod thread;

@@ -181,6 +181,8 @@ fn serve_fat(disk: crate::storage::Disk, path: &str) -> Result<Remote, FsError> 
     // The disk cache: a 64th of the heap, from 4 chunks (128 KiB with 512-byte blocks) to 128.
     let chunk_bytes = 64 * stardust_api::BlockDevice::block_size(&disk);
     let cache_chunks = (crate::heap::stats().total / 64 / chunk_bytes.max(1) as u64).clamp(4, 128) as usize;
+    // Files written are stamped with the wall clock.
+    stardust_fat::set_clock(crate::time::unix_seconds);
     crate::thread::Builder::new()
         .name(format!("fs {path}"))
         .stack_size(64 * 1024)

@@ -61,5 +61,7 @@ pub fn disks() -> Vec<Disk> {
 
 /// Mounts the FAT volume on `disk` (the whole disk, no partition table).
 pub fn mount_fat(disk: Disk) -> Result<FileSystem<Disk>, MountError> {
+    // Files written are stamped with the wall clock.
+    stardust_fat::set_clock(crate::time::unix_seconds);
     stardust_fat::mount(disk)
 }
