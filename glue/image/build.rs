@@ -50,6 +50,11 @@ fn resolve(root: &Path, features: &[String]) -> Result<(String, u64), String> {
         fs::read_to_string(root.join("profiles").join(format!("{name}.toml"))).ok()
     })
     .map_err(|error| error.to_string())?;
-    let wiring = stardust_profile::wiring(&resolution, |path| stardust_profile::package_name(root, path).ok());
+    let wiring = stardust_profile::wiring(&resolution, |path| stardust_profile::package_name(root, path))
+        .map_err(|error| error.to_string())?;
+    // The package names above come from the crates' manifests.
+    for path in graph.crate_paths() {
+        println!("cargo:rerun-if-changed={}", root.join(path).join("Cargo.toml").display());
+    }
     Ok((wiring, resolution.profile.boot_stack_bytes))
 }

@@ -20,9 +20,6 @@ static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new
 
 static THREADS: stardust::thread::Runtime<wiring::Scheduler> = stardust::thread::Runtime::new(wiring::scheduler());
 
-/// Whether the image has threads: the scheduler slot is not `none`.
-const HAS_THREADS: bool = !matches!(wiring::SCHEDULER_CHOICE.as_bytes(), b"none");
-
 static CONFIG: stardust::Config = stardust::Config {
     profile: wiring::PROFILE,
     app: wiring::APP_CHOICE,
@@ -45,6 +42,6 @@ fn run_app() -> i32 {
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 fn stardust_image_main(boot: &'static stardust::BootInfo) -> ! {
-    let threads = if HAS_THREADS { Some(&THREADS) } else { None };
+    let threads = if wiring::SCHEDULER_IS_NONE { None } else { Some(&THREADS) };
     stardust::start(boot, &HEAP, &CONFIG, threads, run_app)
 }

@@ -17,7 +17,9 @@ fn build_fails_with(features: Option<&str>, expected: &str) {
 
 #[test]
 fn a_build_without_a_profile_fails_and_lists_the_profiles() {
-    build_fails_with(None, "stardust: no profile selected: enable exactly one of profile-fs, profile-minimal");
+    let features: Vec<String> =
+        stardust_boot_tests::profiles().into_iter().map(|(name, _)| format!("profile-{name}")).collect();
+    build_fails_with(None, &format!("stardust: no profile selected: enable exactly one of {}", features.join(", ")));
 }
 
 #[test]

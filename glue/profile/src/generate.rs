@@ -138,28 +138,35 @@ fn markers(name: &str, markdown: bool) -> (String, String) {
     }
 }
 
-/// `text` with each block's lines replaced. Every block's markers must be there, once each.
+/// `text` with each block's lines replaced. Every block's markers must be there, once each, on
+/// lines of their own.
 pub fn apply_blocks(text: &str, blocks: &[Block], markdown: bool) -> Result<String, String> {
     let mut out = text.to_string();
     for block in blocks {
         let (begin, end) = markers(block.name, markdown);
-        let start = find_line(&out, &begin).ok_or_else(|| format!("no line `{begin}`"))?;
-        let body = start + begin.len() + 1;
-        let stop = find_line(&out[body..], &end).ok_or_else(|| format!("no line `{end}` after `{begin}`"))? + body;
-        if find_line(&out[stop + end.len()..], &begin).is_some() {
+        let (start, begin_length) = find_line(&out, &begin).ok_or_else(|| format!("no line `{begin}`"))?;
+        let body = start + begin_length;
+        let (stop, end_length) =
+            find_line(&out[body..], &end).ok_or_else(|| format!("no line `{end}` after `{begin}`"))?;
+        let stop = stop + body;
+        if find_line(&out[stop + end_length..], &begin).is_some() {
             return Err(format!("`{begin}` appears twice"));
+        }
+        if !out[..body].ends_with('\n') {
+            return Err(format!("`{begin}` must end its line"));
         }
         out.replace_range(body..stop, &block.text);
     }
     Ok(out)
 }
 
-/// Byte offset of the first line that is exactly `line` (after trimming trailing spaces).
-fn find_line(text: &str, line: &str) -> Option<usize> {
+/// The byte offset and length (with its line end) of the first line that is exactly `line`,
+/// trailing white space aside.
+fn find_line(text: &str, line: &str) -> Option<(usize, usize)> {
     let mut offset = 0;
     for current in text.split_inclusive('\n') {
         if current.trim_end() == line {
-            return Some(offset);
+            return Some((offset, current.len()));
         }
         offset += current.len();
     }
@@ -167,8 +174,11 @@ fn find_line(text: &str, line: &str) -> Option<usize> {
 }
 
 /// The image's `wiring.rs` for a resolution: one item per slot, and the profile's constants.
-/// `package_names` gives each module slot's crate its package name.
-pub fn wiring(resolution: &Resolution, package: impl Fn(&str) -> Option<String>) -> String {
+/// `package` gives a module slot's crate folder its package name, or why it cannot.
+pub fn wiring(
+    resolution: &Resolution,
+    package: impl Fn(&str) -> Result<String, GraphError>,
+) -> Result<String, GraphError> {
     let profile = &resolution.profile;
     let mut text = String::new();
     let summary: Vec<String> = resolution
@@ -191,12 +201,11 @@ pub fn wiring(resolution: &Resolution, package: impl Fn(&str) -> Option<String>)
         let (slot, choice) = (&chosen.slot, &chosen.choice);
         let item = slot.item_name();
         let _ = writeln!(text, "pub const {}_CHOICE: &str = {:?};", item.to_uppercase(), choice.name);
+        let _ = writeln!(text, "pub const {}_IS_NONE: bool = {};", item.to_uppercase(), choice.is_none());
         match slot.kind {
             SlotKind::Module => {
                 let crate_path = choice.crate_path.as_deref().unwrap_or_default();
-                let name =
-                    package(crate_path).unwrap_or_else(|| crate_path.rsplit('/').next().unwrap_or("").to_string());
-                let _ = writeln!(text, "pub use ::{} as {item};", name.replace('-', "_"));
+                let _ = writeln!(text, "pub use ::{} as {item};", package(crate_path)?.replace('-', "_"));
             }
             SlotKind::Value => {
                 let value_type = choice.value_type.as_deref().or(slot.value_type.as_deref()).unwrap_or("()");
@@ -225,7 +234,7 @@ pub fn wiring(resolution: &Resolution, package: impl Fn(&str) -> Option<String>)
             resolution.profile_name
         )
     );
-    text
+    Ok(text)
 }
 
 /// The `log::LevelFilter` variant for a level (the variants share the names).
@@ -254,14 +263,23 @@ mod tests {
             apply_blocks("a\n", std::slice::from_ref(&block), false).unwrap_err().contains("no line `# BEGIN graph:x`")
         );
         let twice = format!("{text}{text}");
-        assert!(apply_blocks(&twice, &[block], false).unwrap_err().contains("twice"));
+        assert!(apply_blocks(&twice, std::slice::from_ref(&block), false).unwrap_err().contains("twice"));
+        let spaced = "a\n# BEGIN graph:x  \r\nold\n# END graph:x\n";
+        assert_eq!(
+            apply_blocks(spaced, std::slice::from_ref(&block), false).unwrap(),
+            "a\n# BEGIN graph:x  \r\nnew 1\nnew 2\n# END graph:x\n"
+        );
+        assert!(
+            apply_blocks("# BEGIN graph:x", &[block], false).is_err(),
+            "a marker on the last line without a newline"
+        );
     }
 
     #[test]
     fn wiring_names_every_slot_and_constant() {
         let features = vec!["profile-minimal".to_string(), "alloc-buddy".to_string()];
         let resolution = resolve(&graph(), &features, &[], |_| Some(GOOD.to_string())).unwrap();
-        let text = wiring(&resolution, |path| Some(path.rsplit('/').next().unwrap_or("").to_string()));
+        let text = wiring(&resolution, |path| Ok(path.rsplit('/').next().unwrap_or("").to_string())).unwrap();
         for expected in [
             "allocator = buddy (feature)",
             "pub use ::hello as app;",
@@ -269,6 +287,7 @@ mod tests {
             "pub const fn allocator() -> Allocator { B::new() }",
             "pub type Scheduler = N;",
             "pub const SCHEDULER_CHOICE: &str = \"none\";",
+            "pub const SCHEDULER_IS_NONE: bool = true;",
             "pub type Storage = Option<fn(&str)>;",
             "pub const fn storage() -> Storage { None }",
             "pub const LOG_LEVEL: log::LevelFilter = log::LevelFilter::Info;",

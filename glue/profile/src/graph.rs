@@ -144,7 +144,13 @@ impl Graph {
             path: path.to_string(),
             message: describe_toml_error(text, &error),
         })?;
-        graph.check().map_err(|message| GraphError::Invalid { path: path.to_string(), message })?;
+        graph.check().map_err(|(message, place)| GraphError::Invalid {
+            path: path.to_string(),
+            message: match place.line(text) {
+                Some(line) => format!("line {line}: {message}"),
+                None => message,
+            },
+        })?;
         Ok(graph)
     }
 
@@ -190,73 +196,126 @@ impl Graph {
         paths
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), (String, Place)> {
         let mut features: Vec<&str> = Vec::new();
         for slot in &self.slots {
             if !is_name(&slot.name) {
-                return Err(format!("slot `{}`: a name is lower-case letters, digits and `-`", slot.name));
-            }
-            if self.slots.iter().filter(|other| other.name == slot.name).count() > 1 {
-                return Err(format!("slot `{}` is listed twice", slot.name));
-            }
-            if !slot.feature.ends_with('-') || !is_name(slot.feature.trim_end_matches('-')) {
-                return Err(format!(
-                    "slot `{}`: feature prefix `{}` must be a name ending in `-`",
-                    slot.name, slot.feature
+                return Err((
+                    format!("slot `{}`: a name is lower-case letters, digits and `-`", slot.name),
+                    Place::slot(slot),
                 ));
             }
-            if slot.feature == "profile-" || features.contains(&slot.feature.as_str()) {
-                return Err(format!("slot `{}`: feature prefix `{}` is taken", slot.name, slot.feature));
+            if self.slots.iter().filter(|other| other.name == slot.name).count() > 1 {
+                return Err((format!("slot `{}` is listed twice", slot.name), Place::slot(slot)));
+            }
+            if !slot.feature.ends_with('-') || !is_name(slot.feature.trim_end_matches('-')) {
+                return Err((
+                    format!("slot `{}`: feature prefix `{}` must be a name ending in `-`", slot.name, slot.feature),
+                    Place::slot(slot),
+                ));
+            }
+            // One feature name must belong to one slot at most: no prefix may start another.
+            let overlaps = |other: &str| other.starts_with(slot.feature.as_str()) || slot.feature.starts_with(other);
+            if overlaps("profile-") || features.iter().any(|other| overlaps(other)) {
+                return Err((
+                    format!("slot `{}`: feature prefix `{}` is taken", slot.name, slot.feature),
+                    Place::slot(slot),
+                ));
             }
             features.push(&slot.feature);
             if slot.choices.is_empty() {
-                return Err(format!("slot `{}` has no implementations", slot.name));
+                return Err((format!("slot `{}` has no implementations", slot.name), Place::slot(slot)));
             }
             if let Some(default) = &slot.default
                 && !slot.choices.iter().any(|choice| &choice.name == default)
             {
-                return Err(format!("slot `{}`: default `{default}` is not one of its choices", slot.name));
+                return Err((
+                    format!("slot `{}`: default `{default}` is not one of its choices", slot.name),
+                    Place::slot(slot),
+                ));
             }
             for choice in &slot.choices {
                 let what = format!("slot `{}`, choice `{}`", slot.name, choice.name);
                 if !is_name(&choice.name) {
-                    return Err(format!("{what}: a name is lower-case letters, digits and `-`"));
+                    return Err((
+                        format!("{what}: a name is lower-case letters, digits and `-`"),
+                        Place::choice(slot, choice),
+                    ));
                 }
                 if slot.choices.iter().filter(|other| other.name == choice.name).count() > 1 {
-                    return Err(format!("{what} is listed twice"));
+                    return Err((format!("{what} is listed twice"), Place::choice(slot, choice)));
                 }
                 match slot.kind {
                     SlotKind::Module if choice.crate_path.is_none() => {
-                        return Err(format!("{what}: a module slot's choice needs a `crate`"));
+                        return Err((
+                            format!("{what}: a module slot's choice needs a `crate`"),
+                            Place::choice(slot, choice),
+                        ));
                     }
                     SlotKind::Module if choice.new.is_some() || choice.value_type.is_some() => {
-                        return Err(format!("{what}: `type` and `new` are for value slots"));
+                        return Err((
+                            format!("{what}: `type` and `new` are for value slots"),
+                            Place::choice(slot, choice),
+                        ));
                     }
                     SlotKind::Value if choice.new.is_none() => {
-                        return Err(format!("{what}: a value slot's choice needs `new`"));
+                        return Err((
+                            format!("{what}: a value slot's choice needs `new`"),
+                            Place::choice(slot, choice),
+                        ));
                     }
                     SlotKind::Value if choice.value_type.is_none() && slot.value_type.is_none() => {
-                        return Err(format!("{what}: no `type` (and the slot has none)"));
+                        return Err((
+                            format!("{what}: no `type` (and the slot has none)"),
+                            Place::choice(slot, choice),
+                        ));
                     }
                     _ => {}
                 }
                 for needed in &choice.needs {
                     if needed == &slot.name || self.slot(needed).is_none() {
-                        return Err(format!("{what}: needs `{needed}`, which is not another slot"));
+                        return Err((
+                            format!("{what}: needs `{needed}`, which is not another slot"),
+                            Place::choice(slot, choice),
+                        ));
                     }
                 }
             }
         }
         let paths = self.crate_paths();
         for (index, path) in paths.iter().enumerate() {
+            let place = Place(vec![format!("\"{path}\"")]);
             if path.is_empty() || path.starts_with('/') || path.contains("..") || path.ends_with('/') {
-                return Err(format!("crate `{path}`: a folder relative to the root, such as components/NAME"));
+                return Err((format!("crate `{path}`: a folder relative to the root, such as components/NAME"), place));
             }
             if paths[..index].contains(path) {
-                return Err(format!("crate `{path}` is listed twice"));
+                return Err((format!("crate `{path}` is listed twice"), Place(vec![format!("path = \"{path}\"")])));
             }
         }
         Ok(())
+    }
+}
+
+/// Where in the table's text a mistake is: texts to find one after the other (the slot's name,
+/// then the choice's), so that a message can give the line.
+pub(crate) struct Place(Vec<String>);
+
+impl Place {
+    fn slot(slot: &Slot) -> Place {
+        Place(vec![format!("name = \"{}\"", slot.name)])
+    }
+
+    fn choice(slot: &Slot, choice: &Choice) -> Place {
+        Place(vec![format!("name = \"{}\"", slot.name), format!("name = \"{}\"", choice.name)])
+    }
+
+    /// The 1-based line of the last text, found in order; `None` if one is not there.
+    fn line(&self, text: &str) -> Option<usize> {
+        let mut offset = 0;
+        for needle in &self.0 {
+            offset += text[offset..].find(needle.as_str())?;
+        }
+        Some(line_and_column(text, offset).0)
     }
 }
 
@@ -380,9 +439,13 @@ about = "contracts"
         let message = error_for("kind = \"module\"", "kind = \"mod\"");
         assert!(message.contains("line 5") && message.contains("mod"), "{message}");
         let message = error_for("path = \"components/api\"", "path = \"apps/hello\"");
-        assert!(message.contains("`apps/hello` is listed twice"), "{message}");
+        assert!(message.contains("line 22: crate `apps/hello` is listed twice"), "{message}");
         let message = error_for("needs = [\"app\"]", "needs = [\"nothing\"]");
-        assert!(message.contains("needs `nothing`"), "{message}");
+        assert!(message.contains("line 18: slot `scheduler`, choice `rr`: needs `nothing`"), "{message}");
+        let message = error_for("feature = \"sched-\"", "feature = \"app-s-\"");
+        assert!(message.contains("line 10: slot `scheduler`: feature prefix `app-s-` is taken"), "{message}");
+        let message = error_for("feature = \"sched-\"", "feature = \"profile-x-\"");
+        assert!(message.contains("is taken"), "{message}");
         let message = error_for("feature = \"sched-\"", "feature = \"app-\"");
         assert!(message.contains("prefix `app-` is taken"), "{message}");
         let message = error_for("new = \"R::new()\", ", "");

@@ -1,6 +1,6 @@
 //! Profile + features → one implementation per slot of the graph.
 //!
-//! Rules (ARCHITECTURE.md): exactly one `profile-*` feature; an explicit slot feature beats the
+//! Rules (the README's "Profiles and slots"): exactly one `profile-*` feature; an explicit slot feature beats the
 //! profile's default; two explicit choices for one slot are an error; a choice whose `needs`
 //! are not met is an error. Nothing is resolved by priority behind the user's back.
 

@@ -44,10 +44,9 @@ pub mod prelude {
 
 /// The block slot's value: finds the disks the monitor gives (given the command line, where
 /// microvm announces its MMIO devices), or `None` (no disk driver).
-pub type FindDisks =
-    Option<fn(&str) -> alloc_crate::vec::Vec<alloc_crate::boxed::Box<dyn stardust_api::BlockDevice + Send>>>;
+pub type FindDisks = Option<storage::DiskFinder>;
 /// The nic slot's value: finds the first network card the monitor gives, or `None` (no driver).
-pub type FindNics = Option<fn(&str) -> Option<alloc_crate::boxed::Box<dyn stardust_api::Nic + Send>>>;
+pub type FindNics = Option<net::NicFinder>;
 /// The smp slot's value: starts every other CPU, or `None` (the boot CPU only).
 pub type StartCpus = Option<fn()>;
 /// The storage slot's value: mounts the first disk at a path (`fs::mount_first_disk`), or `None`
@@ -130,21 +129,24 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
     heap.init(boot.free_memory());
     heap::register(heap);
     env::init(config.app, boot.cmdline());
+    let mut threads_run = false;
     if let Some(runtime) = threads {
         if let Err(error) = runtime.start(config.tick_hz) {
-            log::error!("threads cannot run: {error}; the app runs alone");
+            log::error!("threads cannot run: {error}; the app runs alone, without disks or network");
         } else {
+            threads_run = true;
             thread::init(runtime);
             if let Some(start_cpus) = config.start_cpus {
                 start_cpus();
             }
         }
     }
-    // The graph's `needs` keep storage and network out of images without threads.
-    if let (Some(mount_disk), Some(path)) = (config.mount_disk, mount) {
+    // The graph's `needs` keep storage and network out of images without threads; both serve
+    // from threads of their own, so they also stay down when the thread runtime could not start.
+    if let (Some(mount_disk), Some(path), true) = (config.mount_disk, mount, threads_run) {
         mount_disk(path);
     }
-    if let Some(start_network) = config.start_network {
+    if let (Some(start_network), true) = (config.start_network, threads_run) {
         start_network(ip, gateway);
     }
     let stats = heap.stats();

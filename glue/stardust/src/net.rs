@@ -72,9 +72,12 @@ struct Shared {
 static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
 
 /// The nic slot's driver, registered at boot by images that have one.
-static FIND_NIC: spin::Once<fn(&str) -> Option<Card>> = spin::Once::new();
+static FIND_NIC: spin::Once<NicFinder> = spin::Once::new();
 
-pub(crate) fn register(find_nic: fn(&str) -> Option<Card>) {
+/// The nic slot's function: the command line in, the first card out.
+pub type NicFinder = fn(&str) -> Option<Card>;
+
+pub(crate) fn register(find_nic: NicFinder) {
     FIND_NIC.call_once(|| find_nic);
 }
 

@@ -45,7 +45,7 @@ impl BlockDevice for Disk {
 static FIND_DISKS: spin::Once<DiskFinder> = spin::Once::new();
 
 /// The block slot's function: the command line in, the disks out.
-pub(crate) type DiskFinder = fn(&str) -> Vec<Box<dyn BlockDevice + Send>>;
+pub type DiskFinder = fn(&str) -> Vec<Box<dyn BlockDevice + Send>>;
 
 pub(crate) fn register(find_disks: DiskFinder) {
     FIND_DISKS.call_once(|| find_disks);

@@ -1,7 +1,7 @@
 //! `scripts/graph`: the component graph for scripts and people. Every list a script needs comes
 //! from here, so that glue/graph.toml and profiles/ stay the only place anything is listed.
 
-use stardust_profile::{Graph, load_profiles, out_of_date, package_name, sync};
+use stardust_profile::{Graph, load_profiles, out_of_date, package_name, resolve, sync};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,6 +16,9 @@ Commands:
   profiles             every profile's name, one per line
   profile NAME KEY     one value of a profile: budget, description, or slot.SLOT (its default)
   slots                every slot's name
+  resolve PROFILE FEATURES SLOT
+                       the implementation an image of PROFILE with the comma-separated cargo
+                       FEATURES (`-` for none) puts in SLOT, resolved as the build resolves it
   choices SLOT         every implementation of SLOT, one per line
   size-rows            the images scripts/size measures: `PROFILE FEATURE BUDGET` per line
                        (FEATURE `-` for the profile's defaults; then each other implementation
@@ -95,6 +98,19 @@ fn run(root: &Path, words: &[&str]) -> Result<Vec<String>, Failure> {
             Ok(vec![value])
         }
         ["slots"] => Ok(graph()?.slots.into_iter().map(|slot| slot.name).collect()),
+        ["resolve", profile, features, slot] => {
+            let graph = graph()?;
+            let mut chosen = vec![format!("profile-{profile}")];
+            chosen.extend(
+                features.split(',').filter(|feature| !feature.is_empty() && *feature != "-").map(str::to_string),
+            );
+            let resolution = resolve(&graph, &chosen, &[], |name| {
+                std::fs::read_to_string(root.join("profiles").join(format!("{name}.toml"))).ok()
+            })
+            .map_err(invalid)?;
+            let choice = resolution.choice(slot).ok_or_else(|| usage(&format!("no slot '{slot}'")))?;
+            Ok(vec![choice.name.clone()])
+        }
         ["choices", slot] => {
             let graph = graph()?;
             let slot = graph.slot(slot).ok_or_else(|| usage(&format!("no slot '{slot}'")))?;
