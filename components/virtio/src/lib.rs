@@ -25,4 +25,4 @@ mod pci;
 pub use block::{VirtioDisk, block_devices};
 pub use kernel_hal::KernelHal;
 pub use mmio::parse_mmio_word;
-pub use net::{VirtioNic, first_nic, network_cards};
+pub use net::{VirtioNic, network_cards, nics};

@@ -186,8 +186,8 @@ pub fn network_cards(cmdline: &str) -> Vec<VirtioNic> {
     cards
 }
 
-/// The first virtio network card, as the nic slot's driver gives it to the network stack.
-pub fn first_nic(cmdline: &str) -> Option<Box<dyn Nic + Send>> {
-    let card = network_cards(cmdline).into_iter().next()?;
-    Some(Box::new(card))
+/// Every virtio network card, as the nic slot's driver gives them (the network stack takes the
+/// first).
+pub fn nics(cmdline: &str) -> Vec<Box<dyn Nic + Send>> {
+    network_cards(cmdline).into_iter().map(|card| Box::new(card) as Box<dyn Nic + Send>).collect()
 }

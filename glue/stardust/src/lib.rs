@@ -45,7 +45,7 @@ pub mod prelude {
 /// The block slot's value: finds the disks the monitor gives (given the command line, where
 /// microvm announces its MMIO devices), or `None` (no disk driver).
 pub type FindDisks = Option<storage::DiskFinder>;
-/// The nic slot's value: finds the first network card the monitor gives, or `None` (no driver).
+/// The nic slot's value: finds the network cards the monitor gives, or `None` (no driver).
 pub type FindNics = Option<net::NicFinder>;
 /// The smp slot's value: starts every other CPU, or `None` (the boot CPU only).
 pub type StartCpus = Option<fn()>;

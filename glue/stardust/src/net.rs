@@ -21,12 +21,8 @@ use crate::time::Duration;
 use alloc_crate::vec::Vec;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use stardust_api::Nic;
 use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
-
-/// The first card the image's network-card driver (the nic slot) found.
-type Card = alloc_crate::boxed::Box<dyn Nic + Send>;
 
 /// Established connections a listener keeps for `accept` (SYNs beyond are dropped; the client
 /// retries).
@@ -74,8 +70,27 @@ static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
 /// The nic slot's driver, registered at boot by images that have one.
 static FIND_NIC: spin::Once<NicFinder> = spin::Once::new();
 
-/// The nic slot's function: the command line in, the first card out.
-pub type NicFinder = fn(&str) -> Option<Card>;
+/// The nic slot's function: the command line in, the cards out.
+pub type NicFinder = fn(&str) -> Vec<Card>;
+
+/// A network card as the nic slot's driver gives it.
+pub type Card = alloc_crate::boxed::Box<dyn Nic + Send>;
+
+/// The NIC contract's conformance check, for apps that drive cards themselves.
+pub use stardust_api::conformance::check_nic;
+pub use stardust_api::{MAX_FRAME, Nic, NicError, NicStats};
+
+/// Every network card the image's driver (the nic slot) finds, for apps that drive cards
+/// themselves (nictest). Finding starts each card afresh, so an image whose network stack runs
+/// gets none: the stack owns its card.
+pub fn cards() -> Vec<Card> {
+    if NET.get().is_some() {
+        log::warn!("net::cards: the network stack owns the cards of this image");
+        return Vec::new();
+    }
+    let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
+    FIND_NIC.get().map_or_else(Vec::new, |find_nics| find_nics(cmdline))
+}
 
 pub(crate) fn register(find_nic: NicFinder) {
     FIND_NIC.call_once(|| find_nic);
@@ -104,7 +119,7 @@ pub fn start(ip: Option<&str>, gateway: Option<&str>) {
         address
     });
     let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
-    let Some(card) = FIND_NIC.get().and_then(|find_nic| find_nic(cmdline)) else {
+    let Some(card) = FIND_NIC.get().and_then(|find_nics| find_nics(cmdline).into_iter().next()) else {
         log::warn!("net: no network card (give the VM a virtio-net device); sockets will fail");
         return;
     };
