@@ -4,4 +4,5 @@
 mod builder;
 mod layout;
 mod parse;
+mod properties;
 mod stack;
