@@ -252,11 +252,18 @@ pub(crate) struct RawHeader {
 /// Accepted: a 64-bit little-endian x86-64 ELF file of type `ET_EXEC`, or `ET_DYN` without
 /// `PT_INTERP` (a static-pie), whose loadable segments lie inside the file, do not overlap, keep
 /// W^X, and whose entry point lies in an executable segment. Every refusal is an [`ElfError`]
-/// naming the reason; no input makes this panic. Section headers are not read.
+/// naming the reason (any variant but the four that only [`Program::layout`] returns:
+/// `BaseNotAllowed`, `BaseMisaligned`, `OutsideUserSpace`, `PageWritableAndExecutable`); no input
+/// makes this panic. Section headers are not read.
+///
+/// A static-pie's relocations come from its dynamic section's `DT_RELA` and `DT_JMPREL` tables;
+/// `R_X86_64_NONE` entries are skipped. An `ET_DYN` without `PT_DYNAMIC` is accepted with no
+/// relocations (it is position-independent as it stands).
 pub fn parse(bytes: &[u8]) -> Result<Program, ElfError> {
     let header = read_file_header(bytes)?;
     let headers = read_program_headers(bytes, &header)?;
-    let file_size = u64::try_from(bytes.len()).map_err(|_| ElfError::ProgramHeadersOutsideFile)?;
+    // usize is at most 64 bits on every target this builds for.
+    let file_size = bytes.len() as u64;
 
     // A dynamic program fails several later checks too; the reason that helps is this one.
     if headers.iter().any(|raw| raw.header_type == PT_INTERP) {
