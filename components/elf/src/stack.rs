@@ -1,12 +1,12 @@
 //! The initial process stack, as Linux lays it out for a new program (the x86-64 psABI's
 //! "Process Initialization", with Linux's auxiliary vector and string order).
 //!
-//! From the top down: 8 zero bytes, the strings (arguments, then environment entries, then the
-//! executable's name, each NUL-terminated), alignment to 16, the platform string `x86_64`, the 16
-//! random bytes of `AT_RANDOM`, padding, then the table that the stack pointer points at: argc,
-//! the argument pointers and a NULL, the environment pointers and a NULL, and the auxiliary
-//! vector's (type, value) pairs ending with `AT_NULL`. The padding puts the stack pointer on a
-//! 16-byte boundary, as the psABI requires at process entry.
+//! From the top down: 8 zero bytes; the strings, each NUL-terminated (at rising addresses: the
+//! arguments, the environment entries, the executable's name); alignment to 16; the platform
+//! string `x86_64`; the 16 random bytes of `AT_RANDOM`; padding; then the table that the stack
+//! pointer points at: argc, the argument pointers and a NULL, the environment pointers and a
+//! NULL, and the auxiliary vector's (type, value) pairs ending with `AT_NULL`. The padding puts
+//! the stack pointer on a 16-byte boundary, as the psABI requires at process entry.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -128,7 +128,8 @@ pub fn initial_stack<Argument: AsRef<[u8]>, Variable: AsRef<[u8]>>(
     let strings_start = i128::from(top) - i128::from(END_MARKER) - string_sizes;
     let platform = align_down(strings_start) - PLATFORM.len() as i128;
     let random = platform - process.random.len() as i128;
-    let pointer_count = arguments.len() as i128 + environment.len() as i128 + 3 + 2 * AUXILIARY_ENTRIES as i128;
+    // argc, each pointer, the NULL after argv and after envp, and the auxiliary pairs.
+    let pointer_count = 1 + arguments.len() as i128 + 1 + environment.len() as i128 + 1 + 2 * AUXILIARY_ENTRIES as i128;
     let stack_pointer = align_down(random - pointer_count * WORD);
 
     let size = i128::from(top) - stack_pointer;
