@@ -47,6 +47,17 @@ fn hello_prints_its_arguments_in_order() {
 }
 
 #[test]
+fn arguments_with_spaces_quotes_backslashes_and_utf8_arrive_exactly() {
+    let arguments =
+        ["alpha", "beta gamma", "", "say \"hi\"", "back\\slash", "ünï cödé ✓", "--", "tab\there", "'single'"];
+    let mut expected = vec!["Hello from Stardust!".to_string()];
+    expected
+        .extend(arguments.iter().enumerate().map(|(index, argument)| format!("argument {}: {argument}", index + 1)));
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    Boot::new(image("minimal", &[]), "microvm").args(&arguments).run().expect_code(0).expect_exact(&expected);
+}
+
+#[test]
 fn hello_runs_in_two_mebibytes() {
     for machine in MACHINES {
         Boot::new(image("minimal", &[]), machine)

@@ -1,9 +1,13 @@
 //! The kernel command line, split into kernel options and the app's arguments.
 //!
-//! The rule (also in the README): words are separated by spaces. Every word before the first
-//! `--` is a kernel option; every word after it is an argument for the app. The one exception is
-//! `virtio_mmio.device=...`, which a monitor (QEMU's microvm) appends at the very end: it is
-//! always a kernel option, wherever it stands. Without `--`, the app gets no arguments.
+//! The rule (also in the README): words are separated by white space outside double quotes.
+//! Inside a word, `"` starts and ends a quoted part (white space there belongs to the word) and
+//! `\` takes the next character as it is (`\"`, `\\`), so any argument, empty, with spaces,
+//! quotes or UTF-8, can be written: `scripts/run` quotes the app's arguments that need it. Every
+//! word before the first `--` is a kernel option; every word after it is an argument for the app.
+//! The one exception is `virtio_mmio.device=...`, which a monitor (QEMU's microvm) appends at the
+//! very end: it is always a kernel option, wherever it stands. Without `--`, the app gets no
+//! arguments.
 //!
 //! Kernel options are `stardust.KEY=VALUE` (or a bare `stardust.KEY` flag). An option the
 //! kernel does not know is reported as a warning by the caller, never a crash.
@@ -18,36 +22,122 @@ fn is_monitor_word(word: &str) -> bool {
     MONITOR_PREFIXES.iter().any(|prefix| word.starts_with(prefix))
 }
 
+/// The command line's words as written (quotes and backslashes included), in order.
+pub fn words(cmdline: &str) -> Words<'_> {
+    Words { rest: cmdline }
+}
+
+/// Iterator over the command line's words; see [`words`].
+#[derive(Debug, Clone)]
+pub struct Words<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = Word<'a>;
+
+    fn next(&mut self) -> Option<Word<'a>> {
+        // Byte by byte: every byte the rule looks at is ASCII, which UTF-8 never uses inside a
+        // longer character, so a word always ends on a character boundary.
+        let text = self.rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        if text.is_empty() {
+            self.rest = text;
+            return None;
+        }
+        let (mut quoted, mut escaped) = (false, false);
+        let mut end = text.len();
+        for (position, &byte) in text.as_bytes().iter().enumerate() {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => quoted = !quoted,
+                byte if byte.is_ascii_whitespace() && !quoted => {
+                    end = position;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let (word, rest) = (text.get(..end).unwrap_or(text), text.get(end..).unwrap_or(""));
+        self.rest = rest;
+        Some(Word { raw: word })
+    }
+}
+
+/// One word of the command line. An unclosed quote runs to the end of the line, and a `\` at
+/// the very end stands for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word<'a> {
+    raw: &'a str,
+}
+
+impl<'a> Word<'a> {
+    /// The word as written.
+    pub fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Whether the word is exactly `text`, unquoted (so `"--"` is an argument, not the separator).
+    fn is(&self, text: &str) -> bool {
+        self.raw == text
+    }
+}
+
+/// Turns a word as written (in `bytes`, a copy of [`Word::raw`]) into what it stands for, in
+/// place: quotes removed, `\x` read as `x`. Returns the new length; the bytes up to it are
+/// UTF-8 if the word was (only ASCII bytes are removed).
+pub fn unquote(bytes: &mut [u8]) -> usize {
+    let (mut read, mut write) = (0, 0);
+    while let Some(&byte) = bytes.get(read) {
+        read += 1;
+        let kept = match byte {
+            b'"' => continue,
+            b'\\' => match bytes.get(read) {
+                Some(&next) => {
+                    read += 1;
+                    next
+                }
+                None => b'\\',
+            },
+            other => other,
+        };
+        if let Some(slot) = bytes.get_mut(write) {
+            *slot = kept;
+        }
+        write += 1;
+    }
+    write
+}
+
 /// The app's arguments, in order (not including the program name).
 pub fn app_arguments(cmdline: &str) -> AppArguments<'_> {
-    AppArguments { words: cmdline.split_ascii_whitespace(), past_separator: false }
+    AppArguments { words: words(cmdline), past_separator: false }
 }
 
 /// Iterator over the app's arguments; see [`app_arguments`].
 #[derive(Debug, Clone)]
 pub struct AppArguments<'a> {
-    words: core::str::SplitAsciiWhitespace<'a>,
+    words: Words<'a>,
     past_separator: bool,
 }
 
 impl<'a> Iterator for AppArguments<'a> {
-    type Item = &'a str;
+    type Item = Word<'a>;
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<Word<'a>> {
         if !self.past_separator {
-            self.words.by_ref().find(|word| *word == SEPARATOR)?;
+            self.words.by_ref().find(|word| word.is(SEPARATOR))?;
             self.past_separator = true;
         }
-        self.words.by_ref().find(|word| !is_monitor_word(word))
+        self.words.by_ref().find(|word| !is_monitor_word(word.raw))
     }
 }
 
 /// The kernel's words, in order, parsed.
 pub fn kernel_options(cmdline: &str) -> impl Iterator<Item = KernelOption<'_>> {
-    let before = cmdline.split_ascii_whitespace().take_while(|word| *word != SEPARATOR);
-    let after =
-        cmdline.split_ascii_whitespace().skip_while(|word| *word != SEPARATOR).filter(|word| is_monitor_word(word));
-    before.chain(after).map(KernelOption::parse)
+    let before = words(cmdline).take_while(|word| !word.is(SEPARATOR));
+    let after = words(cmdline).skip_while(|word| !word.is(SEPARATOR)).filter(|word| is_monitor_word(word.raw));
+    before.chain(after).map(|word| KernelOption::parse(word.raw))
 }
 
 /// A log verbosity named on the command line.
@@ -170,8 +260,59 @@ pub fn parse_ipv4(text: &str) -> Option<[u8; 4]> {
 mod tests {
     use super::*;
 
-    fn app(cmdline: &str) -> Vec<&str> {
-        app_arguments(cmdline).collect()
+    fn app(cmdline: &str) -> Vec<String> {
+        app_arguments(cmdline)
+            .map(|word| {
+                let mut bytes = word.raw().as_bytes().to_vec();
+                let length = unquote(&mut bytes);
+                bytes.truncate(length);
+                String::from_utf8(bytes).expect("unquoting keeps UTF-8")
+            })
+            .collect()
+    }
+
+    /// How scripts/run writes an argument: plain when it can be, else in quotes with `"` and
+    /// `\` escaped (the same rule, from the other side).
+    fn quote(argument: &str) -> String {
+        let plain = !argument.is_empty() && !argument.chars().any(|c| c.is_ascii_whitespace() || c == '"' || c == '\\');
+        if plain {
+            return argument.to_string();
+        }
+        let mut quoted = String::from("\"");
+        for character in argument.chars() {
+            if character == '"' || character == '\\' {
+                quoted.push('\\');
+            }
+            quoted.push(character);
+        }
+        quoted.push('"');
+        quoted
+    }
+
+    #[test]
+    fn quoted_arguments_arrive_as_given() {
+        assert_eq!(app(r#"-- alpha "beta gamma""#), ["alpha", "beta gamma"]);
+        assert_eq!(app(r#"-- "" "a\"b" 'x' "ü ñ" c\\d"#), ["", "a\"b", "'x'", "ü ñ", "c\\d"]);
+        assert_eq!(app(r#"-- "--" x"#), ["--", "x"], "a quoted -- is an argument");
+        assert_eq!(app(r#"-- "open to the end"#), ["open to the end"]);
+        assert_eq!(app(r#"-- tail\"#), ["tail\\"]);
+        assert_eq!(app("-- a\tb"), ["a", "b"], "tabs separate words too");
+        assert_eq!(kernel(r#"stardust.log=info -- "stardust.log=debug""#), [KernelOption::Log(LogLevel::Info)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_arguments_survive_quoting(arguments in proptest::collection::vec(".*", 0..6)) {
+            let line: Vec<String> = arguments.iter().map(|argument| quote(argument)).collect();
+            let cmdline = format!("stardust.log=info -- {} virtio_mmio.device=512@0x1000:5", line.join(" "));
+            proptest::prop_assert_eq!(app(&cmdline), arguments);
+        }
+
+        #[test]
+        fn any_line_splits_without_panicking(line in ".*") {
+            let _ = app(&line);
+            let _ = kernel(&line);
+        }
     }
 
     fn kernel(cmdline: &str) -> Vec<KernelOption<'_>> {
@@ -183,8 +324,8 @@ mod tests {
         assert_eq!(app("stardust.log=debug -- a b"), ["a", "b"]);
         assert_eq!(kernel("stardust.log=debug -- a b"), [KernelOption::Log(LogLevel::Debug)]);
         assert_eq!(app("-- a -- b"), ["a", "--", "b"]);
-        assert_eq!(app("stardust.log=info"), Vec::<&str>::new());
-        assert_eq!(app(""), Vec::<&str>::new());
+        assert_eq!(app("stardust.log=info"), Vec::<String>::new());
+        assert_eq!(app(""), Vec::<String>::new());
         assert_eq!(kernel(""), []);
         assert_eq!(app("  --   x  "), ["x"]);
     }

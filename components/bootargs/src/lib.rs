@@ -12,6 +12,7 @@ mod cmdline;
 pub mod start_info;
 
 pub use cmdline::{
-    AppArguments, KernelOption, LogLevel, SEPARATOR, app_arguments, kernel_options, parse_ipv4, parse_ipv4_cidr,
+    AppArguments, KernelOption, LogLevel, SEPARATOR, Word, Words, app_arguments, kernel_options, parse_ipv4,
+    parse_ipv4_cidr, unquote, words,
 };
 pub use start_info::{PhysicalMemory, StartInfo, StartInfoError};

@@ -183,20 +183,20 @@ impl StartInfo {
                 return Err(StartInfoError::BadPointer(address));
             }
             if byte[0] == 0 {
-                return Ok(());
+                break;
             }
             if index == MAX_CMDLINE {
                 self.cmdline_truncated = true;
-                return Ok(());
+                break;
             }
-            // Keep the text valid UTF-8 without an allocator: non-ASCII bytes become '?'.
-            self.cmdline[index] = if byte[0].is_ascii() { byte[0] } else { b'?' };
+            self.cmdline[index] = byte[0];
             self.cmdline_length = index + 1;
         }
+        replace_invalid_utf8(&mut self.cmdline[..self.cmdline_length]);
         Ok(())
     }
 
-    /// The command line (non-ASCII bytes replaced by `?`).
+    /// The command line (UTF-8 as given; bytes that are not UTF-8 replaced by `?`).
     pub fn cmdline(&self) -> &str {
         core::str::from_utf8(&self.cmdline[..self.cmdline_length]).unwrap_or("")
     }
@@ -211,6 +211,24 @@ impl StartInfo {
     /// than RAM). Device registers must not be mapped over it.
     pub fn ram_beyond_limit(&self) -> &[MemoryRegion] {
         &self.ram_beyond_limit[..self.ram_beyond_limit_count]
+    }
+}
+
+/// Replaces every byte that is not part of valid UTF-8 with `?`, in place (no allocator at
+/// boot): the command line stays text, and an argument in UTF-8 arrives as written. A character
+/// cut in two by the length limit becomes `?` too.
+fn replace_invalid_utf8(bytes: &mut [u8]) {
+    let mut start = 0;
+    while start < bytes.len() {
+        match core::str::from_utf8(&bytes[start..]) {
+            Ok(_) => return,
+            Err(error) => {
+                let bad = start + error.valid_up_to();
+                let length = error.error_len().unwrap_or(bytes.len() - bad);
+                bytes[bad..bad + length].fill(b'?');
+                start = bad + length;
+            }
+        }
     }
 }
 
@@ -346,6 +364,12 @@ mod tests {
         let mut memory = image(&[(0x10_0000, 0x10_0000, 1)], b"a\xffb\0");
         let info = StartInfo::parse(&memory, BASE, LIMIT).unwrap();
         assert_eq!(info.cmdline(), "a?b");
+        let utf8 = image(&[(0x10_0000, 0x10_0000, 1)], &["-- ünï ".as_bytes(), b"\xe2\x82 ok\0"].concat());
+        assert_eq!(
+            StartInfo::parse(&utf8, BASE, LIMIT).unwrap().cmdline(),
+            "-- ünï ?? ok",
+            "UTF-8 kept, a cut character not"
+        );
         put(&mut memory.bytes, 24, &0xdead_0000u64.to_le_bytes());
         let info = StartInfo::parse(&memory, BASE, LIMIT).unwrap();
         assert!(info.cmdline_unreadable);

@@ -284,3 +284,12 @@ fn mask_legacy_pic() {
     cpu::outb(0x21, 0xff);
     cpu::outb(0xa1, 0xff);
 }
+
+/// The words a monitor added to the command line for the drivers (`virtio_mmio.device=...`),
+/// found by the command-line rule (so a quoted app argument that looks like one is not one).
+pub fn monitor_words(cmdline: &str) -> impl Iterator<Item = &str> {
+    stardust_bootargs::kernel_options(cmdline).filter_map(|option| match option {
+        stardust_bootargs::KernelOption::Monitor(word) => Some(word),
+        _ => None,
+    })
+}

@@ -9,8 +9,7 @@ use virtio_drivers::transport::{DeviceType, SomeTransport};
 /// machine without PCI, those in QEMU microvm's virtio-mmio slots.
 pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport<'static>> {
     let mut found = Vec::new();
-    let named: Vec<(u64, u64)> = cmdline
-        .split_ascii_whitespace()
+    let named: Vec<(u64, u64)> = hal::boot::monitor_words(cmdline)
         .filter_map(|word| word.strip_prefix("virtio_mmio.device=").and_then(mmio::parse_mmio_word))
         .collect();
     for &(size, address) in &named {

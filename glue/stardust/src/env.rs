@@ -8,7 +8,8 @@ pub(crate) fn init(app: &'static str, cmdline: &'static str) {
     COMMAND_LINE.call_once(|| (app, cmdline));
 }
 
-/// The arguments: the app's name first, then every word after `--` on the kernel command line.
+/// The arguments: the app's name first, then every word after `--` on the kernel command line,
+/// unquoted (`scripts/run` quotes an argument with spaces, quotes or nothing in it).
 pub fn args() -> Args {
     let (app, cmdline) = COMMAND_LINE.get().copied().unwrap_or(("app", ""));
     Args { name: Some(app), rest: stardust_bootargs::app_arguments(cmdline) }
@@ -24,7 +25,16 @@ impl Iterator for Args {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        self.name.take().or_else(|| self.rest.next()).map(str::to_string)
+        match self.name.take() {
+            Some(name) => Some(name.to_string()),
+            None => self.rest.next().map(|word| {
+                let mut bytes = word.raw().as_bytes().to_vec();
+                let length = stardust_bootargs::unquote(&mut bytes);
+                bytes.truncate(length);
+                // Only ASCII quotes and backslashes went: still the UTF-8 the command line was.
+                String::from_utf8(bytes).unwrap_or_default()
+            }),
+        }
     }
 }
 
