@@ -268,3 +268,16 @@ fn the_wall_clock_agrees_with_the_host() {
         }
     }
 }
+
+#[test]
+fn too_little_memory_is_reported_with_exit_105_on_every_machine() {
+    // 1100 KiB leaves the image (at 1 MiB) without room for its stacks and page tables; it used
+    // to reset silently on q35.
+    for machine in MACHINES {
+        Boot::new(image("minimal", &[]), machine)
+            .memory("1100K")
+            .run()
+            .expect_code(105)
+            .expect_lines(&["stardust: cannot boot: too little memory"]);
+    }
+}

@@ -41,6 +41,92 @@ stardust_gdt_pointer:
     .global _start32
 _start32:
     movl %ebx, %edi
+    /* Everything the image occupies (bss, stacks, page tables) must be RAM: below a minimum the
+       monitor's memory map ends inside it, and the first write to a page table or the stack
+       would vanish, a silent reset. So before writing anything, look for a RAM entry of the PVH
+       memory map (start_info version 1 and later) that covers 1 MiB to __image_end. */
+    cmpl $1, 4(%ebx)           /* version */
+    jb 19f                     /* no memory map: nothing to check here */
+    cmpl $0, 44(%ebx)          /* memmap_paddr above 4 GiB: not readable here */
+    jne 19f
+    movl 40(%ebx), %edx        /* memmap_paddr */
+    movl 48(%ebx), %ecx        /* memmap_entries */
+10:
+    testl %ecx, %ecx
+    jz 15f
+    cmpl $1, 16(%edx)          /* type: RAM */
+    jne 11f
+    cmpl $0, 4(%edx)           /* starts above 4 GiB */
+    jne 11f
+    cmpl $0x100000, 0(%edx)    /* starts at or below 1 MiB */
+    ja 11f
+    movl 0(%edx), %eax         /* end = start + size, 64 bits */
+    movl 12(%edx), %ebp
+    addl 8(%edx), %eax
+    adcl $0, %ebp
+    jnz 19f                    /* ends above 4 GiB: covers the image */
+    cmpl $__image_end, %eax
+    jae 19f
+11:
+    addl $24, %edx
+    decl %ecx
+    jmp 10b
+15:
+    /* Too little memory: say so on COM1, then leave as power::exit does with code 105 (the
+       debug console's "exit 105", isa-debug-exit, the code as the last console line, a reset). */
+    movl $stardust_too_little_memory, %esi
+    movw $0x3f8, %dx
+16:
+    movb (%esi), %al
+    testb %al, %al
+    jz 17f
+    outb %al, %dx
+    incl %esi
+    jmp 16b
+17:
+    movl $stardust_exit_105, %esi
+    movw $0xe9, %dx
+18:
+    movb (%esi), %al
+    testb %al, %al
+    jz 20f
+    outb %al, %dx
+    incl %esi
+    jmp 18b
+20:
+    movw $0xf4, %dx
+    movl $106, %eax
+    outl %eax, %dx
+    movl $stardust_exit_code_105, %esi
+    movw $0x3f8, %dx
+21:
+    movb (%esi), %al
+    testb %al, %al
+    jz 22f
+    outb %al, %dx
+    incl %esi
+    jmp 21b
+22:
+    movb $0xfe, %al
+    outb %al, $0x64            /* i8042 reset (Firecracker stops the VM on it) */
+23:
+    hlt
+    jmp 23b
+19:
+    /* On q35 with little memory the firmware's leftovers can cover the image's data even where
+       the memory map says RAM: the GDT pointer is the canary (its base is the GDT's address). */
+    cmpl $stardust_gdt, stardust_gdt_pointer + 2
+    jne 15b
+    /* Zero the bss, stacks and page tables: a loader need not (QEMU's q35 option ROM copies
+       the file only, and with little memory the firmware's leftovers lie there), and Rust's
+       zero-initialised statics and the page tables below assume zeros. */
+    movl %edi, %ebp
+    movl $__bss_start, %edi
+    movl $__image_end, %ecx
+    subl %edi, %ecx
+    xorl %eax, %eax
+    rep stosb
+    movl %ebp, %edi
     rdtsc
     movl %eax, stardust_entry_tsc
     movl %edx, stardust_entry_tsc + 4
@@ -88,6 +174,18 @@ start64:
     call stardust_hal_entry
     ud2
     .popsection
+
+    /* Next to the entry code: on q35 with too little memory the firmware's leftovers can cover
+       later parts of the image, but not the page that is running. */
+    .pushsection .text.boot, "ax"
+stardust_too_little_memory:
+    .asciz "\nstardust: cannot boot: too little memory: the image (at 1 MiB, with its stacks and page tables) does not fit in the RAM the monitor gives; give the VM more memory (2 MiB is enough)\n"
+stardust_exit_105:
+    .asciz "exit 105\n"
+stardust_exit_code_105:
+    .asciz "stardust: exit code 105\n"
+    .popsection
+
 "#,
     options(att_syntax)
 );
