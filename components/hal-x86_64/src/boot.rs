@@ -179,7 +179,7 @@ start64:
        later parts of the image, but not the page that is running. */
     .pushsection .text.boot, "ax"
 stardust_too_little_memory:
-    .asciz "\nstardust: cannot boot: too little memory: the image (at 1 MiB, with its stacks and page tables) does not fit in the RAM the monitor gives; give the VM more memory (2 MiB is enough)\n"
+    .asciz "\nstardust: cannot boot: too little memory for the image at 1 MiB (2 MiB is enough)\n"
 stardust_exit_105:
     .asciz "exit 105\n"
 stardust_exit_code_105:
