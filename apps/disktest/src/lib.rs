@@ -17,12 +17,13 @@
 
 use stardust::prelude::*;
 use stardust::storage::io::{Read, Write};
-use stardust::storage::{BlockDevice, Disk, fatfs};
+use stardust::storage::{BlockDevice, Disk};
+use stardust_storage_fat::fatfs;
 
 type Dir<'a> = fatfs::Dir<'a, stardust_fat_io::Io>;
 
 mod stardust_fat_io {
-    pub type Io = stardust::storage::fatfs_io::SharedIo<stardust::storage::Disk>;
+    pub type Io = stardust_storage_fat::SharedIo<stardust::storage::Disk>;
 }
 
 fn checksum(file: &mut impl Read) -> Option<(u64, u64)> {
@@ -71,7 +72,7 @@ fn pattern(length: usize, seed: u8) -> Vec<u8> {
     (0..length).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
-type Fs = stardust::storage::FileSystem<Disk>;
+type Fs = stardust_storage_fat::FileSystem<Disk>;
 
 fn write_tree(fs: &Fs) -> Result<(), String> {
     let root = fs.root_dir();
@@ -140,7 +141,7 @@ pub fn main() -> i32 {
             }
         };
     }
-    let fs = match stardust::storage::mount_fat(disk) {
+    let fs = match stardust_storage_fat::mount(disk) {
         Ok(fs) => fs,
         Err(error) => {
             println!("disktest: cannot mount: {error}");

@@ -19,8 +19,8 @@ use alloc_crate::format;
 use alloc_crate::string::String;
 use alloc_crate::vec;
 use alloc_crate::vec::Vec;
-pub use stardust_vfs::FsError;
-use stardust_vfs::{FileSystem, Handle, Vfs, VfsHandle};
+pub use stardust_vfs::{FileSystem, FsError};
+use stardust_vfs::{Handle, Vfs, VfsHandle};
 
 static VFS: Mutex<Option<Vfs>> = Mutex::new(None);
 
@@ -159,10 +159,77 @@ impl FileSystem for Remote {
     }
 }
 
-/// Mounts the FAT volume on `disk` at `path`, served by a thread of its own. A disk that cannot
-/// be mounted is still mounted, as a file system that answers every call with the reason.
-pub fn mount_fat(disk: crate::storage::Disk, path: &str) -> io::Result<()> {
-    let fs: Box<dyn FileSystem + Send> = match serve_fat(disk, path) {
+/// The end of a served file system that its own thread holds: see [`mount_served`].
+pub struct Server {
+    inbox: mpsc::Receiver<Message>,
+    ready: mpsc::Sender<Result<&'static str, FsError>>,
+}
+
+impl Server {
+    /// Says that the file system could not be opened: the mount point then answers every call
+    /// with `error`.
+    pub fn failed(self, error: FsError) {
+        let _ = self.ready.send(Err(error));
+    }
+
+    /// Serves `fs` (whose kind, such as `"fat32"`, the mount table shows) until the image exits,
+    /// then returns, so that the caller can unmount it (write back, mark it clean); the exit
+    /// waits until the returned [`Served`] is dropped.
+    pub fn serve(self, fs: &mut dyn FileSystem) -> Served {
+        let _ = self.ready.send(Ok(fs.kind()));
+        let mut stopped = None;
+        for message in self.inbox.iter() {
+            match message {
+                Message::Job(job) => job(fs),
+                Message::Stop(done) => {
+                    stopped = Some(done);
+                    break;
+                }
+            }
+        }
+        Served(stopped)
+    }
+}
+
+/// What [`Server::serve`] returns: dropping it tells the image's exit that the file system is
+/// unmounted. Keep it until the unmount is done.
+#[must_use = "drop it after unmounting: the exit waits for that"]
+pub struct Served(Option<mpsc::Sender<()>>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(done) = self.0.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Mounts at `path` a file system that lives in a thread of its own (`name`d "fs PATH", with
+/// `stack_size` bytes of stack), for file systems that cannot move between threads (a fatfs
+/// volume): `body` runs there, opens the file system and hands it to [`Server::serve`] (or says
+/// why it cannot with [`Server::failed`]), and unmounts it when `serve` returns at exit. Every
+/// call on the mount point becomes a job for that thread. If it cannot be opened, the mount
+/// point stays, answering with the reason, so that data meant for the disk is never quietly kept
+/// in RAM.
+pub fn mount_served(path: &str, stack_size: usize, body: impl FnOnce(Server) + Send + 'static) -> io::Result<()> {
+    let (jobs, inbox) = mpsc::channel::<Message>();
+    let (ready, mounted) = mpsc::channel::<Result<&'static str, FsError>>();
+    let spawned = crate::thread::Builder::new()
+        .name(format!("fs {path}"))
+        .stack_size(stack_size)
+        .spawn(move || body(Server { inbox, ready }));
+    let outcome = match spawned {
+        Err(_) => Err(FsError::Io("file systems on disks need a profile with threads")),
+        Ok(_) => match mounted.recv() {
+            Ok(Ok(kind)) => {
+                SERVERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(jobs.clone());
+                Ok(Remote { jobs, kind })
+            }
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(FsError::Io("the file system's thread stopped while mounting")),
+        },
+    };
+    let fs: Box<dyn FileSystem + Send> = match outcome {
         Ok(remote) => {
             log::info!("{path}: {} volume mounted", remote.kind);
             Box::new(remote)
@@ -175,72 +242,15 @@ pub fn mount_fat(disk: crate::storage::Disk, path: &str) -> io::Result<()> {
     with_vfs(|vfs| vfs.mount(path, fs))
 }
 
-fn serve_fat(disk: crate::storage::Disk, path: &str) -> Result<Remote, FsError> {
-    let (jobs, inbox) = mpsc::channel::<Message>();
-    let (ready, mounted) = mpsc::channel::<Result<&'static str, stardust_fat::MountError>>();
-    // The disk cache: a 64th of the heap, from 4 chunks (128 KiB with 512-byte blocks) to 128.
-    let chunk_bytes = 64 * stardust_api::BlockDevice::block_size(&disk);
-    let cache_chunks = (crate::heap::stats().total / 64 / chunk_bytes.max(1) as u64).clamp(4, 128) as usize;
-    // Files written are stamped with the wall clock.
-    stardust_fat::set_clock(crate::time::unix_seconds);
-    crate::thread::Builder::new()
-        .name(format!("fs {path}"))
-        .stack_size(64 * 1024)
-        .spawn(move || match stardust_fat::mount_shared(disk, cache_chunks) {
-            Err(error) => {
-                let _ = ready.send(Err(error));
-            }
-            Ok((volume, io)) => {
-                let mut session = stardust_fat::FatSession::new(&volume, io);
-                let _ = ready.send(Ok(session.kind()));
-                let mut stopped = None;
-                for message in inbox.iter() {
-                    match message {
-                        Message::Job(job) => job(&mut session),
-                        Message::Stop(done) => {
-                            stopped = Some(done);
-                            break;
-                        }
-                    }
-                }
-                drop(session);
-                if let Err(error) = volume.unmount() {
-                    log::error!("unmounting failed: {error}");
-                }
-                if let Some(done) = stopped {
-                    let _ = done.send(());
-                }
-            }
-        })
-        .map_err(|_| FsError::Io("file systems on disks need a profile with threads"))?;
-    match mounted.recv() {
-        Ok(Ok(kind)) => {
-            SERVERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(jobs.clone());
-            Ok(Remote { jobs, kind })
-        }
-        Ok(Err(error)) => Err(error.into()),
-        Err(_) => Err(FsError::Io("the file system's thread stopped while mounting")),
-    }
+/// Mounts at `path` a file system that answers every call with `error` (no disk, say), so that
+/// data meant for a disk is not quietly kept in RAM.
+pub fn mount_unavailable(path: &str, error: FsError) -> io::Result<()> {
+    with_vfs(|vfs| vfs.mount(path, Box::new(stardust_vfs::Unavailable(error))))
 }
 
-/// At boot, for profiles with storage: mounts the first disk at `path` (or says why not).
-pub fn mount_first_disk(path: &str) {
-    let Some(disk) = crate::storage::disks().into_iter().next() else {
-        // Keep the mount point, so that data meant for the disk is not quietly kept in RAM.
-        log::info!("no disk: nothing mounted at {path}");
-        if let Err(error) = with_vfs(|vfs| vfs.mount(path, Box::new(stardust_vfs::Unavailable(FsError::NoDevice)))) {
-            log::error!("{path}: {error}");
-        }
-        return;
-    };
-    match mount_fat(disk, path) {
-        Ok(()) => {
-            let kind =
-                with_vfs(|vfs| Ok(vfs.mounts().find(|(point, _)| *point == path).map(|(_, kind)| kind))).ok().flatten();
-            log::info!("{path}: first disk mounted ({})", kind.unwrap_or("?"));
-        }
-        Err(error) => log::error!("cannot mount the first disk at {path}: {error}"),
-    }
+/// The kind of file system mounted at `path` (`"fat16"`), if one is.
+pub fn mounted_kind(path: &str) -> Option<&'static str> {
+    with_vfs(|vfs| Ok(vfs.mounts().find(|(point, _)| *point == path).map(|(_, kind)| kind))).ok().flatten()
 }
 
 /// The mount points and their file systems' kinds (`("/", "ramfs")`, `("/data", "fat32")`).

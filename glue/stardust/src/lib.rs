@@ -49,7 +49,7 @@ pub type FindDisks = Option<storage::DiskFinder>;
 pub type FindNics = Option<net::NicFinder>;
 /// The smp slot's value: starts every other CPU, or `None` (the boot CPU only).
 pub type StartCpus = Option<fn()>;
-/// The storage slot's value: mounts the first disk at a path (`fs::mount_first_disk`), or `None`
+/// The storage slot's value: mounts the first disk at a path (`stardust_storage_fat::mount_first_disk`), or `None`
 /// (no disks).
 pub type MountDisk = Option<fn(&str)>;
 /// The network slot's value: starts the network on the first card the nic slot finds, with the

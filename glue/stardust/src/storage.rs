@@ -1,16 +1,11 @@
-//! Disks, and the FAT volumes on them as fatfs sees them (most apps want [`crate::fs`] instead,
-//! which mounts the first disk at `/data`).
+//! Disks as the image's disk driver (the block slot) finds them (most apps want [`crate::fs`]
+//! instead, where the storage slot mounts the first disk at `/data`).
 
 use alloc_crate::boxed::Box;
 use alloc_crate::vec::Vec;
 pub use core_io as io;
 pub use stardust_api::conformance::{check_block_device, check_read_only_block_device};
 pub use stardust_api::{BlockDevice, BlockError};
-pub use stardust_fat::{FileSystem, MountError, fatfs};
-/// The byte stream a mounted volume reads its disk through.
-pub mod fatfs_io {
-    pub use stardust_fat::SharedIo;
-}
 
 /// A disk the monitor gave the VM, as the image's disk driver (the block slot) found it.
 pub struct Disk(Box<dyn BlockDevice + Send>);
@@ -57,11 +52,4 @@ pub fn disks() -> Vec<Disk> {
     let Some(find_disks) = FIND_DISKS.get() else { return Vec::new() };
     let cmdline = hal::boot::info().map_or("", |info| info.cmdline());
     find_disks(cmdline).into_iter().map(Disk).collect()
-}
-
-/// Mounts the FAT volume on `disk` (the whole disk, no partition table).
-pub fn mount_fat(disk: Disk) -> Result<FileSystem<Disk>, MountError> {
-    // Files written are stamped with the wall clock.
-    stardust_fat::set_clock(crate::time::unix_seconds);
-    stardust_fat::mount(disk)
 }

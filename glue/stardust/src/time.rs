@@ -105,8 +105,3 @@ impl core::ops::Add<Duration> for SystemTime {
         SystemTime(self.0.saturating_add(duration))
     }
 }
-
-/// Whole seconds since the Unix epoch on the wall clock (for file timestamps).
-pub(crate) fn unix_seconds() -> u64 {
-    SystemTime::now().0.as_secs()
-}
