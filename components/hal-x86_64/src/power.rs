@@ -24,8 +24,28 @@ const DEBUG_CONSOLE_PORT: u16 = 0xe9;
 const I8042_COMMAND: u16 = 0x64;
 const I8042_RESET: u8 = 0xfe;
 
-/// Stops the VM with `code` (0..=126; a larger value is reported and replaced by 126).
+/// The CPU that is ending the VM, once one is (`usize::MAX` before).
+static EXIT_OWNER: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(usize::MAX);
+
+/// Claims the end of the VM for the calling CPU: true for the first CPU to ask (and again for
+/// it), false for any other. Two CPUs that end the VM at once (both find the deadlock, say)
+/// would interleave their reports and their `exit N` lines on the debug console, where
+/// `scripts/run` then finds no code it can trust; a CPU that is refused should halt.
+pub fn claim_exit() -> bool {
+    use core::sync::atomic::Ordering;
+    let cpu = crate::smp::cpu_index();
+    match EXIT_OWNER.compare_exchange(usize::MAX, cpu, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) => true,
+        Err(owner) => owner == cpu,
+    }
+}
+
+/// Stops the VM with `code` (0..=126; a larger value is reported and replaced by 126). Only one
+/// CPU ends the VM ([`claim_exit`]); another that calls this meanwhile halts.
 pub fn exit(code: u8) -> ! {
+    if !claim_exit() {
+        halt_forever()
+    }
     let code = if code > exit_code::MAX {
         crate::serial::SERIAL.write_bytes(b"stardust: exit code out of range 0..=126, using 126\n");
         exit_code::MAX

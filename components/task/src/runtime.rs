@@ -311,6 +311,10 @@ fn name_for_report(thread: ThreadId, out: &mut dyn fmt::Write) {
 }
 
 fn report_deadlock() -> ! {
+    // Every idle CPU may find the deadlock at once: one reports it.
+    if !hal::power::claim_exit() {
+        hal::cpu::halt_forever()
+    }
     let _ = fmt::Write::write_str(
         &mut &hal::serial::SERIAL,
         "\nstardust: deadlock: every thread is blocked and none sleeps, so none can ever run\n",
