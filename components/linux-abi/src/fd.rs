@@ -322,8 +322,8 @@ impl<T> FdTable<T> {
             return Err(Errno::EBADF);
         }
         let descriptor = self.descriptor(old)?;
-        // Referenced before the old target is released: never frees the description being
-        // duplicated, even in orders where that would matter.
+        // `old` holds a reference to its description, so releasing `new`'s one can free only
+        // another description, never the one being duplicated.
         self.add_reference(descriptor.description);
         let previous = self.descriptors.get(new as usize).copied().flatten();
         self.install(new, Descriptor { description: descriptor.description, close_on_exec });

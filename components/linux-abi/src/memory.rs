@@ -229,7 +229,7 @@ impl UserMemory {
     /// `max_regions`; `EACCES` for writable and executable. On error nothing changes (Linux may
     /// already have changed the regions before a hole; no program relies on that).
     pub fn protect(&mut self, address: u64, length: u64, protection: Protection) -> Result<(), Errno> {
-        if address % PAGE_SIZE != 0 {
+        if !address.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
         if length == 0 {
@@ -282,7 +282,7 @@ impl UserMemory {
     /// The end of a range that munmap or mmap may act on: `address` aligned, `length` above 0
     /// and rounded up to pages, and the whole range below the limit (else `outside`).
     fn range_end(&self, address: u64, length: u64, outside: Errno) -> Result<u64, Errno> {
-        if address % PAGE_SIZE != 0 || length == 0 {
+        if !address.is_multiple_of(PAGE_SIZE) || length == 0 {
             return Err(Errno::EINVAL);
         }
         let length = round_up_to_page(length).ok_or(outside)?;
