@@ -33,6 +33,9 @@ mod layout;
 mod memory;
 mod sysno;
 
+#[cfg(test)]
+mod tests;
+
 pub use errno::{Errno, MAX_ERRNO, encode_result};
 pub use fd::{
     DEFAULT_DESCRIPTOR_LIMIT, Duplicated, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_OFD_GETLK,
