@@ -1,9 +1,10 @@
 //! The numbers checked against the host's Linux headers (linux-libc-dev), the authority this
-//! crate's tables were written from. Without the headers the test says so, records itself as
+//! crate's tables were written from. Without the headers each test says so, records itself as
 //! skipped for scripts/test, and returns.
 
 use std::collections::HashMap;
 
+use super::record_skip;
 use crate::{Errno, Sysno};
 
 const SYSCALL_HEADER: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
@@ -29,24 +30,13 @@ fn defines(paths: &[&str]) -> Option<HashMap<String, u64>> {
     Some(found)
 }
 
-fn record_skip(reason: &str) {
-    println!("skipped: {reason}");
-    if let Some(path) = std::env::var_os("STARDUST_SKIPPED") {
-        use std::io::Write as _;
-        let written =
-            std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|mut file| {
-                writeln!(file, "stardust-linux-abi, numbers against the host's headers: {reason}")
-            });
-        if let Err(error) = written {
-            panic!("cannot record a skipped test in {}: {error}", path.to_string_lossy());
-        }
-    }
-}
-
 #[test]
 fn system_call_numbers_match_the_hosts_headers() {
     let Some(defines) = defines(&[SYSCALL_HEADER]) else {
-        return record_skip(&format!("{SYSCALL_HEADER} not found (apt-get install linux-libc-dev)"));
+        return record_skip(
+            "system-call numbers against the host's headers",
+            &format!("{SYSCALL_HEADER} not found (apt-get install linux-libc-dev)"),
+        );
     };
     for &call in Sysno::ALL {
         let name = format!("__NR_{}", call.name());
@@ -57,7 +47,10 @@ fn system_call_numbers_match_the_hosts_headers() {
 #[test]
 fn error_numbers_match_the_hosts_headers() {
     let Some(defines) = defines(&ERRNO_HEADERS) else {
-        return record_skip("asm-generic/errno.h not found (apt-get install linux-libc-dev)");
+        return record_skip(
+            "error numbers against the host's headers",
+            "asm-generic/errno.h not found (apt-get install linux-libc-dev)",
+        );
     };
     for &errno in Errno::ALL {
         assert_eq!(defines.get(errno.name()), Some(&u64::from(errno.number())), "{}", errno.name());
