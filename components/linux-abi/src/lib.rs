@@ -9,8 +9,11 @@
 //! - [`UserMemory`] holds the program's mappings: [`UserMemory::check`] says whether a pointer
 //!   and length may be read or written (else `EFAULT`), and mmap, munmap and mprotect are
 //!   decided on it ([`UserMemory::map`], [`UserMemory::unmap`], [`UserMemory::protect`],
-//!   [`UserMemory::find_free`]) before the page tables are changed to match;
-//! - [`FdTable`] holds the descriptors (open, close, dup, dup2, dup3, fcntl);
+//!   [`UserMemory::find_free`]; [`MapRequest::decode`] and [`UserMemory::place`] for a whole
+//!   mmap, [`UserMemory::remap`] for mremap) before the page tables are changed to match;
+//! - [`FdTable`] holds the descriptors (open, close, dup, dup2, dup3, fcntl), and
+//!   [`seek_position`] does lseek's arithmetic;
+//! - [`Clock::decode`] names the clock of `clock_gettime` and `clock_nanosleep`;
 //! - [`OpenFlags::decode`], [`path_from_user`] and [`lookup_start`] read `open`'s and the `*at`
 //!   calls' arguments;
 //! - the `layout` items encode what the kernel writes back (`struct stat`, `statx`,
@@ -26,16 +29,20 @@
 
 extern crate alloc;
 
+mod clock;
 mod errno;
 mod fd;
 mod flags;
 mod layout;
 mod memory;
+mod mmap;
+mod seek;
 mod sysno;
 
 #[cfg(test)]
 mod tests;
 
+pub use clock::{Clock, TIMER_ABSTIME};
 pub use errno::{Errno, MAX_ERRNO, encode_result};
 pub use fd::{
     DEFAULT_DESCRIPTOR_LIMIT, Duplicated, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_OFD_GETLK,
@@ -59,4 +66,10 @@ pub use memory::{
     Access, DEFAULT_MAX_REGIONS, LOWEST_ADDRESS, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, Protection,
     Region, USER_SPACE_END, UserMemory, round_up_to_page,
 };
+pub use mmap::{
+    Backing, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_HUGETLB,
+    MAP_LOCKED, MAP_NONBLOCK, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_STACK,
+    MAP_SYNC, MAP_TYPE, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MapRequest, Placement, Remapped,
+};
+pub use seek::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, seek_position};
 pub use sysno::{Sysno, TRACKED_NUMBERS, UnknownCalls};

@@ -11,6 +11,8 @@ mod headers;
 mod layout;
 mod memory;
 mod memory_properties;
+mod mmap;
+mod seek_clock;
 mod sysno;
 
 /// Skips the calling test: says so, and records it in the file named by `STARDUST_SKIPPED` (set
