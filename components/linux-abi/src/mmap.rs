@@ -228,10 +228,11 @@ impl UserMemory {
     /// `MREMAP_DONTUNMAP` (not supported: `EINVAL`, a documented answer of older Linux) without
     /// `MREMAP_MAYMOVE`, a misaligned old address, a new size of 0, an old size of 0 (duplicating
     /// a shared mapping, which Stardust does not have), a size that rounds past 2^64, or a
-    /// misaligned or overlapping `MREMAP_FIXED` target; `EFAULT` when the old
+    /// misaligned, overlapping or out-of-range `MREMAP_FIXED` target; `EFAULT` when the old
     /// range is not one mapped region with one permission (Linux: not within one VMA); `ENOMEM`
-    /// when it cannot grow in place and may not move, or no free range holds the new size. On
-    /// error nothing changes.
+    /// when it cannot grow in place and may not move, when no free range holds the new size, or
+    /// when the move would exceed the region limit; `EPERM` for an `MREMAP_FIXED` target in page
+    /// 0. On error nothing changes.
     pub fn remap(
         &mut self,
         old_address: u64,
@@ -260,7 +261,8 @@ impl UserMemory {
 
         if flags & MREMAP_FIXED != 0 {
             let new_end = new_address.checked_add(new_size).ok_or(Errno::EINVAL)?;
-            if !new_address.is_multiple_of(PAGE_SIZE) || (new_address < old_end && old_address < new_end) {
+            let overlapping = new_address < old_end && old_address < new_end;
+            if !new_address.is_multiple_of(PAGE_SIZE) || new_end > self.limit() || overlapping {
                 return Err(Errno::EINVAL);
             }
             return self.move_mapping(old_address, old_size, new_address, new_size, protection);

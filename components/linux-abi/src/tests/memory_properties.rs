@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use proptest::sample::Index;
 
 use crate::{Access, Errno, LOWEST_ADDRESS, PAGE_SIZE, Protection, UserMemory};
 
@@ -252,6 +253,112 @@ proptest! {
             for &(hint, length, _) in probes.iter().take(4) {
                 prop_assert_eq!(memory.find_free(length, hint), model.find_free(length, hint), "find_free({:#x}, {:#x})", length, hint);
             }
+        }
+    }
+}
+
+/// A whole mmap or an mremap with arbitrary registers.
+#[derive(Debug, Clone)]
+enum Request {
+    Mmap { address: u64, length: u64, prot: u64, flags: u64 },
+    Mremap { old: u64, old_size: u64, new_size: u64, flags: u64, new_address: u64, pick: Option<Index> },
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    let prot = prop_oneof![0..8u64, any::<u64>()];
+    let flags = prop_oneof![
+        4 => (0..4u64, any::<bool>(), any::<bool>()).prop_map(|(kind, fixed, anonymous)| {
+            kind | if fixed { crate::MAP_FIXED } else { 0 } | if anonymous { crate::MAP_ANONYMOUS } else { 0 }
+        }),
+        1 => any::<u64>(),
+    ];
+    prop_oneof![
+        (address(), length(), prot, flags).prop_map(|(address, length, prot, flags)| Request::Mmap {
+            address,
+            length,
+            prot,
+            flags
+        }),
+        (
+            address(),
+            length(),
+            length(),
+            prop_oneof![4 => 0..4u64, 1 => any::<u64>()],
+            address(),
+            proptest::option::weighted(0.8, any::<Index>())
+        )
+            .prop_map(|(old, old_size, new_size, flags, new_address, pick)| Request::Mremap {
+                old,
+                old_size,
+                new_size,
+                flags,
+                new_address,
+                pick
+            }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// mmap and mremap with arbitrary registers never panic, keep the regions' invariants, put
+    /// what they return inside user space with the permissions asked for, and change nothing
+    /// when they fail.
+    #[test]
+    fn mmap_and_mremap_keep_the_invariants(
+        requests in proptest::collection::vec(request(), 1..40),
+        max_regions in 1usize..12,
+    ) {
+        let mut memory = UserMemory::new(LIMIT, max_regions);
+        let mut model = Model::default();
+        for request in requests {
+            let before = memory.clone();
+            match request {
+                Request::Mmap { address, length, prot, flags } => {
+                    let placed = crate::MapRequest::decode(address, length, prot, flags, 3, 0)
+                        .and_then(|decoded| memory.place(&decoded).map(|start| (start, decoded)));
+                    if let Ok((start, decoded)) = placed {
+                        prop_assert!(start >= LOWEST_ADDRESS && start + decoded.length <= LIMIT);
+                        prop_assert_eq!(memory.protection_at(start), Some(decoded.protection));
+                        prop_assert_eq!(memory.protection_at(start + decoded.length - 1), Some(decoded.protection));
+                    }
+                    if placed.is_err() {
+                        prop_assert_eq!(&memory, &before);
+                    }
+                }
+                Request::Mremap { old, old_size, new_size, flags, new_address, pick } => {
+                    // Mostly a range inside an existing region, so that remaps succeed often.
+                    let (old, old_size) = match pick {
+                        Some(pick) if !memory.regions().is_empty() => {
+                            let region = memory.regions()[pick.index(memory.regions().len())];
+                            (region.start, old_size.min(region.end - region.start))
+                        }
+                        _ => (old, old_size),
+                    };
+                    let protection = memory.protection_at(old);
+                    match memory.remap(old, old_size, new_size, flags, new_address) {
+                        Ok(crate::Remapped::InPlace { address }) => {
+                            prop_assert_eq!(address, old);
+                            prop_assert_eq!(memory.protection_at(address), protection);
+                        }
+                        Ok(crate::Remapped::Moved { from, to, moved }) => {
+                            prop_assert_eq!(from, old);
+                            prop_assert!(moved > 0 && moved.is_multiple_of(PAGE_SIZE));
+                            prop_assert_eq!(memory.protection_at(to), protection);
+                            prop_assert_eq!(memory.protection_at(from), None);
+                        }
+                        Err(_) => prop_assert_eq!(&memory, &before),
+                    }
+                }
+            }
+            // Rebuild the model from the regions so that assert_same checks only the invariants.
+            model.pages.clear();
+            for region in memory.regions() {
+                for page in region.start / PAGE_SIZE..region.end / PAGE_SIZE {
+                    model.pages.insert(page, region.protection);
+                }
+            }
+            assert_same(&memory, &model, max_regions)?;
         }
     }
 }

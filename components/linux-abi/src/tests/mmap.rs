@@ -162,5 +162,8 @@ fn mremap_refuses_what_linux_refuses() {
     assert_eq!(overlapping, Err(Errno::EINVAL));
     let misaligned = memory.remap(BASE, page, page, MREMAP_MAYMOVE | MREMAP_FIXED, BASE * 4 + 1);
     assert_eq!(misaligned, Err(Errno::EINVAL));
+    let beyond = memory.remap(BASE, page, 2 * page, MREMAP_MAYMOVE | MREMAP_FIXED, USER_SPACE_END - page);
+    assert_eq!(beyond, Err(Errno::EINVAL), "a target past user space");
+    assert_eq!(memory.remap(BASE, page, page, MREMAP_MAYMOVE | MREMAP_FIXED, 0), Err(Errno::EPERM), "page 0");
     assert_eq!(memory, before, "no failure changed anything");
 }
