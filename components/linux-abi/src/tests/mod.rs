@@ -12,6 +12,7 @@ mod layout;
 mod memory;
 mod memory_properties;
 mod mmap;
+mod registers;
 mod seek_clock;
 mod sysno;
 
