@@ -43,8 +43,8 @@ impl Timespec {
     /// The 16 bytes of `struct timespec`.
     pub fn encode(self) -> [u8; TIMESPEC_SIZE] {
         let mut bytes = [0; TIMESPEC_SIZE];
-        put(&mut bytes, 0, &self.seconds.to_le_bytes());
-        put(&mut bytes, 8, &self.nanoseconds.to_le_bytes());
+        put(&mut bytes, timespec_offset::SECONDS, &self.seconds.to_le_bytes());
+        put(&mut bytes, timespec_offset::NANOSECONDS, &self.nanoseconds.to_le_bytes());
         bytes
     }
 
@@ -54,14 +54,23 @@ impl Timespec {
     /// Errors: `EFAULT` when fewer than 16 bytes are given (the kernel could not copy them);
     /// `EINVAL` when `tv_nsec` is outside `0..1e9` or `tv_sec` is negative, as those calls answer.
     pub fn decode(bytes: &[u8]) -> Result<Timespec, Errno> {
-        let seconds = i64_at(bytes, 0).ok_or(Errno::EFAULT)?;
-        let nanoseconds = i64_at(bytes, 8).ok_or(Errno::EFAULT)?;
+        let seconds = i64_at(bytes, timespec_offset::SECONDS).ok_or(Errno::EFAULT)?;
+        let nanoseconds = i64_at(bytes, timespec_offset::NANOSECONDS).ok_or(Errno::EFAULT)?;
         if seconds < 0 || !(0..NANOSECONDS_PER_SECOND as i64).contains(&nanoseconds) {
             return Err(Errno::EINVAL);
         }
         Ok(Timespec { seconds, nanoseconds })
     }
 }
+
+/// The 12 bits of a major number that `new_encode_dev` keeps.
+const DEVICE_MAJOR_MASK: u64 = 0xfff;
+/// Where the major number goes in an encoded device number.
+const DEVICE_MAJOR_SHIFT: u32 = 8;
+/// The minor number's byte that stays in bits 0..8.
+const DEVICE_MINOR_LOW_MASK: u64 = 0xff;
+/// How far the rest of the minor number moves up (to bit 20).
+const DEVICE_MINOR_HIGH_SHIFT: u32 = 12;
 
 /// A device number as major and minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,9 +86,11 @@ impl DeviceNumber {
     /// above it, the rest of minor from bit 20). Majors above 12 bits lose their high bits, as
     /// in Linux's own encoding.
     pub const fn encode(self) -> u64 {
-        let major = self.major as u64 & 0xfff;
+        let major = self.major as u64 & DEVICE_MAJOR_MASK;
         let minor = self.minor as u64;
-        (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+        (minor & DEVICE_MINOR_LOW_MASK)
+            | (major << DEVICE_MAJOR_SHIFT)
+            | ((minor & !DEVICE_MINOR_LOW_MASK) << DEVICE_MINOR_HIGH_SHIFT)
     }
 }
 
@@ -139,21 +150,21 @@ impl FileStatus {
     /// `struct stat` (144 bytes) for `stat`, `fstat`, `lstat` and `newfstatat`.
     pub fn encode_stat(&self) -> [u8; STAT_SIZE] {
         let mut bytes = [0; STAT_SIZE];
-        put(&mut bytes, 0, &self.device.encode().to_le_bytes());
-        put(&mut bytes, 8, &self.inode.to_le_bytes());
-        put(&mut bytes, 16, &u64::from(self.links).to_le_bytes());
-        put(&mut bytes, 24, &self.mode.to_le_bytes());
-        put(&mut bytes, 28, &self.user.to_le_bytes());
-        put(&mut bytes, 32, &self.group.to_le_bytes());
-        // 36..40 is padding.
-        put(&mut bytes, 40, &self.represented_device.encode().to_le_bytes());
-        put(&mut bytes, 48, &self.size.to_le_bytes());
-        put(&mut bytes, 56, &u64::from(self.block_size).to_le_bytes());
-        put(&mut bytes, 64, &self.blocks.to_le_bytes());
-        put(&mut bytes, 72, &self.accessed.encode());
-        put(&mut bytes, 88, &self.modified.encode());
-        put(&mut bytes, 104, &self.changed.encode());
-        // 120..144 is reserved, zero.
+        put(&mut bytes, stat_offset::DEV, &self.device.encode().to_le_bytes());
+        put(&mut bytes, stat_offset::INO, &self.inode.to_le_bytes());
+        put(&mut bytes, stat_offset::NLINK, &u64::from(self.links).to_le_bytes());
+        put(&mut bytes, stat_offset::MODE, &self.mode.to_le_bytes());
+        put(&mut bytes, stat_offset::UID, &self.user.to_le_bytes());
+        put(&mut bytes, stat_offset::GID, &self.group.to_le_bytes());
+        // Padding follows st_gid, so that st_rdev is 8-aligned.
+        put(&mut bytes, stat_offset::RDEV, &self.represented_device.encode().to_le_bytes());
+        put(&mut bytes, stat_offset::SIZE, &self.size.to_le_bytes());
+        put(&mut bytes, stat_offset::BLKSIZE, &u64::from(self.block_size).to_le_bytes());
+        put(&mut bytes, stat_offset::BLOCKS, &self.blocks.to_le_bytes());
+        put(&mut bytes, stat_offset::ATIME, &self.accessed.encode());
+        put(&mut bytes, stat_offset::MTIME, &self.modified.encode());
+        put(&mut bytes, stat_offset::CTIME, &self.changed.encode());
+        // Reserved words follow st_ctime, left zero.
         bytes
     }
 
@@ -163,38 +174,42 @@ impl FileStatus {
     pub fn encode_statx(&self) -> [u8; STATX_SIZE] {
         let mut bytes = [0; STATX_SIZE];
         let mask = if self.born.is_some() { STATX_BASIC_STATS | STATX_BTIME } else { STATX_BASIC_STATS };
-        put(&mut bytes, 0, &mask.to_le_bytes());
-        put(&mut bytes, 4, &self.block_size.to_le_bytes());
-        // 8: stx_attributes, 0.
-        put(&mut bytes, 16, &self.links.to_le_bytes());
-        put(&mut bytes, 20, &self.user.to_le_bytes());
-        put(&mut bytes, 24, &self.group.to_le_bytes());
+        put(&mut bytes, statx_offset::MASK, &mask.to_le_bytes());
+        put(&mut bytes, statx_offset::BLKSIZE, &self.block_size.to_le_bytes());
+        // stx_attributes (no attribute is reported) stays zero.
+        put(&mut bytes, statx_offset::NLINK, &self.links.to_le_bytes());
+        put(&mut bytes, statx_offset::UID, &self.user.to_le_bytes());
+        put(&mut bytes, statx_offset::GID, &self.group.to_le_bytes());
         // stx_mode is 16 bits: type and permissions fit.
-        put(&mut bytes, 28, &(self.mode as u16).to_le_bytes());
-        put(&mut bytes, 32, &self.inode.to_le_bytes());
-        put(&mut bytes, 40, &self.size.to_le_bytes());
-        put(&mut bytes, 48, &self.blocks.to_le_bytes());
-        // 56: stx_attributes_mask, 0.
-        put(&mut bytes, 64, &statx_timestamp(self.accessed));
+        put(&mut bytes, statx_offset::MODE, &(self.mode as u16).to_le_bytes());
+        put(&mut bytes, statx_offset::INO, &self.inode.to_le_bytes());
+        put(&mut bytes, statx_offset::SIZE, &self.size.to_le_bytes());
+        put(&mut bytes, statx_offset::BLOCKS, &self.blocks.to_le_bytes());
+        // stx_attributes_mask stays zero: no attribute is supported.
+        put(&mut bytes, statx_offset::ATIME, &statx_timestamp(self.accessed));
         if let Some(born) = self.born {
-            put(&mut bytes, 80, &statx_timestamp(born));
+            put(&mut bytes, statx_offset::BTIME, &statx_timestamp(born));
         }
-        put(&mut bytes, 96, &statx_timestamp(self.changed));
-        put(&mut bytes, 112, &statx_timestamp(self.modified));
-        put(&mut bytes, 128, &self.represented_device.major.to_le_bytes());
-        put(&mut bytes, 132, &self.represented_device.minor.to_le_bytes());
-        put(&mut bytes, 136, &self.device.major.to_le_bytes());
-        put(&mut bytes, 140, &self.device.minor.to_le_bytes());
+        put(&mut bytes, statx_offset::CTIME, &statx_timestamp(self.changed));
+        put(&mut bytes, statx_offset::MTIME, &statx_timestamp(self.modified));
+        put(&mut bytes, statx_offset::RDEV_MAJOR, &self.represented_device.major.to_le_bytes());
+        put(&mut bytes, statx_offset::RDEV_MINOR, &self.represented_device.minor.to_le_bytes());
+        put(&mut bytes, statx_offset::DEV_MAJOR, &self.device.major.to_le_bytes());
+        put(&mut bytes, statx_offset::DEV_MINOR, &self.device.minor.to_le_bytes());
         bytes
     }
 }
 
-/// `struct statx_timestamp`: 64-bit seconds, 32-bit nanoseconds, 4 reserved bytes.
-fn statx_timestamp(time: Timespec) -> [u8; 16] {
-    let mut bytes = [0; 16];
-    put(&mut bytes, 0, &time.seconds.to_le_bytes());
+/// The size of `struct statx_timestamp`.
+const STATX_TIMESTAMP_SIZE: usize = 16;
+
+/// `struct statx_timestamp`: 64-bit seconds, 32-bit nanoseconds (at the same offsets as in
+/// `struct timespec`), 4 reserved bytes.
+fn statx_timestamp(time: Timespec) -> [u8; STATX_TIMESTAMP_SIZE] {
+    let mut bytes = [0; STATX_TIMESTAMP_SIZE];
+    put(&mut bytes, timespec_offset::SECONDS, &time.seconds.to_le_bytes());
     // A valid tv_nsec is below 1e9 and fits.
-    put(&mut bytes, 8, &(time.nanoseconds as u32).to_le_bytes());
+    put(&mut bytes, timespec_offset::NANOSECONDS, &(time.nanoseconds as u32).to_le_bytes());
     bytes
 }
 
@@ -246,8 +261,9 @@ pub const DT_LNK: u8 = 10;
 /// The longest file name (`NAME_MAX`), without a NUL.
 pub const NAME_MAX: usize = 255;
 
-/// The fixed part of `struct linux_dirent64`: `d_ino`, `d_off`, `d_reclen`, `d_type`.
-const DIRENT_HEADER_SIZE: usize = 19;
+/// The fixed part of `struct linux_dirent64`: `d_ino`, `d_off`, `d_reclen`, `d_type`; the name
+/// follows it.
+const DIRENT_HEADER_SIZE: usize = dirent_offset::NAME;
 /// Records are padded to this.
 const DIRENT_ALIGNMENT: usize = 8;
 
@@ -301,12 +317,12 @@ pub fn pack_directory_entries(entries: &[DirectoryEntry<'_>], buffer: &mut [u8])
             return Ok(Packed { entries: index, bytes: written });
         };
         record.fill(0);
-        put(record, 0, &entry.inode.to_le_bytes());
-        put(record, 8, &entry.next_offset.to_le_bytes());
+        put(record, dirent_offset::INO, &entry.inode.to_le_bytes());
+        put(record, dirent_offset::OFF, &entry.next_offset.to_le_bytes());
         // A name of at most NAME_MAX bytes keeps the record far below 65,536.
-        put(record, 16, &(length as u16).to_le_bytes());
-        put(record, 18, &[entry.kind]);
-        put(record, DIRENT_HEADER_SIZE, entry.name);
+        put(record, dirent_offset::RECLEN, &(length as u16).to_le_bytes());
+        put(record, dirent_offset::TYPE, &[entry.kind]);
+        put(record, dirent_offset::NAME, entry.name);
         written += length;
     }
     Ok(Packed { entries: entries.len(), bytes: written })
@@ -349,8 +365,8 @@ pub fn decode_io_vectors(bytes: &[u8]) -> Result<Vec<IoVector>, Errno> {
     let mut vectors = Vec::with_capacity(records.len());
     let mut total: i64 = 0;
     for record in records {
-        let base = u64_at(record, 0).ok_or(Errno::EFAULT)?;
-        let length = u64_at(record, 8).ok_or(Errno::EFAULT)?;
+        let base = u64_at(record, iovec_offset::BASE).ok_or(Errno::EFAULT)?;
+        let length = u64_at(record, iovec_offset::LENGTH).ok_or(Errno::EFAULT)?;
         let signed = i64::try_from(length).map_err(|_| Errno::EINVAL)?;
         total = total.checked_add(signed).ok_or(Errno::EINVAL)?;
         vectors.push(IoVector { base, length });
@@ -392,9 +408,9 @@ impl PollEntry {
     /// The 8 bytes of `struct pollfd`.
     pub fn encode(self) -> [u8; POLLFD_SIZE] {
         let mut bytes = [0; POLLFD_SIZE];
-        put(&mut bytes, 0, &self.fd.to_le_bytes());
-        put(&mut bytes, 4, &self.events.to_le_bytes());
-        put(&mut bytes, 6, &self.returned_events.to_le_bytes());
+        put(&mut bytes, pollfd_offset::FD, &self.fd.to_le_bytes());
+        put(&mut bytes, pollfd_offset::EVENTS, &self.events.to_le_bytes());
+        put(&mut bytes, pollfd_offset::REVENTS, &self.returned_events.to_le_bytes());
         bytes
     }
 }
@@ -417,9 +433,9 @@ pub fn decode_poll_entries(bytes: &[u8]) -> Vec<PollEntry> {
     bytes
         .chunks_exact(POLLFD_SIZE)
         .map(|record| PollEntry {
-            fd: i32::from_le_bytes([record[0], record[1], record[2], record[3]]),
-            events: i16::from_le_bytes([record[4], record[5]]),
-            returned_events: i16::from_le_bytes([record[6], record[7]]),
+            fd: i32::from_le_bytes(array_at(record, pollfd_offset::FD)),
+            events: i16::from_le_bytes(array_at(record, pollfd_offset::EVENTS)),
+            returned_events: i16::from_le_bytes(array_at(record, pollfd_offset::REVENTS)),
         })
         .collect()
 }
@@ -435,6 +451,16 @@ fn put(bytes: &mut [u8], offset: usize, value: &[u8]) {
     }
 }
 
+/// `N` bytes at `offset`, or zeroes where `bytes` is shorter (callers pass whole records, so
+/// this never happens; it is not a reason to panic).
+fn array_at<const N: usize>(bytes: &[u8], offset: usize) -> [u8; N] {
+    let mut array = [0; N];
+    if let Some(source) = offset.checked_add(N).and_then(|end| bytes.get(offset..end)) {
+        array.copy_from_slice(source);
+    }
+    array
+}
+
 fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
     let array: [u8; 8] = bytes.get(offset..offset.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(array))
@@ -442,4 +468,71 @@ fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
 
 fn i64_at(bytes: &[u8], offset: usize) -> Option<i64> {
     u64_at(bytes, offset).map(|value| value as i64)
+}
+
+/// Field offsets of `struct timespec` (and of `struct statx_timestamp`'s first two fields).
+mod timespec_offset {
+    pub(super) const SECONDS: usize = 0;
+    pub(super) const NANOSECONDS: usize = 8;
+}
+
+/// Field offsets of x86-64's `struct stat` (`arch/x86/include/uapi/asm/stat.h`; the C
+/// compiler's `offsetof` agrees, see the tests).
+mod stat_offset {
+    pub(super) const DEV: usize = 0;
+    pub(super) const INO: usize = 8;
+    pub(super) const NLINK: usize = 16;
+    pub(super) const MODE: usize = 24;
+    pub(super) const UID: usize = 28;
+    pub(super) const GID: usize = 32;
+    pub(super) const RDEV: usize = 40;
+    pub(super) const SIZE: usize = 48;
+    pub(super) const BLKSIZE: usize = 56;
+    pub(super) const BLOCKS: usize = 64;
+    pub(super) const ATIME: usize = 72;
+    pub(super) const MTIME: usize = 88;
+    pub(super) const CTIME: usize = 104;
+}
+
+/// Field offsets of `struct statx` (`include/uapi/linux/stat.h`).
+mod statx_offset {
+    pub(super) const MASK: usize = 0;
+    pub(super) const BLKSIZE: usize = 4;
+    pub(super) const NLINK: usize = 16;
+    pub(super) const UID: usize = 20;
+    pub(super) const GID: usize = 24;
+    pub(super) const MODE: usize = 28;
+    pub(super) const INO: usize = 32;
+    pub(super) const SIZE: usize = 40;
+    pub(super) const BLOCKS: usize = 48;
+    pub(super) const ATIME: usize = 64;
+    pub(super) const BTIME: usize = 80;
+    pub(super) const CTIME: usize = 96;
+    pub(super) const MTIME: usize = 112;
+    pub(super) const RDEV_MAJOR: usize = 128;
+    pub(super) const RDEV_MINOR: usize = 132;
+    pub(super) const DEV_MAJOR: usize = 136;
+    pub(super) const DEV_MINOR: usize = 140;
+}
+
+/// Field offsets of `struct linux_dirent64`.
+mod dirent_offset {
+    pub(super) const INO: usize = 0;
+    pub(super) const OFF: usize = 8;
+    pub(super) const RECLEN: usize = 16;
+    pub(super) const TYPE: usize = 18;
+    pub(super) const NAME: usize = 19;
+}
+
+/// Field offsets of `struct iovec`.
+mod iovec_offset {
+    pub(super) const BASE: usize = 0;
+    pub(super) const LENGTH: usize = 8;
+}
+
+/// Field offsets of `struct pollfd`.
+mod pollfd_offset {
+    pub(super) const FD: usize = 0;
+    pub(super) const EVENTS: usize = 4;
+    pub(super) const REVENTS: usize = 6;
 }
