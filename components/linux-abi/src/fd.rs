@@ -100,7 +100,8 @@ pub enum FcntlCommand {
     },
     /// A record lock command (`F_GETLK`, `F_SETLK`, `F_SETLKW` and the `F_OFD_` ones). One
     /// process holds every lock, so no lock ever conflicts: setting succeeds and testing reports
-    /// "unlocked". The kernel reads or writes the `struct flock` at `argument` itself.
+    /// "unlocked". [`FdTable::fcntl`] hands it back as [`FcntlOutcome::Lock`] for the kernel to
+    /// read the `struct flock` at `argument` ([`RecordLock`](crate::RecordLock)).
     Lock {
         /// `F_GETLK`/`F_OFD_GETLK`: the kernel must write `F_UNLCK` into the `struct flock`.
         test: bool,
@@ -111,7 +112,7 @@ pub enum FcntlCommand {
 
 impl FcntlCommand {
     /// Decodes `fcntl`'s command and argument registers (the command is an `int`: its low 32
-    /// bits count).
+    /// bits count). [`FdTable::fcntl`] calls it after checking the descriptor, Linux's order.
     ///
     /// Errors: `EINVAL` for a command this layer does not know (Linux's answer for an unknown
     /// command; leases, signals, pipe sizes and seals are among them).
@@ -128,6 +129,26 @@ impl FcntlCommand {
             _ => return Err(Errno::EINVAL),
         })
     }
+}
+
+/// What [`FdTable::fcntl`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FcntlOutcome {
+    /// Done: the call's result register.
+    Value(u64),
+    /// A record lock command on an open descriptor: the kernel copies the `struct flock` at
+    /// `argument` in (`EFAULT` if it cannot), decodes it with
+    /// [`RecordLock::decode`](crate::RecordLock::decode), checks it against `access` with
+    /// [`RecordLock::check_access`](crate::RecordLock::check_access), and answers 0; for a test
+    /// (`F_GETLK`) it first writes [`RecordLock::unlocked`](crate::RecordLock::unlocked) back.
+    Lock {
+        /// `F_GETLK`/`F_OFD_GETLK`.
+        test: bool,
+        /// The `struct flock` pointer.
+        argument: u64,
+        /// How the descriptor's file was opened, which decides the lock types it may take.
+        access: AccessMode,
+    },
 }
 
 /// What `dup2` and `dup3` did: the new descriptor, and the object whose last descriptor they
@@ -270,43 +291,56 @@ impl<T> FdTable<T> {
         self.replace(old, new, flags & O_CLOEXEC != 0)
     }
 
-    /// Carries out a decoded `fcntl` on `fd`, returning the call's result register.
+    /// `fcntl(fd, command, argument)`: checks `fd`, decodes the command
+    /// ([`FcntlCommand::decode`]) and carries it out.
     ///
-    /// - `Duplicate`: the lowest free descriptor at or above `minimum`; `EINVAL` when `minimum`
-    ///   is not below the limit, `EMFILE` when no number from it is free.
-    /// - `GetDescriptorFlags`: `FD_CLOEXEC` or 0. `SetDescriptorFlags`: 0.
-    /// - `GetStatusFlags`: [`StatusFlags::bits`]. `SetStatusFlags`: 0; only `O_APPEND` and
-    ///   `O_NONBLOCK` change; the access mode and every other bit are ignored, as Linux ignores
-    ///   what `F_SETFL` cannot change (`O_DIRECT`, `O_NOATIME` and `O_ASYNC`, which Linux would
-    ///   change, are ignored too: no Stardust file has them).
-    /// - `Lock`: 0 (the caller handles the `struct flock`, see [`FcntlCommand::Lock`]).
+    /// - `F_DUPFD`/`F_DUPFD_CLOEXEC`: the lowest free descriptor at or above `argument`;
+    ///   `EINVAL` when `argument` is not below the limit (a negative `long` included), `EMFILE`
+    ///   when no number from it is free.
+    /// - `F_GETFD`: `FD_CLOEXEC` or 0. `F_SETFD`: 0.
+    /// - `F_GETFL`: [`StatusFlags::bits`]. `F_SETFL`: 0; only `O_APPEND` and `O_NONBLOCK`
+    ///   change; the access mode and every other bit are ignored, as Linux ignores what `F_SETFL`
+    ///   cannot change (`O_DIRECT`, `O_NOATIME` and `O_ASYNC`, which Linux would change, are
+    ///   ignored too: no Stardust file has them).
+    /// - The lock commands: [`FcntlOutcome::Lock`], for the kernel to finish.
     ///
-    /// Errors: `EBADF` first when `fd` is not open, for every command.
-    pub fn fcntl(&mut self, fd: u32, command: FcntlCommand) -> Result<u64, Errno> {
+    /// Errors, in Linux's order: `EBADF` when `fd` is not open, whatever the command; then
+    /// `EINVAL` for an unknown command; then the command's own errors above.
+    pub fn fcntl(&mut self, fd: u32, command: u32, argument: u64) -> Result<FcntlOutcome, Errno> {
         let descriptor = self.descriptor(fd)?;
-        match command {
+        let value = match FcntlCommand::decode(command, argument)? {
             FcntlCommand::Duplicate { minimum, close_on_exec } => {
                 if minimum >= u64::from(self.limit) {
                     return Err(Errno::EINVAL);
                 }
                 // minimum is below the u32 limit.
-                self.duplicate_at_least(fd, minimum as u32, close_on_exec).map(u64::from)
+                self.duplicate_at_least(fd, minimum as u32, close_on_exec).map(u64::from)?
             }
-            FcntlCommand::GetDescriptorFlags => Ok(if descriptor.close_on_exec { FD_CLOEXEC } else { 0 }),
+            FcntlCommand::GetDescriptorFlags => {
+                if descriptor.close_on_exec {
+                    FD_CLOEXEC
+                } else {
+                    0
+                }
+            }
             FcntlCommand::SetDescriptorFlags { close_on_exec } => {
                 self.install(fd, Descriptor { close_on_exec, ..descriptor });
-                Ok(0)
+                0
             }
-            FcntlCommand::GetStatusFlags => Ok(self.description(fd)?.status.bits()),
+            FcntlCommand::GetStatusFlags => self.description(fd)?.status.bits(),
             FcntlCommand::SetStatusFlags { bits } => {
                 if let Some(Some(description)) = self.descriptions.get_mut(descriptor.description) {
                     description.status.append = bits & O_APPEND != 0;
                     description.status.nonblocking = bits & O_NONBLOCK != 0;
                 }
-                Ok(0)
+                0
             }
-            FcntlCommand::Lock { .. } => Ok(0),
-        }
+            FcntlCommand::Lock { test, argument } => {
+                let access = self.description(fd)?.status.access;
+                return Ok(FcntlOutcome::Lock { test, argument, access });
+            }
+        };
+        Ok(FcntlOutcome::Value(value))
     }
 
     fn duplicate_at_least(&mut self, fd: u32, minimum: u32, close_on_exec: bool) -> Result<u32, Errno> {

@@ -11,14 +11,14 @@
 //!   decided on it ([`UserMemory::map`], [`UserMemory::unmap`], [`UserMemory::protect`],
 //!   [`UserMemory::find_free`]; [`MapRequest::decode`] and [`UserMemory::place`] for a whole
 //!   mmap, [`UserMemory::remap`] for mremap) before the page tables are changed to match;
-//! - [`FdTable`] holds the descriptors (open, close, dup, dup2, dup3, fcntl), and
-//!   [`seek_position`] does lseek's arithmetic;
+//! - [`FdTable`] holds the descriptors (open, close, dup, dup2, dup3, fcntl; record locks
+//!   through [`RecordLock`]), and [`seek_position`] does lseek's arithmetic;
 //! - [`Clock::decode`] names the clock of `clock_gettime` and `clock_nanosleep`;
 //! - [`OpenFlags::decode`], [`path_from_user`] and [`lookup_start`] read `open`'s and the `*at`
 //!   calls' arguments;
 //! - the `layout` items encode what the kernel writes back (`struct stat`, `statx`,
 //!   `timespec`, `utsname`, `linux_dirent64`, `pollfd`) and decode what it reads (`iovec`,
-//!   `pollfd`, `timespec`);
+//!   `pollfd`, `timespec`, `flock`);
 //! - [`encode_result`] turns a call's `Result` into RAX.
 //!
 //! No input makes anything here panic: arithmetic on program values is checked and every read
@@ -34,6 +34,7 @@ mod errno;
 mod fd;
 mod flags;
 mod layout;
+mod lock;
 mod memory;
 mod mmap;
 mod seek;
@@ -46,7 +47,8 @@ pub use clock::{Clock, TIMER_ABSTIME};
 pub use errno::{Errno, MAX_ERRNO, encode_result};
 pub use fd::{
     DEFAULT_DESCRIPTOR_LIMIT, Duplicated, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_OFD_GETLK,
-    F_OFD_SETLK, F_OFD_SETLKW, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, FD_CLOEXEC, FcntlCommand, FdTable, StatusFlags,
+    F_OFD_SETLK, F_OFD_SETLKW, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, FD_CLOEXEC, FcntlCommand, FcntlOutcome, FdTable,
+    StatusFlags,
 };
 pub use flags::{
     AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_NOFOLLOW, AccessMode,
@@ -62,6 +64,7 @@ pub use layout::{
     decode_io_vectors, decode_poll_entries, io_vector_array_size, pack_directory_entries, poll_array_size,
     transfer_length,
 };
+pub use lock::{F_RDLCK, F_UNLCK, F_WRLCK, FLOCK_SIZE, LockKind, RecordLock};
 pub use memory::{
     Access, DEFAULT_MAX_REGIONS, LOWEST_ADDRESS, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, Protection,
     Region, USER_SPACE_END, UserMemory, round_up_to_page,

@@ -1,8 +1,8 @@
 //! The structure layouts checked against the host's C compiler: a small C program prints the
 //! offset and size of every field (`offsetof`, `sizeof`) of glibc's x86-64 `struct stat`,
 //! `struct statx`, `struct timespec`, `struct utsname`, `struct dirent64` (the same layout as the
-//! kernel's `linux_dirent64`), `struct iovec` and `struct pollfd`, and each encoder's bytes at
-//! that place must hold the field's value. Without a C compiler the test says so, records itself
+//! kernel's `linux_dirent64`), `struct iovec`, `struct pollfd` and `struct flock`, and each
+//! encoder's bytes at that place must hold the field's value (each decoder must read it there). Without a C compiler the test says so, records itself
 //! as skipped for scripts/test, and returns.
 
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use crate::{
 const PROGRAM: &str = r#"
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -93,6 +94,12 @@ int main(void) {
     FIELD(struct pollfd, "pollfd", fd);
     FIELD(struct pollfd, "pollfd", events);
     FIELD(struct pollfd, "pollfd", revents);
+    SIZE(struct flock, "flock");
+    FIELD(struct flock, "flock", l_type);
+    FIELD(struct flock, "flock", l_whence);
+    FIELD(struct flock, "flock", l_start);
+    FIELD(struct flock, "flock", l_len);
+    FIELD(struct flock, "flock", l_pid);
     return 0;
 }
 "#;
@@ -254,6 +261,18 @@ fn layouts_match_the_c_compilers() {
     iovec[base_offset..base_offset + 8].copy_from_slice(&0xabcdu64.to_le_bytes());
     iovec[length_offset..length_offset + 8].copy_from_slice(&42u64.to_le_bytes());
     assert_eq!(decode_io_vectors(&iovec), Ok(vec![IoVector { base: 0xabcd, length: 42 }]));
+
+    assert_eq!(size("flock"), Some(crate::FLOCK_SIZE));
+    let mut flock = [0u8; crate::FLOCK_SIZE];
+    for (field, value) in [("l_type", 1u64), ("l_whence", 2), ("l_start", 0x1234), ("l_len", 0x5678)] {
+        let (offset, size) = layouts[&format!("flock.{field}")];
+        flock[offset..offset + size].copy_from_slice(&value.to_le_bytes()[..size]);
+    }
+    let lock = crate::RecordLock::decode(&flock).unwrap();
+    assert_eq!(
+        lock,
+        crate::RecordLock { kind: crate::LockKind::Write, whence: crate::SEEK_END, start: 0x1234, length: 0x5678 }
+    );
 
     let pollfd = PollEntry { fd: 7, events: 0x5, returned_events: 0x18 }.encode();
     assert_eq!(size("pollfd"), Some(pollfd.len()));

@@ -2,8 +2,8 @@
 
 use crate::{
     AccessMode, Duplicated, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_SETFD, F_SETFL, F_SETLK,
-    F_SETLKW, FD_CLOEXEC, FcntlCommand, FdTable, O_APPEND, O_CLOEXEC, O_DIRECT, O_LARGEFILE, O_NONBLOCK, O_RDWR,
-    O_WRONLY, StatusFlags,
+    F_SETLKW, FD_CLOEXEC, FcntlCommand, FcntlOutcome, FdTable, O_APPEND, O_CLOEXEC, O_DIRECT, O_LARGEFILE, O_NONBLOCK,
+    O_RDWR, O_WRONLY, StatusFlags,
 };
 
 const LIMIT: u32 = 8;
@@ -21,8 +21,12 @@ fn opened(names: &[&'static str]) -> FdTable<&'static str> {
     table
 }
 
+/// `fcntl` for the commands that finish in the table.
 fn fcntl(table: &mut FdTable<&'static str>, fd: u32, command: u32, argument: u64) -> Result<u64, Errno> {
-    table.fcntl(fd, FcntlCommand::decode(command, argument)?)
+    match table.fcntl(fd, command, argument)? {
+        FcntlOutcome::Value(value) => Ok(value),
+        lock @ FcntlOutcome::Lock { .. } => panic!("fcntl({fd}, {command}) gave {lock:?}"),
+    }
 }
 
 #[test]
@@ -88,7 +92,7 @@ fn duplicates_share_the_object_and_its_status() {
 #[test]
 fn dup2_onto_itself_checks_and_returns_it() {
     let mut table = opened(&["a"]);
-    table.fcntl(0, FcntlCommand::SetDescriptorFlags { close_on_exec: true }).unwrap();
+    fcntl(&mut table, 0, F_SETFD, FD_CLOEXEC).unwrap();
     assert_eq!(table.dup2(0, 0), Ok(Duplicated { fd: 0, released: None }));
     assert_eq!(table.close_on_exec(0), Ok(true), "unchanged");
     assert_eq!(table.dup2(3, 3), Err(Errno::EBADF));
@@ -167,13 +171,24 @@ fn fcntl_status_flags_keep_the_access_mode() {
 }
 
 #[test]
-fn fcntl_locks_always_succeed_on_open_descriptors() {
-    let mut table = opened(&["a"]);
+fn fcntl_hands_lock_commands_back_with_the_access_mode() {
+    let mut table = FdTable::new(LIMIT);
+    table.open("r", status(AccessMode::ReadOnly), false).unwrap();
     assert_eq!(FcntlCommand::decode(F_SETLK, 0x1000), Ok(FcntlCommand::Lock { test: false, argument: 0x1000 }));
     assert_eq!(FcntlCommand::decode(F_SETLKW, 0x1000), Ok(FcntlCommand::Lock { test: false, argument: 0x1000 }));
     assert_eq!(FcntlCommand::decode(F_GETLK, 0x1000), Ok(FcntlCommand::Lock { test: true, argument: 0x1000 }));
-    assert_eq!(fcntl(&mut table, 0, F_SETLK, 0x1000), Ok(0));
-    assert_eq!(fcntl(&mut table, 1, F_SETLK, 0x1000), Err(Errno::EBADF));
+    let set = FcntlOutcome::Lock { test: false, argument: 0x1000, access: AccessMode::ReadOnly };
+    assert_eq!(table.fcntl(0, F_SETLK, 0x1000), Ok(set));
+    let test = FcntlOutcome::Lock { test: true, argument: 0x2000, access: AccessMode::ReadOnly };
+    assert_eq!(table.fcntl(0, F_GETLK, 0x2000), Ok(test));
+    assert_eq!(table.fcntl(1, F_SETLK, 0x1000), Err(Errno::EBADF));
+}
+
+#[test]
+fn fcntl_checks_the_descriptor_before_the_command() {
+    let mut table = opened(&["a"]);
+    assert_eq!(table.fcntl(3, 99, 0), Err(Errno::EBADF), "Linux's order");
+    assert_eq!(table.fcntl(0, 99, 0), Err(Errno::EINVAL));
 }
 
 #[test]

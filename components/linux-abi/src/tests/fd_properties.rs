@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use crate::{
-    AccessMode, Duplicated, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, F_SETLK, FD_CLOEXEC,
-    FcntlCommand, FdTable, O_APPEND, O_CLOEXEC, O_LARGEFILE, O_NONBLOCK, StatusFlags,
+    AccessMode, Duplicated, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_SETFD, F_SETFL, F_SETLK,
+    FD_CLOEXEC, FcntlOutcome, FdTable, O_APPEND, O_CLOEXEC, O_LARGEFILE, O_NONBLOCK, StatusFlags,
 };
 
 const LIMIT: u32 = 10;
@@ -90,12 +90,25 @@ impl Model {
         self.duplicate(old, new, flags == O_CLOEXEC)
     }
 
-    fn fcntl(&mut self, fd: u32, command: u32, argument: u64) -> Result<u64, Errno> {
-        let known = [F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETLK];
-        if !known.contains(&command) {
-            return Err(Errno::EINVAL);
-        }
+    fn fcntl(&mut self, fd: u32, command: u32, argument: u64) -> Result<FcntlOutcome, Errno> {
         let &(object, close_on_exec) = self.descriptors.get(&fd).ok_or(Errno::EBADF)?;
+        match command {
+            F_SETLK | F_GETLK => {
+                let access = self.status[&object].access;
+                Ok(FcntlOutcome::Lock { test: command == F_GETLK, argument, access })
+            }
+            _ => self.fcntl_value(fd, object, close_on_exec, command, argument).map(FcntlOutcome::Value),
+        }
+    }
+
+    fn fcntl_value(
+        &mut self,
+        fd: u32,
+        object: u32,
+        close_on_exec: bool,
+        command: u32,
+        argument: u64,
+    ) -> Result<u64, Errno> {
         match command {
             F_DUPFD | F_DUPFD_CLOEXEC => {
                 if argument >= u64::from(LIMIT) {
@@ -125,7 +138,7 @@ impl Model {
                 status.nonblocking = argument & O_NONBLOCK != 0;
                 Ok(0)
             }
-            _ => Ok(0),
+            _ => Err(Errno::EINVAL),
         }
     }
 }
@@ -155,6 +168,7 @@ fn operation() -> impl Strategy<Value = Operation> {
         Just(F_GETFL),
         Just(F_SETFL),
         Just(F_SETLK),
+        Just(F_GETLK),
         Just(99u32)
     ];
     let argument =
@@ -202,7 +216,7 @@ proptest! {
                     prop_assert_eq!(table.dup3(old, new, flags), model.dup3(old, new, flags), "dup3({}, {}, {:#x})", old, new, flags)
                 }
                 Operation::Fcntl(fd, command, argument) => {
-                    let result = FcntlCommand::decode(command, argument).and_then(|decoded| table.fcntl(fd, decoded));
+                    let result = table.fcntl(fd, command, argument);
                     prop_assert_eq!(result, model.fcntl(fd, command, argument), "fcntl({}, {}, {:#x})", fd, command, argument);
                 }
             }

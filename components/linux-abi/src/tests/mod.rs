@@ -9,6 +9,7 @@ mod fd_properties;
 mod flags;
 mod headers;
 mod layout;
+mod lock;
 mod memory;
 mod memory_properties;
 mod mmap;

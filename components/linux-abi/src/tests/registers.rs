@@ -36,11 +36,13 @@ proptest! {
                 prop_assert_eq!(memory.protection_at(address), Some(request.protection));
             }
         }
-        if let Ok(command) = FcntlCommand::decode(third as u32, fourth) {
-            let mut table: FdTable<()> = FdTable::new(8);
-            let status = StatusFlags { access: crate::AccessMode::ReadOnly, append: false, nonblocking: false };
-            let _ = table.open((), status, false);
-            let _ = table.fcntl(small as u32, command);
+        let _ = FcntlCommand::decode(third as u32, fourth);
+        let mut table: FdTable<()> = FdTable::new(8);
+        let status = StatusFlags { access: crate::AccessMode::ReadOnly, append: false, nonblocking: false };
+        let _ = table.open((), status, false);
+        let _ = table.fcntl(small as u32 % 2, third as u32, fourth);
+        if let Ok(lock) = crate::RecordLock::decode(&first.to_le_bytes().repeat(4)) {
+            let _ = lock.check_access(crate::AccessMode::ReadOnly);
         }
         let _ = Clock::decode(first as i32);
         let _ = seek_position(first, second, third as i64, small as u32);
