@@ -73,8 +73,8 @@ impl StatusFlags {
     }
 }
 
-/// A decoded `fcntl(fd, command, argument)`: [`FcntlCommand::decode`] makes one from the
-/// registers, [`FdTable::fcntl`] carries it out.
+/// A decoded `fcntl` command and argument: [`FcntlCommand::decode`] makes one from the
+/// registers; [`FdTable::fcntl`] decodes and carries it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FcntlCommand {
     /// `F_DUPFD`/`F_DUPFD_CLOEXEC`: a duplicate at the lowest free number at or above `minimum`.
