@@ -16,9 +16,11 @@
 //! - [`Clock::decode`] names the clock of `clock_gettime` and `clock_nanosleep`;
 //! - [`OpenFlags::decode`], [`path_from_user`] and [`lookup_start`] read `open`'s and the `*at`
 //!   calls' arguments;
-//! - the `layout` items encode what the kernel writes back (`struct stat`, `statx`,
-//!   `timespec`, `utsname`, `linux_dirent64`, `pollfd`) and decode what it reads (`iovec`,
-//!   `pollfd`, `timespec`, `flock`);
+//! - encoders give the bytes the kernel writes back ([`FileStatus::encode_stat`] and
+//!   [`FileStatus::encode_statx`], [`Timespec::encode`], [`SystemName::encode`],
+//!   [`pack_directory_entries`] for getdents64, [`PollEntry::encode`]) and decoders read what it
+//!   copies in ([`decode_io_vectors`], [`decode_poll_entries`], [`Timespec::decode`],
+//!   [`RecordLock::decode`]);
 //! - [`encode_result`] turns a call's `Result` into RAX.
 //!
 //! No input makes anything here panic: arithmetic on program values is checked and every read
