@@ -40,3 +40,23 @@ need_target() {
     echo "the Rust target $triple is missing: install it with 'rustup target add $triple'" >&2
     return 1
 }
+
+# The environment variable that names a monitor's binary (FIRECRACKER, CLOUD_HYPERVISOR).
+vmm_variable() {
+    local name=${1//-/_}
+    echo "${name^^}"
+}
+
+# Prints the path of monitor $1 (firecracker, cloud-hypervisor): from its environment variable,
+# PATH, or ../shared/monitors beside the repository; fails when none is executable.
+find_vmm() {
+    local vmm=$1 variable candidate
+    variable=$(vmm_variable "$vmm")
+    for candidate in "${!variable:-}" "$(command -v "$vmm" || true)" "$root/../shared/monitors/$vmm"; do
+        if [[ -n "$candidate" && -x "$candidate" ]]; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}

@@ -43,6 +43,25 @@ pub fn skip(name: &str, reason: &str) {
     }
 }
 
+/// Why monitor `vmm` (firecracker, cloud-hypervisor) cannot run here, if it cannot: looked for
+/// as `scripts/run --vmm` looks (its environment variable, PATH, ../shared/monitors), and it
+/// needs a usable /dev/kvm.
+pub fn vmm_missing(vmm: &str) -> Option<String> {
+    let variable = vmm.replace('-', "_").to_uppercase();
+    let mut candidates: Vec<PathBuf> = std::env::var_os(&variable).map(PathBuf::from).into_iter().collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|folder| folder.join(vmm)));
+    }
+    candidates.push(root().join("..").join("shared").join("monitors").join(vmm));
+    if !candidates.iter().any(|candidate| candidate.is_file()) {
+        return Some(format!("{vmm} not found (${variable}, PATH, ../shared/monitors)"));
+    }
+    if std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").is_err() {
+        return Some(format!("{vmm} needs a usable /dev/kvm"));
+    }
+    None
+}
+
 /// Seconds a VM may run before the test calls it hung.
 pub const BOOT_TIMEOUT_SECONDS: u32 = 120;
 
@@ -109,6 +128,8 @@ pub struct Boot<'a> {
     pub disk_read_only: bool,
     /// Give the VM a network card on QEMU's user network (`--net user`).
     pub network: bool,
+    /// The monitor (`--vmm`): qemu, firecracker or cloud-hypervisor.
+    pub vmm: &'a str,
 }
 
 impl<'a> Boot<'a> {
@@ -124,7 +145,14 @@ impl<'a> Boot<'a> {
             disk: None,
             disk_read_only: false,
             network: false,
+            vmm: "qemu",
         }
+    }
+
+    /// Boots on another monitor (`--vmm`); `machine` is then ignored.
+    pub fn vmm(mut self, vmm: &'a str) -> Self {
+        self.vmm = vmm;
+        self
     }
 
     pub fn memory(mut self, memory: &'a str) -> Self {
@@ -151,10 +179,14 @@ impl<'a> Boot<'a> {
     /// Boots through `scripts/run --image` and waits for the VM to stop.
     pub fn run(&self) -> Outcome {
         let mut command = Command::new(root().join("scripts/run"));
+        command.arg("--image").arg(&self.image);
+        if self.vmm == "qemu" {
+            command.args(["--machine", self.machine]);
+        } else {
+            command.args(["--vmm", self.vmm]);
+        }
         command
-            .arg("--image")
-            .arg(&self.image)
-            .args(["--machine", self.machine, "--mem", self.memory, "--smp", &self.cpus.to_string()])
+            .args(["--mem", self.memory, "--smp", &self.cpus.to_string()])
             .args(["--timeout", &BOOT_TIMEOUT_SECONDS.to_string()]);
         if let Some(disk) = &self.disk {
             command.arg(if self.disk_read_only { "--disk-ro" } else { "--disk" }).arg(disk);
@@ -173,7 +205,7 @@ impl<'a> Boot<'a> {
             description: format!(
                 "{} on {} with -m {} -smp {}",
                 self.image.display(),
-                self.machine,
+                if self.vmm == "qemu" { self.machine } else { self.vmm },
                 self.memory,
                 self.cpus
             ),

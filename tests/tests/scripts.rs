@@ -16,9 +16,19 @@ fn run(arguments: &[&str]) -> (Option<i32>, String, String) {
 fn help_explains_every_option() {
     let (code, stdout, _) = run(&["--help"]);
     assert_eq!(code, Some(0));
-    for option in
-        ["--features", "--app", "--machine", "--accel", "--mem", "--smp", "--gdb", "--timeout", "--log", "Exit status"]
-    {
+    for option in [
+        "--features",
+        "--app",
+        "--vmm",
+        "--machine",
+        "--accel",
+        "--mem",
+        "--smp",
+        "--gdb",
+        "--timeout",
+        "--log",
+        "Exit status",
+    ] {
         assert!(stdout.contains(option), "--help does not mention {option}:\n{stdout}");
     }
 }
@@ -27,8 +37,10 @@ fn help_explains_every_option() {
 fn bad_command_lines_exit_2_with_a_message() {
     let names: Vec<String> = stardust_boot_tests::profiles().into_iter().map(|(name, _)| name).collect();
     let unknown = format!("no profile 'nosuch'; profiles: {}", names.join(" "));
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["nosuch"], &unknown),
+        (&["minimal", "--vmm", "xen"], "--vmm must be qemu, firecracker or cloud-hypervisor"),
+        (&["minimal", "--vmm", "firecracker", "--machine", "q35"], "--machine is QEMU's"),
         (&["minimal", "--machine", "pc98"], "--machine must be microvm or q35"),
         (&["minimal", "--smp", "0"], "--smp must be a positive number"),
         (&["minimal", "--frobnicate"], "unknown option '--frobnicate'"),

@@ -15,11 +15,14 @@
 /// The separator between kernel options and app arguments.
 pub const SEPARATOR: &str = "--";
 
-/// Words a monitor adds to the command line on its own.
+/// Words a monitor adds to the command line on its own, by prefix.
 const MONITOR_PREFIXES: [&str; 1] = ["virtio_mmio.device="];
+/// Whole words a monitor adds: Firecracker appends `pci=off` (a Linux option) to every command
+/// line, after the app's arguments when the line starts with `--`.
+const MONITOR_WORDS: [&str; 1] = ["pci=off"];
 
 fn is_monitor_word(word: &str) -> bool {
-    MONITOR_PREFIXES.iter().any(|prefix| word.starts_with(prefix))
+    MONITOR_PREFIXES.iter().any(|prefix| word.starts_with(prefix)) || MONITOR_WORDS.contains(&word)
 }
 
 /// The command line's words as written (quotes and backslashes included), in order.
@@ -274,7 +277,9 @@ mod tests {
     /// How scripts/run writes an argument: plain when it can be, else in quotes with `"` and
     /// `\` escaped (the same rule, from the other side).
     fn quote(argument: &str) -> String {
-        let plain = !argument.is_empty() && !argument.chars().any(|c| c.is_ascii_whitespace() || c == '"' || c == '\\');
+        let plain = !argument.is_empty()
+            && !argument.chars().any(|c| c.is_ascii_whitespace() || c == '"' || c == '\\')
+            && !is_monitor_word(argument);
         if plain {
             return argument.to_string();
         }
@@ -335,6 +340,11 @@ mod tests {
         let line = "-- a virtio_mmio.device=512@0xfeb00e00:12";
         assert_eq!(app(line), ["a"]);
         assert_eq!(kernel(line), [KernelOption::Monitor("virtio_mmio.device=512@0xfeb00e00:12")]);
+        // Firecracker: `--` first, then its `pci=off` after the arguments.
+        assert_eq!(app("-- alpha beta pci=off"), ["alpha", "beta"]);
+        assert_eq!(kernel("-- alpha beta pci=off"), [KernelOption::Monitor("pci=off")]);
+        // Quoted, the same text is an argument.
+        assert_eq!(app(r#"-- "pci=off" "virtio_mmio.device=1""#), ["pci=off", "virtio_mmio.device=1"]);
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! The same images on Firecracker and cloud-hypervisor (`scripts/run --vmm`): arguments exactly
+//! (Firecracker's own `pci=off` not among them), exit codes through the console's last line
+//! (those monitors have no exit device), threads and every CPU. Skipped, with the reason, when a
+//! monitor or a usable /dev/kvm is missing. Storage and network there are the next step
+//! (issue 16: virtio-drivers' status writes and queue reset, receive buffers, BARs above 4 GiB).
+
+use stardust_boot_tests::{Boot, image, skip, vmm_missing};
+
+const MONITORS: [&str; 2] = ["firecracker", "cloud-hypervisor"];
+
+/// The monitors that can run here; each missing one is reported as a skipped test.
+fn monitors(test: &str) -> Vec<&'static str> {
+    MONITORS
+        .into_iter()
+        .filter(|vmm| match vmm_missing(vmm) {
+            Some(reason) => {
+                skip(&format!("{test} on {vmm}"), &reason);
+                false
+            }
+            None => true,
+        })
+        .collect()
+}
+
+#[test]
+fn hello_gets_exactly_its_arguments() {
+    let arguments = ["alpha", "beta gamma", "", "pci=off", "say \"hi\""];
+    for vmm in monitors("hello_gets_exactly_its_arguments") {
+        Boot::new(image("minimal", &[]), "microvm").vmm(vmm).args(&arguments).run().expect_code(0).expect_exact(&[
+            "Hello from Stardust!",
+            "argument 1: alpha",
+            "argument 2: beta gamma",
+            "argument 3: ",
+            "argument 4: pci=off",
+            "argument 5: say \"hi\"",
+            "stardust: exit code 0",
+        ]);
+    }
+}
+
+#[test]
+fn cloud_hypervisor_refuses_a_command_line_it_cannot_take() {
+    // It takes printable ASCII only; scripts/run says so instead of leaving its error chain.
+    if let Some(reason) = vmm_missing("cloud-hypervisor") {
+        return skip("cloud_hypervisor_refuses_a_command_line_it_cannot_take", &reason);
+    }
+    let outcome = Boot::new(image("minimal", &[]), "microvm").vmm("cloud-hypervisor").args(&["ünï"]).run();
+    outcome.expect_code(2);
+    assert!(outcome.stderr.contains("cloud-hypervisor takes only printable ASCII"), "{}", outcome.stderr);
+}
+
+#[test]
+fn exit_codes_come_back_through_the_console() {
+    for vmm in monitors("exit_codes_come_back_through_the_console") {
+        let faults = image("minimal", &["app-faults"]);
+        for (arguments, code, line) in [
+            (&["exit", "42"][..], 42, "faults: exit"),
+            (&["panic"][..], 101, "stardust: panicked at"),
+            (&["null"][..], 102, "stardust: CPU exception"),
+        ] {
+            Boot::new(faults.clone(), "microvm")
+                .vmm(vmm)
+                .args(arguments)
+                .run()
+                .expect_code(code)
+                .expect_lines(&[line, &format!("stardust: exit code {code}")]);
+        }
+    }
+}
+
+#[test]
+fn threads_run_on_every_cpu() {
+    for vmm in monitors("threads_run_on_every_cpu") {
+        Boot::new(image("threads", &[]), "microvm")
+            .vmm(vmm)
+            .run()
+            .expect_code(0)
+            .expect_lines(&["threads-demo: total 500000500000 from 4 parts"]);
+        for cpus in [1u32, 2, 4] {
+            let expected = format!("cpus={cpus}");
+            let online = format!("threadtest: {cpus} CPUs online");
+            Boot::new(image("smp", &["app-threadtest"]), "microvm")
+                .vmm(vmm)
+                .memory("64M")
+                .cpus(cpus)
+                .args(&["cpus", &expected])
+                .run()
+                .expect_code(0)
+                .expect_lines(&[online.as_str(), "threadtest: cpus ok"]);
+        }
+    }
+}
