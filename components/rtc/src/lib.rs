@@ -5,7 +5,8 @@
 //! The registers hold the time in BCD or binary (status register B, bit 2) and the hour in 12-
 //! or 24-hour form (bit 1; in 12-hour form bit 7 of the hour means PM). The century is in
 //! register 0x32 on QEMU (the FADT's `century` field names it); without it, years 70..=99 are
-//! read as 19xx and 00..=69 as 20xx. Monitors without an RTC read as all ones.
+//! read as 19xx and 00..=69 as 20xx. Monitors without an RTC read as all ones (or, Firecracker,
+//! all zeros).
 
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -51,7 +52,7 @@ pub struct Registers {
 /// Why the registers give no time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RtcError {
-    /// Every register reads all ones: the monitor has no RTC (Firecracker, for one).
+    /// Every register reads all ones, or all zeros (Firecracker): the monitor has no RTC.
     Absent,
     /// A field is not a number in the clock's encoding, or out of its range.
     BadField { field: &'static str, value: u8 },
@@ -62,7 +63,7 @@ pub enum RtcError {
 impl fmt::Display for RtcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RtcError::Absent => f.write_str("no real-time clock (its registers read as all ones)"),
+            RtcError::Absent => f.write_str("no real-time clock (its registers read as all ones or all zeros)"),
             RtcError::BadField { field, value } => write!(f, "the real-time clock's {field} reads {value:#04x}"),
             RtcError::BadDate => f.write_str("the real-time clock's date does not exist"),
         }
@@ -89,11 +90,14 @@ fn field(name: &'static str, value: u8, binary: bool, range: core::ops::RangeInc
 /// The time the registers say, UTC (QEMU's default `-rtc base=utc`).
 pub fn decode(registers: &Registers) -> Result<CivilTime, RtcError> {
     let r = registers;
-    if [r.seconds, r.minutes, r.hours, r.day, r.month, r.year, r.status_b].iter().all(|&value| value == 0xff) {
+    let fields = [r.seconds, r.minutes, r.hours, r.day, r.month, r.year, r.status_b];
+    if fields.iter().all(|&value| value == 0xff) || fields.iter().all(|&value| value == 0) {
         return Err(RtcError::Absent);
     }
     let binary = r.status_b & BINARY != 0;
-    let hour = if r.status_b & TWENTY_FOUR_HOUR != 0 {
+    // A status B of zero claims BCD and 12-hour mode, but cloud-hypervisor's RTC gives zero
+    // there and the hours in 24-hour form (every PC firmware sets the 24-hour bit): read it so.
+    let hour = if r.status_b & TWENTY_FOUR_HOUR != 0 || r.status_b == 0 {
         field("hour", r.hours, binary, 0..=23)?
     } else {
         // 12 AM is midnight (0), 12 PM noon (12).
@@ -160,6 +164,9 @@ mod tests {
         assert_eq!(decode(&registers), Ok(at(1999, 12, 31, 23, 59, 5)));
         assert_eq!(decode(&Registers { hours: 12, year: 1, ..registers }), Ok(at(2001, 12, 31, 0, 59, 5)));
         assert_eq!(decode(&Registers { hours: PM | 12, ..registers }), Ok(at(1999, 12, 31, 12, 59, 5)));
+        // cloud-hypervisor: status B zero, BCD, 24-hour hours.
+        let zero_status = Registers { hours: 0x14, status_b: 0, ..qemu() };
+        assert_eq!(decode(&zero_status), Ok(at(2026, 12, 1, 14, 38, 46)));
     }
 
     #[test]
@@ -175,6 +182,9 @@ mod tests {
             status_b: 0xff,
         };
         assert_eq!(decode(&all_ones), Err(RtcError::Absent));
+        let all_zeros =
+            Registers { seconds: 0, minutes: 0, hours: 0, day: 0, month: 0, year: 0, century: 0, status_b: 0 };
+        assert_eq!(decode(&all_zeros), Err(RtcError::Absent));
         assert_eq!(
             decode(&Registers { minutes: 0x6a, ..qemu() }),
             Err(RtcError::BadField { field: "minute", value: 0x6a })

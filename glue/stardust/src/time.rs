@@ -34,16 +34,16 @@ impl core::ops::Add<Duration> for Instant {
     }
 }
 
-/// The wall clock as the RTC gave it on first use: Unix seconds, and the TSC at that moment;
-/// `None` when the monitor has no RTC (Firecracker) or it reads nonsense.
-static WALL_CLOCK: spin::Once<Option<(u64, u64)>> = spin::Once::new();
+/// The wall clock as the RTC (or kvmclock) gave it on first use: Unix seconds, and the TSC at
+/// that moment; 0 seconds then when neither can tell.
+static WALL_CLOCK: spin::Once<(u64, u64)> = spin::Once::new();
 
-fn wall_clock() -> Option<(u64, u64)> {
+fn wall_clock() -> (u64, u64) {
     *WALL_CLOCK.call_once(|| match hal::rtc::unix_seconds() {
-        Ok(seconds) => Some((seconds, hal::cpu::rdtsc())),
+        Ok(seconds) => (seconds, hal::cpu::rdtsc()),
         Err(error) => {
             log::warn!("{error}: the wall clock starts at 1970-01-01 00:00:00 UTC");
-            None
+            (0, hal::cpu::rdtsc())
         }
     })
 }
@@ -80,7 +80,7 @@ impl SystemTime {
 
     /// Now.
     pub fn now() -> SystemTime {
-        let (seconds, at) = wall_clock().unwrap_or((0, 0));
+        let (seconds, at) = wall_clock();
         let since = hal::time::ticks_to_nanoseconds(hal::cpu::rdtsc().saturating_sub(at));
         let since = Duration::from_nanos(u64::try_from(since).unwrap_or(u64::MAX));
         SystemTime(Duration::from_secs(seconds).saturating_add(since))
