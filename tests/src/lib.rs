@@ -25,23 +25,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-/// Reports that the test `name` cannot run here and why. The test then returns: libtest counts it
-/// as passed, so this also appends `name: reason` to the file named by `STARDUST_SKIPPED` (set by
-/// scripts/test), which reports it as skipped, with the reason, and not as passed.
-pub fn skip(name: &str, reason: &str) {
-    eprintln!("skipped: {name}: {reason}");
-    if let Some(path) = std::env::var_os("STARDUST_SKIPPED") {
-        use std::io::Write as _;
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut file| writeln!(file, "{name}: {reason}"));
-        if let Err(error) = written {
-            panic!("cannot record the skipped test {name} in {}: {error}", path.to_string_lossy());
-        }
-    }
-}
+/// Reports that test `name` cannot run here and why, counted as skipped (see the api's
+/// `record_skip`); the caller then returns.
+pub use stardust_api::fakes::record_skip as skip;
 
 /// Why monitor `vmm` (firecracker, cloud-hypervisor) cannot run here, if it cannot: looked for
 /// as `scripts/run --vmm` looks (its environment variable, PATH, ../shared/monitors), and it

@@ -58,26 +58,14 @@ macro_rules! programs_or_skip {
         match programs() {
             Some(programs) => programs,
             None => {
-                record_skip("musl-gcc not found (Debian package musl-tools)");
+                stardust_api::fakes::record_skip(
+                    "stardust-elf, a test on a real program",
+                    "musl-gcc not found (Debian package musl-tools)",
+                );
                 return;
             }
         }
     };
-}
-
-fn record_skip(reason: &str) {
-    println!("skipped: {reason}");
-    if let Some(path) = std::env::var_os("STARDUST_SKIPPED") {
-        use std::io::Write as _;
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut file| writeln!(file, "stardust-elf, a test on a real program: {reason}"));
-        if let Err(error) = written {
-            panic!("cannot record a skipped test in {}: {error}", path.to_string_lossy());
-        }
-    }
 }
 
 fn run(command: &mut Command) {
