@@ -195,6 +195,9 @@ pub enum KernelOption<'a> {
     /// `stardust.gw=A.B.C.D`: the default gateway that goes with a static address (as text,
     /// [`parse_ipv4`]).
     Gateway(&'a str),
+    /// `stardust.env=KEY=VALUE`: an environment variable for the app (`stardust::env::vars`, a
+    /// Linux program's envp). KEY is not empty and holds no `=`; the word may be quoted.
+    Env(&'a str),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -227,6 +230,10 @@ impl<'a> KernelOption<'a> {
             ("ip", Some(value)) if !value.is_empty() => KernelOption::Ip(value),
             ("gw", Some(value)) if !value.is_empty() => KernelOption::Gateway(value),
             ("ip" | "gw", _) => KernelOption::BadValue(word),
+            ("env", Some(variable)) if variable.split_once('=').is_some_and(|(key, _)| !key.is_empty()) => {
+                KernelOption::Env(variable)
+            }
+            ("env", _) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
@@ -303,6 +310,23 @@ mod tests {
         assert_eq!(app(r#"-- tail\"#), ["tail\\"]);
         assert_eq!(app("-- a\tb"), ["a", "b"], "tabs separate words too");
         assert_eq!(kernel(r#"stardust.log=info -- "stardust.log=debug""#), [KernelOption::Log(LogLevel::Info)]);
+    }
+
+    #[test]
+    fn environment_variables_are_kernel_options() {
+        assert_eq!(
+            kernel(r#"stardust.env=HOME=/data stardust.env="GREETING=hello world" stardust.env=EMPTY= -- stardust.env=X=1"#),
+            [
+                KernelOption::Env("HOME=/data"),
+                KernelOption::Env("\"GREETING=hello world\""),
+                KernelOption::Env("EMPTY="),
+            ]
+        );
+        assert_eq!(kernel("stardust.env=NOEQUALS stardust.env==value stardust.env"), [
+            KernelOption::BadValue("stardust.env=NOEQUALS"),
+            KernelOption::BadValue("stardust.env==value"),
+            KernelOption::BadValue("stardust.env"),
+        ]);
     }
 
     proptest::proptest! {

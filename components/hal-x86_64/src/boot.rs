@@ -29,6 +29,8 @@ stardust_gdt:
     .quad 0x00af9b000000ffff   /* 0x08: 64-bit code, accessed bit preset */
     .quad 0x00cf93000000ffff   /* 0x10: data, accessed bit preset */
     .quad 0, 0                 /* 0x18: the TSS, written by gdt::init */
+    .quad 0x00cff3000000ffff   /* 0x28: user data (SYSRET: STAR's user base 0x20 + 8) */
+    .quad 0x00affb000000ffff   /* 0x30: user 64-bit code (STAR's user base + 16) */
 stardust_gdt_end:
     .global stardust_gdt_pointer
 stardust_gdt_pointer:

@@ -44,3 +44,22 @@ pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
     let result = core::arch::x86_64::__cpuid(leaf);
     (result.eax, result.ebx, result.ecx, result.edx)
 }
+
+/// A random number from the CPU's generator (RDRAND), or `None` when the CPU has none or it
+/// failed ten times in a row (Intel's advice for a transient underflow).
+pub fn hardware_random() -> Option<u64> {
+    const RDRAND: u32 = 1 << 30;
+    if cpuid(1).2 & RDRAND == 0 {
+        return None;
+    }
+    for _ in 0..10 {
+        let value: u64;
+        let ok: u8;
+        // SAFETY: RDRAND only writes its register and the carry flag; the CPU has it (checked).
+        unsafe { core::arch::asm!("rdrand {0}", "setc {1}", out(reg) value, out(reg_byte) ok, options(nomem, nostack)) };
+        if ok != 0 {
+            return Some(value);
+        }
+    }
+    None
+}

@@ -53,6 +53,11 @@ stardust_interrupt_stubs:
     jmp exception_common
 
 exception_common:
+    /* From user mode (the interrupted CS has RPL 3): swap in the kernel's GS base. */
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -71,6 +76,9 @@ exception_common:
     movq %rsp, %rdi
     cld
     call stardust_trap
+    /* Also where a thread enters user mode: RSP at an ExceptionFrame (see user.rs). */
+    .global stardust_trap_return
+stardust_trap_return:
     popq %r15
     popq %r14
     popq %r13
@@ -87,6 +95,10 @@ exception_common:
     popq %rbx
     popq %rax
     addq $16, %rsp
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq
     .popsection
 "#,
@@ -103,9 +115,9 @@ unsafe extern "C" {
     static stardust_interrupt_stubs: u8;
 }
 
-/// The registers as the stub leaves them on the stack.
+/// The registers as the stub leaves them on the stack (also a system call's, see `user.rs`).
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Default)]
 pub struct ExceptionFrame {
     pub r15: u64,
     pub r14: u64,
@@ -180,7 +192,7 @@ pub(crate) fn load() {
     unsafe { core::arch::asm!("lidt [{0}]", in(reg) &pointer, options(readonly, nostack, preserves_flags)) };
 }
 
-fn name(vector: u64) -> &'static str {
+pub(crate) fn name(vector: u64) -> &'static str {
     const NAMES: [&str; 22] = [
         "divide error (#DE)",
         "debug (#DB)",
@@ -211,7 +223,7 @@ fn name(vector: u64) -> &'static str {
 const PAGE_FAULT: u64 = 14;
 
 /// What a page fault's error code and address most likely mean.
-fn page_fault_cause(error_code: u64, address: u64) -> &'static str {
+pub(crate) fn page_fault_cause(error_code: u64, address: u64) -> &'static str {
     let present = error_code & 1 != 0;
     let write = error_code & 2 != 0;
     let fetch = error_code & 16 != 0;
@@ -244,6 +256,9 @@ extern "C" fn stardust_trap(frame: &ExceptionFrame) {
     if frame.vector >= VECTORS as u64 {
         crate::interrupts::dispatch(frame.vector as u8);
         return;
+    }
+    if frame.cs & 3 == 3 {
+        crate::user::fault(frame, read_cr2());
     }
     report(frame);
 }

@@ -11,20 +11,30 @@ const TSS_SIZE: u64 = 104;
 pub(crate) const EMERGENCY_IST: u8 = 1;
 const KERNEL_CODE: u64 = 0x00af_9b00_0000_ffff;
 const KERNEL_DATA: u64 = 0x00cf_9300_0000_ffff;
+const USER_DATA: u64 = 0x00cf_f300_0000_ffff;
+const USER_CODE: u64 = 0x00af_fb00_0000_ffff;
+/// GDT entries: null, kernel code, kernel data, the TSS (two), user data, user code. SYSCALL
+/// loads CS 0x08 and SS 0x10; SYSRET loads SS 0x28|3 and CS 0x30|3 (STAR's user base 0x20).
+const ENTRIES: usize = 7;
+/// The user-mode selectors (RPL 3).
+pub(crate) const USER_DATA_SELECTOR: u64 = 0x2b;
+pub(crate) const USER_CODE_SELECTOR: u64 = 0x33;
+/// STAR's selector bases: kernel CS (SYSCALL) and the user base (SYSRET).
+pub(crate) const STAR: u64 = (0x20 << 48) | (0x08 << 32);
 
 /// Each CPU's TSS as 32-bit words: IST1 is at byte 36, the I/O map base at byte 102.
 static mut TSS: [[u32; 26]; MAX_CPUS] = [[0; 26]; MAX_CPUS];
 /// The GDTs of the CPUs other than the boot CPU (index 0 unused).
-static mut GDTS: [[u64; 5]; MAX_CPUS] = [[0; 5]; MAX_CPUS];
+static mut GDTS: [[u64; ENTRIES]; MAX_CPUS] = [[0; ENTRIES]; MAX_CPUS];
 
 unsafe extern "C" {
-    static mut stardust_gdt: [u64; 5];
+    static mut stardust_gdt: [u64; ENTRIES];
 }
 
 /// Fills `cpu`'s TSS (emergency stack `stack_top`) and its descriptor in `gdt`.
 ///
 /// # Safety
-/// `gdt` MUST point to a 5-entry GDT that no CPU uses yet or that only the calling CPU uses, and
+/// `gdt` MUST point to a 7-entry GDT that no CPU uses yet or that only the calling CPU uses, and
 /// `cpu` MUST be the calling CPU's index (each TSS belongs to one CPU).
 unsafe fn fill(cpu: usize, gdt: *mut u64, stack_top: u64) {
     // SAFETY: `cpu` < MAX_CPUS (callers check); only this CPU touches its TSS.
@@ -70,12 +80,14 @@ pub(crate) fn init_secondary(cpu: usize, stack_top: u64) {
     // the boot GDT's, so the reloaded segments describe the same flat space; the far return
     // reloads CS with the 64-bit code selector.
     unsafe {
-        let gdt = (&raw mut GDTS).cast::<[u64; 5]>().add(cpu).cast::<u64>();
+        let gdt = (&raw mut GDTS).cast::<[u64; ENTRIES]>().add(cpu).cast::<u64>();
         gdt.write(0);
         gdt.add(1).write(KERNEL_CODE);
         gdt.add(2).write(KERNEL_DATA);
+        gdt.add(5).write(USER_DATA);
+        gdt.add(6).write(USER_CODE);
         fill(cpu, gdt, stack_top);
-        let pointer = Pointer { limit: 5 * 8 - 1, base: gdt as u64 };
+        let pointer = Pointer { limit: (ENTRIES * 8 - 1) as u16, base: gdt as u64 };
         core::arch::asm!(
             "lgdt [{pointer}]",
             "push 0x08",
@@ -92,5 +104,20 @@ pub(crate) fn init_secondary(cpu: usize, stack_top: u64) {
             scratch = out(reg) _,
             selector = in(reg) TSS_SELECTOR,
         );
+    }
+}
+
+/// Sets the stack the CPU switches to when an interrupt or exception arrives in user mode (the
+/// TSS's RSP0) on the calling CPU, `cpu`.
+pub(crate) fn set_kernel_stack(cpu: usize, top: u64) {
+    if cpu >= MAX_CPUS {
+        return;
+    }
+    // SAFETY: only the calling CPU (`cpu`) writes its TSS, with interrupts off (callers), and
+    // the CPU reads RSP0 only when an interrupt arrives in user mode.
+    unsafe {
+        let words = (&raw mut TSS).cast::<[u32; 26]>().add(cpu).cast::<u32>();
+        words.add(1).write_volatile(top as u32);
+        words.add(2).write_volatile((top >> 32) as u32);
     }
 }

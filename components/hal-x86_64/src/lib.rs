@@ -29,6 +29,7 @@ pub mod serial;
 pub mod smp;
 pub mod thread;
 pub mod time;
+pub mod user;
 
 pub use boot::BootInfo;
 

@@ -43,21 +43,31 @@ pub fn claim_exit() -> bool {
 /// Stops the VM with `code` (0..=126; a larger value is reported and replaced by 126). Only one
 /// CPU ends the VM ([`claim_exit`]); another that calls this meanwhile halts.
 pub fn exit(code: u8) -> ! {
+    if code > exit_code::MAX && claim_exit() {
+        crate::serial::SERIAL.write_bytes(b"stardust: exit code out of range 0..=126, using 126\n");
+        leave(exit_code::MAX)
+    }
+    leave(code)
+}
+
+/// Stops the VM with a Linux program's exit status, 0..=255 (128 + N for a program killed by
+/// signal N). QEMU's isa-debug-exit carries 0..=126 exactly; for 126..=255 it gives QEMU status
+/// 255 and `scripts/run` takes the number from the debug console, where the kernel writes it
+/// first; other monitors read it from the last console line, as for every code.
+pub fn exit_status(status: u8) -> ! {
+    leave(status)
+}
+
+fn leave(code: u8) -> ! {
     if !claim_exit() {
         halt_forever()
     }
-    let code = if code > exit_code::MAX {
-        crate::serial::SERIAL.write_bytes(b"stardust: exit code out of range 0..=126, using 126\n");
-        exit_code::MAX
-    } else {
-        code
-    };
     let (digits, used) = decimal(code);
     let number = &digits[3 - used..];
     for &byte in b"exit ".iter().chain(number).chain(b"\n") {
         outb(DEBUG_CONSOLE_PORT, byte);
     }
-    outl(DEBUG_EXIT_PORT, u32::from(code) + 1);
+    outl(DEBUG_EXIT_PORT, u32::from(code.min(exit_code::MAX)) + 1);
     // Still running: this monitor has no isa-debug-exit. Say the code, then reset.
     let console = &crate::serial::SERIAL;
     console.write_bytes(b"stardust: exit code ");

@@ -6,7 +6,7 @@
 //! of this code.
 
 use crate::{cpu, gdt, interrupts, lapic, paging, time};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// The most CPUs used; more are left halted (and reported by the caller).
 pub const MAX_CPUS: usize = 16;
@@ -73,14 +73,22 @@ unsafe extern "C" {
     static stardust_trampoline_end: u8;
 }
 
-/// Each CPU's index, at the start of the area its GS base points to.
+/// The area each CPU's GS base points to (in the kernel; user mode has its own GS, swapped in
+/// and out with `swapgs`). The offsets are used by assembly: index at 0 (`cpu_index`), the user
+/// stack pointer saved by the system-call entry at 8, the running user thread's kernel stack at
+/// 16, and whether this CPU is set up for user mode at 24 (see `user.rs`).
 #[repr(C)]
-struct PerCpu {
+pub(crate) struct PerCpu {
     index: u64,
+    pub(crate) user_stack: AtomicU64,
+    pub(crate) kernel_stack: AtomicU64,
+    pub(crate) user_ready: AtomicU64,
 }
 
-static PER_CPU: [PerCpu; MAX_CPUS] = {
-    let mut all = [const { PerCpu { index: 0 } }; MAX_CPUS];
+pub(crate) static PER_CPU: [PerCpu; MAX_CPUS] = {
+    let mut all = [const {
+        PerCpu { index: 0, user_stack: AtomicU64::new(0), kernel_stack: AtomicU64::new(0), user_ready: AtomicU64::new(0) }
+    }; MAX_CPUS];
     let mut index = 0;
     while index < MAX_CPUS {
         all[index].index = index as u64;

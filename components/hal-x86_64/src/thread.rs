@@ -209,6 +209,10 @@ pub fn switch(from: ThreadId, to: ThreadId) {
     assert!(from < MAX_THREADS && to < MAX_THREADS && from != to, "thread switch from {from} to {to}");
     let cpu = crate::smp::cpu_index().min(crate::smp::MAX_CPUS - 1);
     let switch_stack = (&raw const SWITCH_STACKS) as u64 + ((cpu + 1) * SWITCH_STACK) as u64;
+    let hooks = SWITCH_HOOKS.get();
+    if let Some(hooks) = hooks {
+        (hooks.leave)(from as ThreadId);
+    }
     // SAFETY: `to`'s stack pointer is loaded only once its flag has been taken (set by `prepare`
     // or by the save of its last switch away, which completes before the flag is set), on a
     // stack that is still allocated (dropping a stack clears its flag), and once per save (the
@@ -225,7 +229,20 @@ pub fn switch(from: ThreadId, to: ThreadId) {
             switch_stack,
         )
     };
+    if let Some(hooks) = hooks {
+        (hooks.resume)(from as ThreadId);
+    }
 }
+
+/// What a thread switch does for state beyond the registers it saves (user mode's FPU, FS base
+/// and kernel stack: see `user.rs`): `leave` runs on the thread being switched away from before
+/// the switch, `resume` on the same thread once some CPU switches back to it.
+pub(crate) struct SwitchHooks {
+    pub(crate) leave: fn(ThreadId),
+    pub(crate) resume: fn(ThreadId),
+}
+
+pub(crate) static SWITCH_HOOKS: spin::Once<SwitchHooks> = spin::Once::new();
 
 /// Reached only if a switch waited billions of times for a context that never came: a kernel bug.
 #[unsafe(no_mangle)]

@@ -112,6 +112,7 @@ pub struct Region {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserMemory {
     regions: Vec<Region>,
+    floor: u64,
     limit: u64,
     max_regions: usize,
 }
@@ -125,8 +126,22 @@ impl UserMemory {
     /// `limit` is rounded down to a page and capped at [`USER_SPACE_END`]; most callers pass
     /// `USER_SPACE_END` and [`DEFAULT_MAX_REGIONS`].
     pub fn new(limit: u64, max_regions: usize) -> UserMemory {
+        UserMemory::with_floor(LOWEST_ADDRESS, limit, max_regions)
+    }
+
+    /// An empty address space `floor..limit` (a kernel that keeps the low addresses for itself
+    /// gives the program only a window). `floor` is rounded up to a page and is at least
+    /// [`LOWEST_ADDRESS`]; `limit` as for [`UserMemory::new`]. Below the floor, [`UserMemory::map`]
+    /// answers `ENOMEM` (`EPERM` in page 0) and [`UserMemory::find_free`] never looks.
+    pub fn with_floor(floor: u64, limit: u64, max_regions: usize) -> UserMemory {
         let limit = limit.min(USER_SPACE_END) / PAGE_SIZE * PAGE_SIZE;
-        UserMemory { regions: Vec::new(), limit, max_regions }
+        let floor = round_up_to_page(floor).unwrap_or(limit).clamp(LOWEST_ADDRESS, limit.max(LOWEST_ADDRESS));
+        UserMemory { regions: Vec::new(), floor, limit, max_regions }
+    }
+
+    /// The lowest address a mapping may have.
+    pub fn floor(&self) -> u64 {
+        self.floor
     }
 
     /// The first address above every possible mapping.
@@ -205,6 +220,9 @@ impl UserMemory {
         if address < LOWEST_ADDRESS {
             return Err(Errno::EPERM);
         }
+        if address < self.floor {
+            return Err(Errno::ENOMEM);
+        }
         self.rewrite(address, end, |_| Some(protection), Some(protection))
     }
 
@@ -258,7 +276,7 @@ impl UserMemory {
         }
         let length = round_up_to_page(length).ok_or(Errno::ENOMEM)?;
         if let Some(hint) = round_up_to_page(hint)
-            && hint >= LOWEST_ADDRESS
+            && hint >= self.floor
             && let Some(end) = hint.checked_add(length)
             && end <= self.limit
             && self.is_free(hint, end)
@@ -273,7 +291,7 @@ impl UserMemory {
             }
             gap_end = region.start;
         }
-        if gap_end.saturating_sub(LOWEST_ADDRESS) >= length {
+        if gap_end.saturating_sub(self.floor) >= length {
             return Ok(gap_end - length);
         }
         Err(Errno::ENOMEM)

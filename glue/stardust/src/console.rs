@@ -17,6 +17,13 @@ pub fn _print(arguments: fmt::Arguments<'_>) {
     let _ = (&SERIAL).write_fmt(arguments);
 }
 
+/// Writes raw bytes to the console (a Linux program's standard output), whole, under the
+/// console's lock.
+pub fn write_bytes(bytes: &[u8]) {
+    let _guard = LOCK.lock();
+    stardust_api::Console::write_bytes(&hal::serial::SERIAL, bytes);
+}
+
 /// Prints to the console.
 #[macro_export]
 macro_rules! print {

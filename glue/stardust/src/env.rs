@@ -38,6 +38,23 @@ impl Iterator for Args {
     }
 }
 
+/// The environment: each `stardust.env=KEY=VALUE` kernel option, in command-line order
+/// (`scripts/run --env KEY=VALUE`), as `(KEY, VALUE)` pairs like `std::env::vars`.
+pub fn vars() -> impl Iterator<Item = (String, String)> {
+    let (_, cmdline) = COMMAND_LINE.get().copied().unwrap_or(("app", ""));
+    stardust_bootargs::kernel_options(cmdline).filter_map(|option| match option {
+        stardust_bootargs::KernelOption::Env(variable) => {
+            let mut bytes = variable.as_bytes().to_vec();
+            let length = stardust_bootargs::unquote(&mut bytes);
+            bytes.truncate(length);
+            let text = String::from_utf8(bytes).ok()?;
+            let (key, value) = text.split_once('=')?;
+            Some((key.to_string(), value.to_string()))
+        }
+        _ => None,
+    })
+}
+
 /// The working directory (relative paths in `fs` start there); `/` at boot.
 pub fn current_dir() -> crate::io::Result<String> {
     Ok(crate::fs::current_dir())

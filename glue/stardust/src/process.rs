@@ -13,6 +13,16 @@ pub fn exit(code: i32) -> ! {
     hal::power::exit(code)
 }
 
+/// Ends the VM with a Linux program's exit status (0..=255: 128 + N for a program killed by
+/// signal N), after the same write-back as [`exit`]. `scripts/run` exits with it on every
+/// monitor.
+pub fn exit_status(status: u8) -> ! {
+    if let Some(hook) = AT_EXIT.get() {
+        hook();
+    }
+    hal::power::exit_status(status)
+}
+
 static AT_EXIT: spin::Once<fn()> = spin::Once::new();
 
 /// Registers the runtime's work before exit (the file systems' write-back); once.

@@ -278,3 +278,24 @@ fn readable_length_stops_at_unreadable_memory() {
     assert_eq!(memory.protection_at(BASE + PAGE_SIZE), Some(Protection::READ_WRITE));
     assert_eq!(memory.protection_at(BASE + 3 * PAGE_SIZE), None);
 }
+
+#[test]
+fn a_floor_keeps_mappings_in_the_window() {
+    const FLOOR: u64 = 1 << 39;
+    const TOP: u64 = FLOOR + 64 * PAGE_SIZE;
+    let mut memory = UserMemory::with_floor(FLOOR, TOP, DEFAULT_MAX_REGIONS);
+    assert_eq!(memory.floor(), FLOOR);
+    // Below the floor: refused (page 0 keeps Linux's EPERM); hints there are not taken.
+    assert_eq!(memory.map(FLOOR - PAGE_SIZE, PAGE_SIZE, Protection::READ), Err(Errno::ENOMEM));
+    assert_eq!(memory.map(0, PAGE_SIZE, Protection::READ), Err(Errno::EPERM));
+    assert_eq!(memory.find_free(PAGE_SIZE, PAGE_SIZE), Ok(TOP - PAGE_SIZE));
+    // The lowest gap ends at the floor: 64 pages fit, 65 do not.
+    assert_eq!(memory.find_free(64 * PAGE_SIZE, 0), Ok(FLOOR));
+    assert_eq!(memory.find_free(65 * PAGE_SIZE, 0), Err(Errno::ENOMEM));
+    memory.map(FLOOR, PAGE_SIZE, Protection::READ).unwrap();
+    assert_eq!(memory.find_free(63 * PAGE_SIZE, 0), Ok(FLOOR + PAGE_SIZE));
+    assert_eq!(memory.find_free(64 * PAGE_SIZE, 0), Err(Errno::ENOMEM));
+    // A floor that is not page-aligned rounds up; one below page 1 becomes page 1.
+    assert_eq!(UserMemory::with_floor(FLOOR + 1, TOP, 8).floor(), FLOOR + PAGE_SIZE);
+    assert_eq!(UserMemory::with_floor(0, TOP, 8).floor(), LOWEST_ADDRESS);
+}

@@ -1,0 +1,669 @@
+//! Descriptors and the file system: the console (0-2), files and directories of `stardust::fs`.
+//!
+//! An open file description is shared by its duplicates (`dup`, `fcntl(F_DUPFD)`): they share
+//! the offset, as on Linux. The process lock is held only to find a description; the I/O runs
+//! on the description's own lock, so one thread reading a slow disk does not stop the others'
+//! system calls.
+
+use crate::process::{self, Process};
+use crate::user;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use stardust::fs::{File, OpenOptions};
+use stardust::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use stardust::sync::Mutex;
+use stardust_linux_abi::{
+    AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, DT_DIR, DT_REG, DeviceNumber,
+    DirectoryEntry, Errno, FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFREG,
+    StatusFlags, Timespec, check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start,
+    pack_directory_entries, seek_position, transfer_length,
+};
+
+/// The most bytes one read or write moves through the kernel's buffer at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// What a descriptor refers to.
+pub enum Object {
+    /// The serial console: reads see end of file, writes are printed.
+    Console,
+    /// A regular file.
+    File {
+        /// The open file (its offset is the description's).
+        file: Mutex<File>,
+        /// Its absolute path (for fstat).
+        path: String,
+    },
+    /// A directory opened for reading its entries.
+    Directory {
+        /// Its absolute path.
+        path: String,
+        /// How many entries getdents64 has returned.
+        position: Mutex<usize>,
+    },
+}
+
+/// An open file description.
+pub struct Description {
+    /// What it refers to.
+    pub object: Object,
+}
+
+impl Description {
+    /// The console's.
+    pub fn console() -> Description {
+        Description { object: Object::Console }
+    }
+}
+
+/// The Linux answer for a `stardust::fs` error.
+pub fn errno(error: stardust::io::Error) -> Errno {
+    match error.kind() {
+        ErrorKind::NotFound => Errno::ENOENT,
+        ErrorKind::PermissionDenied => Errno::EACCES,
+        ErrorKind::AlreadyExists => Errno::EEXIST,
+        ErrorKind::InvalidInput | ErrorKind::InvalidData => Errno::EINVAL,
+        ErrorKind::NotADirectory => Errno::ENOTDIR,
+        ErrorKind::IsADirectory => Errno::EISDIR,
+        ErrorKind::DirectoryNotEmpty => Errno::ENOTEMPTY,
+        ErrorKind::ReadOnlyFilesystem => Errno::EROFS,
+        ErrorKind::StorageFull => Errno::ENOSPC,
+        ErrorKind::CrossesDevices => Errno::EXDEV,
+        ErrorKind::ResourceBusy => Errno::EBUSY,
+        ErrorKind::Unsupported => Errno::EOPNOTSUPP,
+        ErrorKind::OutOfMemory => Errno::ENOMEM,
+        ErrorKind::WouldBlock => Errno::EAGAIN,
+        ErrorKind::TimedOut => Errno::ETIMEDOUT,
+        ErrorKind::BrokenPipe => Errno::EPIPE,
+        _ => Errno::EIO,
+    }
+}
+
+fn descriptor(fd: u64) -> Result<(Arc<Description>, StatusFlags), Errno> {
+    let fd = fd as u32;
+    process::with(|process| Ok((process.files.get(fd)?.clone(), process.files.status(fd)?)))
+}
+
+/// `path` made absolute against `base`, with `.`, `..` and repeated slashes resolved (there
+/// are no symbolic links to follow).
+fn join(base: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let start = if path.starts_with('/') { "" } else { base };
+    for part in start.split('/').chain(path.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let mut joined = String::new();
+    for part in &parts {
+        joined.push('/');
+        joined.push_str(part);
+    }
+    if joined.is_empty() {
+        joined.push('/');
+    }
+    joined
+}
+
+/// Where a `*at` call's path leads: an absolute path.
+fn resolve(process: &Process, directory: u64, path: &str) -> Result<String, Errno> {
+    match lookup_start(directory as i32, path.as_bytes())? {
+        LookupStart::Root => Ok(join("/", path)),
+        LookupStart::WorkingDirectory => Ok(join(&process.directory, path)),
+        LookupStart::Descriptor(fd) => match &process.files.get(fd)?.object {
+            Object::Directory { path: base, .. } => Ok(join(base, path)),
+            _ => Err(Errno::ENOTDIR),
+        },
+    }
+}
+
+fn resolve_path(directory: u64, path_address: u64) -> Result<String, Errno> {
+    let path = user::path(path_address)?;
+    process::with(|process| resolve(process, directory, &path))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and writing.
+
+/// `read(fd, buffer, count)`.
+pub fn read(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
+    let (description, status) = descriptor(fd)?;
+    if !status.access.can_read() {
+        return Err(Errno::EBADF);
+    }
+    read_from(&description, buffer, count, None)
+}
+
+/// `pread64(fd, buffer, count, offset)`.
+pub fn pread(fd: u64, buffer: u64, count: u64, offset: u64) -> Result<u64, Errno> {
+    let (description, status) = descriptor(fd)?;
+    if !status.access.can_read() {
+        return Err(Errno::EBADF);
+    }
+    let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+    read_from(&description, buffer, count, Some(offset as u64))
+}
+
+fn read_from(description: &Description, buffer: u64, count: u64, at: Option<u64>) -> Result<u64, Errno> {
+    let count = transfer_length(count) as usize;
+    match &description.object {
+        Object::Console => match at {
+            Some(_) => Err(Errno::ESPIPE),
+            None => Ok(0),
+        },
+        Object::Directory { .. } => Err(Errno::EISDIR),
+        Object::File { file, .. } => {
+            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let restore = match at {
+                Some(offset) => {
+                    let current = file.seek(SeekFrom::Current(0)).map_err(errno)?;
+                    file.seek(SeekFrom::Start(offset)).map_err(errno)?;
+                    Some(current)
+                }
+                None => None,
+            };
+            let result = read_file(&mut file, buffer, count);
+            if let Some(current) = restore {
+                file.seek(SeekFrom::Start(current)).map_err(errno)?;
+            }
+            result
+        }
+    }
+}
+
+fn read_file(file: &mut File, buffer: u64, count: usize) -> Result<u64, Errno> {
+    let mut done = 0usize;
+    let mut chunk = vec![0; count.min(CHUNK)];
+    while done < count {
+        let want = (count - done).min(chunk.len());
+        let got = file.read(&mut chunk[..want]).map_err(errno)?;
+        if got == 0 {
+            break;
+        }
+        if let Err(error) = user::write(buffer + done as u64, &chunk[..got]) {
+            // Linux reports what it transferred before the fault, else the fault.
+            return if done > 0 { Ok(done as u64) } else { Err(error) };
+        }
+        done += got;
+        if got < want {
+            break;
+        }
+    }
+    Ok(done as u64)
+}
+
+/// `write(fd, buffer, count)`.
+pub fn write(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
+    let (description, status) = descriptor(fd)?;
+    if !status.access.can_write() {
+        return Err(Errno::EBADF);
+    }
+    write_to(&description, status, buffer, count, None)
+}
+
+/// `pwrite64(fd, buffer, count, offset)`.
+pub fn pwrite(fd: u64, buffer: u64, count: u64, offset: u64) -> Result<u64, Errno> {
+    let (description, status) = descriptor(fd)?;
+    if !status.access.can_write() {
+        return Err(Errno::EBADF);
+    }
+    let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+    write_to(&description, status, buffer, count, Some(offset as u64))
+}
+
+fn write_to(description: &Description, status: StatusFlags, buffer: u64, count: u64, at: Option<u64>) -> Result<u64, Errno> {
+    let count = transfer_length(count) as usize;
+    match &description.object {
+        Object::Console => {
+            if at.is_some() {
+                return Err(Errno::ESPIPE);
+            }
+            let mut done = 0;
+            while done < count {
+                let chunk = (count - done).min(CHUNK);
+                let bytes = match user::read(buffer + done as u64, chunk) {
+                    Ok(bytes) => bytes,
+                    Err(error) if done == 0 => return Err(error),
+                    Err(_) => break,
+                };
+                stardust::console::write_bytes(&bytes);
+                done += chunk;
+            }
+            Ok(done as u64)
+        }
+        Object::Directory { .. } => Err(Errno::EISDIR),
+        Object::File { file, .. } => {
+            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let restore = match at {
+                Some(offset) => {
+                    let current = file.seek(SeekFrom::Current(0)).map_err(errno)?;
+                    file.seek(SeekFrom::Start(offset)).map_err(errno)?;
+                    Some(current)
+                }
+                None => {
+                    if status.append {
+                        file.seek(SeekFrom::End(0)).map_err(errno)?;
+                    }
+                    None
+                }
+            };
+            let mut done = 0;
+            let mut result = Ok(());
+            while done < count {
+                let chunk = (count - done).min(CHUNK);
+                let bytes = match user::read(buffer + done as u64, chunk) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        result = Err(error);
+                        break;
+                    }
+                };
+                if let Err(error) = file.write_all(&bytes) {
+                    result = Err(errno(error));
+                    break;
+                }
+                done += chunk;
+            }
+            if let Some(current) = restore {
+                file.seek(SeekFrom::Start(current)).map_err(errno)?;
+            }
+            match result {
+                Err(error) if done == 0 => Err(error),
+                _ => Ok(done as u64),
+            }
+        }
+    }
+}
+
+fn io_vectors(vectors: u64, count: u64) -> Result<Vec<stardust_linux_abi::IoVector>, Errno> {
+    let size = io_vector_array_size(count)?;
+    let bytes = user::read(vectors, size)?;
+    decode_io_vectors(&bytes)
+}
+
+/// `readv(fd, vectors, count)`.
+pub fn readv(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
+    let vectors = io_vectors(vectors, count)?;
+    let mut total = 0;
+    for vector in vectors {
+        if vector.length == 0 {
+            continue;
+        }
+        let got = match read(fd, vector.base, vector.length) {
+            Ok(got) => got,
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        };
+        total += got;
+        if got < vector.length {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// `writev(fd, vectors, count)`.
+pub fn writev(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
+    let vectors = io_vectors(vectors, count)?;
+    let (description, status) = descriptor(fd)?;
+    if !status.access.can_write() {
+        return Err(Errno::EBADF);
+    }
+    if let Object::Console = description.object {
+        // One console write, so that a line musl's stdio hands over in two pieces stays whole.
+        let mut bytes = Vec::new();
+        for vector in &vectors {
+            let length = transfer_length(vector.length) as usize;
+            match user::read(vector.base, length) {
+                Ok(piece) => bytes.extend_from_slice(&piece),
+                Err(error) if bytes.is_empty() => return Err(error),
+                Err(_) => break,
+            }
+        }
+        stardust::console::write_bytes(&bytes);
+        return Ok(bytes.len() as u64);
+    }
+    let mut total = 0;
+    for vector in vectors {
+        if vector.length == 0 {
+            continue;
+        }
+        match write_to(&description, status, vector.base, vector.length, None) {
+            Ok(written) => total += written,
+            Err(error) if total == 0 => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
+/// `lseek(fd, offset, whence)`.
+pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
+    let (description, _) = descriptor(fd)?;
+    match &description.object {
+        Object::Console => Err(Errno::ESPIPE),
+        Object::Directory { position, .. } => {
+            let target = seek_position(0, 0, offset as i64, whence as u32)?;
+            *position.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = target as usize;
+            Ok(target)
+        }
+        Object::File { file, .. } => {
+            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let current = file.seek(SeekFrom::Current(0)).map_err(errno)?;
+            let size = file.metadata().map_err(errno)?.len();
+            let target = seek_position(current, size, offset as i64, whence as u32)?;
+            file.seek(SeekFrom::Start(target)).map_err(errno)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and closing.
+
+/// `openat(directory, path, flags, mode)` (`open` passes `AT_FDCWD`).
+pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
+    let flags = OpenFlags::decode(flags)?;
+    let path = resolve_path(directory, path)?;
+    let metadata = stardust::fs::metadata(&path);
+    let object = match metadata {
+        Ok(metadata) if metadata.is_dir() => {
+            if flags.access.can_write() || flags.truncate {
+                return Err(Errno::EISDIR);
+            }
+            Object::Directory { path, position: Mutex::new(0) }
+        }
+        Ok(_) if flags.directory => return Err(Errno::ENOTDIR),
+        Ok(_) if flags.create && flags.exclusive => return Err(Errno::EEXIST),
+        Err(error) if error.kind() != ErrorKind::NotFound || !flags.create => return Err(errno(error)),
+        _ => {
+            if flags.directory {
+                return Err(Errno::ENOENT);
+            }
+            let mut options = OpenOptions::new();
+            options
+                .read(flags.access.can_read())
+                .write(flags.access.can_write() || (flags.create && !flags.access.can_write()))
+                .truncate(flags.truncate && flags.access.can_write())
+                .create(flags.create);
+            let file = options.open(&path).map_err(errno)?;
+            Object::File { file: Mutex::new(file), path }
+        }
+    };
+    let status = flags.status();
+    process::with(|process| {
+        process
+            .files
+            .open(Arc::new(Description { object }), status, flags.close_on_exec)
+            .map(u64::from)
+            .map_err(|(error, _)| error)
+    })
+}
+
+/// `close(fd)`.
+pub fn close(fd: u64) -> Result<u64, Errno> {
+    let released = process::with(|process| process.files.close(fd as u32))?;
+    drop(released);
+    Ok(0)
+}
+
+/// `dup(fd)`.
+pub fn dup(fd: u64) -> Result<u64, Errno> {
+    process::with(|process| process.files.dup(fd as u32).map(u64::from))
+}
+
+/// `dup3(old, new, flags)` (`dup2` passes 0 and its own same-descriptor rule).
+pub fn dup3(old: u64, new: u64, flags: u64, is_dup2: bool) -> Result<u64, Errno> {
+    let duplicated = process::with(|process| {
+        if is_dup2 {
+            process.files.dup2(old as u32, new as u32)
+        } else {
+            process.files.dup3(old as u32, new as u32, flags)
+        }
+    })?;
+    let fd = duplicated.fd;
+    drop(duplicated.released);
+    Ok(u64::from(fd))
+}
+
+/// `fcntl(fd, command, argument)`.
+pub fn fcntl(fd: u64, command: u64, argument: u64) -> Result<u64, Errno> {
+    let outcome = process::with(|process| process.files.fcntl(fd as u32, command as u32, argument))?;
+    match outcome {
+        FcntlOutcome::Value(value) => Ok(value),
+        FcntlOutcome::Lock { test, argument, access } => {
+            let bytes = user::read(argument, stardust_linux_abi::FLOCK_SIZE)?;
+            let lock = RecordLock::decode(&bytes)?;
+            lock.check_access(access)?;
+            if test {
+                let mut bytes = bytes;
+                RecordLock::unlocked(&mut bytes);
+                user::write(argument, &bytes)?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `ioctl(fd, request, argument)`: no terminal here, so every request (TIOCGWINSZ, TCGETS,
+/// ...) is `ENOTTY`: programs then treat the console as a pipe or file, as on a host whose
+/// output is redirected (musl's stdout is then fully buffered, on both).
+pub fn ioctl(fd: u64) -> Result<u64, Errno> {
+    descriptor(fd)?;
+    Err(Errno::ENOTTY)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status.
+
+fn inode(path: &str) -> u64 {
+    // FNV-1a of the path: stable for a path, distinct for distinct paths in practice.
+    path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
+}
+
+fn console_status() -> FileStatus {
+    FileStatus {
+        device: DeviceNumber { major: 0, minor: 5 },
+        inode: 3,
+        mode: S_IFCHR | 0o620,
+        links: 1,
+        represented_device: DeviceNumber { major: 4, minor: 64 },
+        block_size: 1024,
+        ..FileStatus::default()
+    }
+}
+
+fn path_status(path: &str) -> Result<FileStatus, Errno> {
+    let metadata = stardust::fs::metadata(path).map_err(errno)?;
+    let directory = metadata.is_dir();
+    let size = if directory { 4096 } else { metadata.len() };
+    Ok(FileStatus {
+        device: DeviceNumber { major: 0, minor: if path.starts_with("/data") { 2 } else { 1 } },
+        inode: inode(path),
+        mode: if directory { S_IFDIR | 0o755 } else { S_IFREG | 0o644 },
+        links: if directory { 2 } else { 1 },
+        size,
+        block_size: 4096,
+        blocks: size.div_ceil(512),
+        accessed: Timespec::default(),
+        modified: Timespec::default(),
+        changed: Timespec::default(),
+        ..FileStatus::default()
+    })
+}
+
+fn description_status(description: &Description) -> Result<FileStatus, Errno> {
+    match &description.object {
+        Object::Console => Ok(console_status()),
+        Object::Directory { path, .. } => path_status(path),
+        Object::File { path, .. } => path_status(path),
+    }
+}
+
+fn status_at(directory: u64, path: u64, flags: u64) -> Result<FileStatus, Errno> {
+    let flags = check_at_flags(flags, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | stardust_linux_abi::AT_NO_AUTOMOUNT | stardust_linux_abi::AT_STATX_SYNC_TYPE)?;
+    if flags & AT_EMPTY_PATH != 0 {
+        let name = user::path_allowing_empty(path)?;
+        if name.is_empty() {
+            let description = if directory as i32 == stardust_linux_abi::AT_FDCWD {
+                None
+            } else {
+                Some(descriptor(directory)?.0)
+            };
+            return match description {
+                Some(description) => description_status(&description),
+                None => path_status(&process::with(|process| Ok(process.directory.clone()))?),
+            };
+        }
+    }
+    path_status(&resolve_path(directory, path)?)
+}
+
+/// `fstat(fd, stat)`.
+pub fn fstat(fd: u64, out: u64) -> Result<u64, Errno> {
+    let (description, _) = descriptor(fd)?;
+    user::write(out, &description_status(&description)?.encode_stat())?;
+    Ok(0)
+}
+
+/// `newfstatat(directory, path, stat, flags)` (`stat` and `lstat` too: no symbolic links here).
+pub fn fstatat(directory: u64, path: u64, out: u64, flags: u64) -> Result<u64, Errno> {
+    let status = status_at(directory, path, flags)?;
+    user::write(out, &status.encode_stat())?;
+    Ok(0)
+}
+
+/// `statx(directory, path, flags, mask, statx)`.
+pub fn statx(directory: u64, path: u64, flags: u64, out: u64) -> Result<u64, Errno> {
+    let status = status_at(directory, path, flags)?;
+    user::write(out, &status.encode_statx())?;
+    Ok(0)
+}
+
+/// `faccessat(directory, path, mode)`: everything that exists is accessible (one user, root).
+pub fn faccessat(directory: u64, path: u64) -> Result<u64, Errno> {
+    path_status(&resolve_path(directory, path)?).map(|_| 0)
+}
+
+/// `getdents64(fd, buffer, count)`.
+pub fn getdents64(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
+    let (description, _) = descriptor(fd)?;
+    let Object::Directory { path, position } = &description.object else {
+        return Err(Errno::ENOTDIR);
+    };
+    let mut position = position.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let listed = stardust::fs::read_dir(path).map_err(errno)?;
+    let mut names: Vec<(String, u8)> = vec![(String::from("."), DT_DIR), (String::from(".."), DT_DIR)];
+    for entry in listed {
+        let entry = entry.map_err(errno)?;
+        let kind = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => DT_DIR,
+            _ => DT_REG,
+        };
+        names.push((String::from(entry.file_name()), kind));
+    }
+    let entries: Vec<DirectoryEntry<'_>> = names
+        .iter()
+        .enumerate()
+        .skip(*position)
+        .map(|(index, (name, kind))| DirectoryEntry {
+            inode: inode(&join(path, name)),
+            next_offset: index as i64 + 1,
+            kind: *kind,
+            name: name.as_bytes(),
+        })
+        .collect();
+    let size = (transfer_length(count) as usize).min(CHUNK);
+    let mut bytes = vec![0; size];
+    let packed = pack_directory_entries(&entries, &mut bytes)?;
+    user::write(buffer, &bytes[..packed.bytes])?;
+    *position += packed.entries;
+    Ok(packed.bytes as u64)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The name space.
+
+/// `mkdirat(directory, path, mode)`.
+pub fn mkdirat(directory: u64, path: u64) -> Result<u64, Errno> {
+    stardust::fs::create_dir(resolve_path(directory, path)?).map_err(errno).map(|()| 0)
+}
+
+/// `unlinkat(directory, path, flags)` (`unlink` and `rmdir` too).
+pub fn unlinkat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
+    let flags = check_at_flags(flags, AT_REMOVEDIR)?;
+    let path = resolve_path(directory, path)?;
+    if flags & AT_REMOVEDIR != 0 {
+        stardust::fs::remove_dir(&path).map_err(errno).map(|()| 0)
+    } else {
+        if stardust::fs::metadata(&path).map_err(errno)?.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        stardust::fs::remove_file(&path).map_err(errno).map(|()| 0)
+    }
+}
+
+/// `renameat2(old_directory, old, new_directory, new, flags)`: flags must be 0.
+pub fn renameat(old_directory: u64, old: u64, new_directory: u64, new: u64, flags: u64) -> Result<u64, Errno> {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let from = resolve_path(old_directory, old)?;
+    let to = resolve_path(new_directory, new)?;
+    stardust::fs::rename(&from, &to).map_err(errno).map(|()| 0)
+}
+
+/// `fsync(fd)` and `fdatasync(fd)`.
+pub fn fsync(fd: u64, data_only: bool) -> Result<u64, Errno> {
+    let (description, _) = descriptor(fd)?;
+    match &description.object {
+        Object::Console => Err(Errno::EINVAL),
+        Object::Directory { .. } => stardust::fs::sync().map_err(errno).map(|()| 0),
+        Object::File { file, .. } => {
+            let file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let result = if data_only { file.sync_data() } else { file.sync_all() };
+            result.map_err(errno).map(|()| 0)
+        }
+    }
+}
+
+/// `ftruncate(fd, length)`.
+pub fn ftruncate(fd: u64, length: u64) -> Result<u64, Errno> {
+    let (description, status) = descriptor(fd)?;
+    let length = i64::try_from(length).map_err(|_| Errno::EINVAL)?;
+    match &description.object {
+        Object::File { file, .. } if status.access.can_write() => {
+            let file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            file.set_len(length as u64).map_err(errno).map(|()| 0)
+        }
+        Object::File { .. } | Object::Console | Object::Directory { .. } => Err(Errno::EINVAL),
+    }
+}
+
+/// `getcwd(buffer, size)`: the length including the NUL.
+pub fn getcwd(buffer: u64, size: u64) -> Result<u64, Errno> {
+    let directory = process::with(|process| Ok(process.directory.clone()))?;
+    let mut bytes = directory.into_bytes();
+    bytes.push(0);
+    if (bytes.len() as u64) > size {
+        return Err(Errno::ERANGE);
+    }
+    user::write(buffer, &bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+/// `chdir(path)`.
+pub fn chdir(path: u64) -> Result<u64, Errno> {
+    let path = resolve_path(stardust_linux_abi::AT_FDCWD as u64, path)?;
+    if !stardust::fs::metadata(&path).map_err(errno)?.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    process::with(|process| {
+        process.directory = path;
+        Ok(0)
+    })
+}

@@ -1,0 +1,423 @@
+//! The system-call table: Linux's number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9, the
+//! result (or `-errno`) back in RAX.
+
+use crate::{files, memory, process, user};
+use hal::exceptions::ExceptionFrame;
+use stardust::time::Duration;
+use stardust_linux_abi::{
+    Clock, Errno, POLLIN, POLLNVAL, POLLOUT, PollEntry, Sysno, SystemName, TIMER_ABSTIME, Timespec, decode_poll_entries,
+    encode_result, poll_array_size,
+};
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+/// Below this, an address is canonical (and the FS base may hold it).
+const CANONICAL_END: u64 = 1 << 47;
+const SIGSET_SIZE: u64 = 8;
+const SIGKILL: u64 = 9;
+const SIGSTOP: u64 = 19;
+const MAX_SIGNAL: u64 = 64;
+const SIGACTION_SIZE: usize = 32;
+const SS_DISABLE: u32 = 2;
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_WAKE: u64 = 1;
+const FUTEX_COMMAND_MASK: u64 = 0x7f;
+const RLIMIT_STACK: u64 = 3;
+const RLIMIT_NOFILE: u64 = 7;
+const RLIM_INFINITY: u64 = u64::MAX;
+
+/// The hal's system-call handler.
+pub fn handle(frame: &mut ExceptionFrame) {
+    let number = frame.rax;
+    let arguments = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    frame.rax = encode_result(dispatch(number, arguments));
+}
+
+fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
+    let Some(call) = Sysno::from_number(number) else {
+        return unknown(number, None);
+    };
+    match call {
+        Sysno::read => files::read(a[0], a[1], a[2]),
+        Sysno::write => files::write(a[0], a[1], a[2]),
+        Sysno::readv => files::readv(a[0], a[1], a[2]),
+        Sysno::writev => files::writev(a[0], a[1], a[2]),
+        Sysno::pread64 => files::pread(a[0], a[1], a[2], a[3]),
+        Sysno::pwrite64 => files::pwrite(a[0], a[1], a[2], a[3]),
+        Sysno::open => files::openat(stardust_linux_abi::AT_FDCWD as u64, a[0], a[1]),
+        Sysno::openat => files::openat(a[0], a[1], a[2]),
+        Sysno::creat => files::openat(
+            stardust_linux_abi::AT_FDCWD as u64,
+            a[0],
+            stardust_linux_abi::O_CREAT | stardust_linux_abi::O_WRONLY | stardust_linux_abi::O_TRUNC,
+        ),
+        Sysno::close => files::close(a[0]),
+        Sysno::lseek => files::lseek(a[0], a[1], a[2]),
+        Sysno::fstat => files::fstat(a[0], a[1]),
+        Sysno::stat | Sysno::lstat => files::fstatat(stardust_linux_abi::AT_FDCWD as u64, a[0], a[1], 0),
+        Sysno::newfstatat => files::fstatat(a[0], a[1], a[2], a[3]),
+        Sysno::statx => files::statx(a[0], a[1], a[2], a[4]),
+        Sysno::access => files::faccessat(stardust_linux_abi::AT_FDCWD as u64, a[0]),
+        Sysno::faccessat | Sysno::faccessat2 => files::faccessat(a[0], a[1]),
+        Sysno::getdents64 => files::getdents64(a[0], a[1], a[2]),
+        Sysno::mkdir => files::mkdirat(stardust_linux_abi::AT_FDCWD as u64, a[0]),
+        Sysno::mkdirat => files::mkdirat(a[0], a[1]),
+        Sysno::rmdir => {
+            files::unlinkat(stardust_linux_abi::AT_FDCWD as u64, a[0], stardust_linux_abi::AT_REMOVEDIR)
+        }
+        Sysno::unlink => files::unlinkat(stardust_linux_abi::AT_FDCWD as u64, a[0], 0),
+        Sysno::unlinkat => files::unlinkat(a[0], a[1], a[2]),
+        Sysno::rename => {
+            let here = stardust_linux_abi::AT_FDCWD as u64;
+            files::renameat(here, a[0], here, a[1], 0)
+        }
+        Sysno::renameat => files::renameat(a[0], a[1], a[2], a[3], 0),
+        Sysno::renameat2 => files::renameat(a[0], a[1], a[2], a[3], a[4]),
+        Sysno::fsync => files::fsync(a[0], false),
+        Sysno::fdatasync => files::fsync(a[0], true),
+        Sysno::ftruncate => files::ftruncate(a[0], a[1]),
+        Sysno::fcntl => files::fcntl(a[0], a[1], a[2]),
+        Sysno::dup => files::dup(a[0]),
+        Sysno::dup2 => files::dup3(a[0], a[1], 0, true),
+        Sysno::dup3 => files::dup3(a[0], a[1], a[2], false),
+        Sysno::getcwd => files::getcwd(a[0], a[1]),
+        Sysno::chdir => files::chdir(a[0]),
+        Sysno::ioctl => files::ioctl(a[0]),
+        Sysno::poll => poll(a[0], a[1], Some(a[2] as i32)),
+        Sysno::ppoll => {
+            let timeout = if a[2] == 0 { None } else { Some(timespec(a[2])?) };
+            let milliseconds = timeout.map(|t| t.seconds.saturating_mul(1000).saturating_add(t.nanoseconds / 1_000_000));
+            poll(a[0], a[1], Some(milliseconds.map_or(-1, |ms| ms.clamp(0, i64::from(i32::MAX)) as i32)))
+        }
+
+        Sysno::mmap => memory::mmap(a[0], a[1], a[2], a[3], a[4], a[5]),
+        Sysno::munmap => memory::munmap(a[0], a[1]),
+        Sysno::mprotect => memory::mprotect(a[0], a[1], a[2]),
+        Sysno::mremap => memory::mremap(a[0], a[1], a[2], a[3], a[4]),
+        Sysno::brk => process::with(|process| Ok(process.program_break)),
+        Sysno::madvise | Sysno::msync => Ok(0),
+
+        Sysno::exit => process::exit_thread(a[0] as u8),
+        Sysno::exit_group => process::exit_process(a[0] as u8),
+        Sysno::arch_prctl => arch_prctl(a[0], a[1]),
+        Sysno::set_tid_address => Ok(u64::from(process::current_thread_id())),
+        Sysno::set_robust_list => Ok(0),
+        Sysno::gettid => Ok(u64::from(process::current_thread_id())),
+        Sysno::getpid => Ok(u64::from(process::pid())),
+        Sysno::getppid => Ok(0),
+        Sysno::getuid | Sysno::geteuid | Sysno::getgid | Sysno::getegid => Ok(0),
+        Sysno::umask => Ok(0o022),
+        Sysno::sched_yield => {
+            stardust::thread::yield_now();
+            Ok(0)
+        }
+        Sysno::sched_getaffinity => sched_getaffinity(a[1], a[2]),
+        Sysno::futex => futex(a[0], a[1], a[2], a[3]),
+        Sysno::getrlimit => rlimit(a[0], a[1]),
+        Sysno::prlimit64 => {
+            if a[0] != 0 && a[0] != u64::from(process::pid()) {
+                return Err(Errno::ESRCH);
+            }
+            if a[2] != 0 {
+                return Err(Errno::EPERM);
+            }
+            if a[3] == 0 { Ok(0) } else { rlimit(a[1], a[3]) }
+        }
+
+        Sysno::clock_gettime => clock_gettime(a[0], a[1]),
+        Sysno::clock_getres => {
+            Clock::decode(a[0] as i32)?;
+            if a[1] != 0 {
+                user::write(a[1], &Timespec { seconds: 0, nanoseconds: 1 }.encode())?;
+            }
+            Ok(0)
+        }
+        Sysno::gettimeofday => {
+            if a[0] != 0 {
+                let now = wall_clock();
+                let mut bytes = [0; 16];
+                bytes[..8].copy_from_slice(&now.seconds.to_le_bytes());
+                bytes[8..].copy_from_slice(&(now.nanoseconds / 1000).to_le_bytes());
+                user::write(a[0], &bytes)?;
+            }
+            Ok(0)
+        }
+        Sysno::time => {
+            let seconds = wall_clock().seconds as u64;
+            if a[0] != 0 {
+                user::write(a[0], &seconds.to_le_bytes())?;
+            }
+            Ok(seconds)
+        }
+        Sysno::nanosleep => {
+            let request = timespec(a[0])?;
+            sleep(duration(request)?);
+            Ok(0)
+        }
+        Sysno::clock_nanosleep => clock_nanosleep(a[0], a[1], a[2]),
+        Sysno::getrandom => getrandom(a[0], a[1], a[2]),
+        Sysno::uname => {
+            let name = SystemName {
+                system: "Linux",
+                node: "stardust",
+                release: "6.1.0-stardust",
+                version: "#1 SMP Stardust",
+                machine: "x86_64",
+                domain: "(none)",
+            };
+            user::write(a[0], &name.encode())?;
+            Ok(0)
+        }
+
+        Sysno::rt_sigaction => sigaction(a[0], a[1], a[2], a[3]),
+        Sysno::rt_sigprocmask => {
+            if a[3] != SIGSET_SIZE {
+                return Err(Errno::EINVAL);
+            }
+            if a[1] != 0 && a[0] > 2 {
+                return Err(Errno::EINVAL);
+            }
+            if a[1] != 0 {
+                user::read(a[1], SIGSET_SIZE as usize)?;
+            }
+            if a[2] != 0 {
+                user::write(a[2], &[0; SIGSET_SIZE as usize])?;
+            }
+            Ok(0)
+        }
+        Sysno::sigaltstack => {
+            if a[1] != 0 {
+                let mut old = [0u8; 24];
+                old[8..12].copy_from_slice(&SS_DISABLE.to_le_bytes());
+                user::write(a[1], &old)?;
+            }
+            Ok(0)
+        }
+        other => unknown(number, Some(other.name())),
+    }
+}
+
+/// A call this layer does not serve: `ENOSYS`, and one log line naming it the first time.
+fn unknown(number: u64, name: Option<&str>) -> Result<u64, Errno> {
+    let first = process::with(|process| Ok(process.unknown.first_report(number))).unwrap_or(false);
+    if first {
+        match name {
+            Some(name) => log::warn!("the program called {name} (system call {number}), which Stardust does not serve yet: ENOSYS"),
+            None => log::warn!("the program called system call {number}, which Linux x86-64 does not have: ENOSYS"),
+        }
+    }
+    Err(Errno::ENOSYS)
+}
+
+fn arch_prctl(code: u64, address: u64) -> Result<u64, Errno> {
+    let thread = stardust::thread::current().id();
+    match code {
+        ARCH_SET_FS => {
+            if address >= CANONICAL_END {
+                return Err(Errno::EPERM);
+            }
+            hal::user::set_fs_base(thread, address);
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            user::write(address, &hal::user::fs_base(thread).to_le_bytes())?;
+            Ok(0)
+        }
+        // The kernel keeps GS for itself; user GS stays 0.
+        ARCH_GET_GS => {
+            user::write(address, &0u64.to_le_bytes())?;
+            Ok(0)
+        }
+        ARCH_SET_GS => Err(Errno::EPERM),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn timespec(address: u64) -> Result<Timespec, Errno> {
+    Timespec::decode(&user::read(address, stardust_linux_abi::TIMESPEC_SIZE)?)
+}
+
+fn duration(time: Timespec) -> Result<Duration, Errno> {
+    if time.seconds < 0 || !(0..1_000_000_000).contains(&time.nanoseconds) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Duration::new(time.seconds as u64, time.nanoseconds as u32))
+}
+
+fn from_nanoseconds(nanoseconds: u64) -> Timespec {
+    Timespec { seconds: (nanoseconds / 1_000_000_000) as i64, nanoseconds: (nanoseconds % 1_000_000_000) as i64 }
+}
+
+fn wall_clock() -> Timespec {
+    let since = stardust::time::SystemTime::now().duration_since(stardust::time::UNIX_EPOCH).unwrap_or_default();
+    Timespec { seconds: since.as_secs() as i64, nanoseconds: i64::from(since.subsec_nanos()) }
+}
+
+fn clock_now(clock: Clock) -> Timespec {
+    match clock {
+        Clock::Realtime => wall_clock(),
+        Clock::Monotonic | Clock::Boottime => from_nanoseconds(process::now_nanoseconds()),
+        Clock::ProcessCpuTime | Clock::ThreadCpuTime => from_nanoseconds(process::cpu_time_nanoseconds()),
+    }
+}
+
+fn clock_gettime(clock: u64, out: u64) -> Result<u64, Errno> {
+    let clock = Clock::decode(clock as i32)?;
+    user::write(out, &clock_now(clock).encode())?;
+    Ok(0)
+}
+
+fn sleep(duration: Duration) {
+    if duration.is_zero() {
+        stardust::thread::yield_now();
+    } else {
+        stardust::thread::sleep(duration);
+    }
+}
+
+fn clock_nanosleep(clock: u64, flags: u64, request: u64) -> Result<u64, Errno> {
+    let clock = Clock::decode(clock as i32)?;
+    clock.check_sleep(flags)?;
+    let request = duration(timespec(request)?)?;
+    if flags & TIMER_ABSTIME != 0 {
+        let now = clock_now(clock);
+        let now = Duration::new(now.seconds.max(0) as u64, now.nanoseconds as u32);
+        sleep(request.saturating_sub(now));
+    } else {
+        sleep(request);
+    }
+    Ok(0)
+}
+
+fn getrandom(buffer: u64, length: u64, flags: u64) -> Result<u64, Errno> {
+    const GRND_NONBLOCK: u64 = 1;
+    const GRND_RANDOM: u64 = 2;
+    const GRND_INSECURE: u64 = 4;
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let length = length.min(32 << 20) as usize;
+    let mut done = 0;
+    let mut chunk = [0u8; 256];
+    while done < length {
+        for (index, word) in chunk.chunks_mut(8).enumerate() {
+            word.copy_from_slice(&process::random_u64((done + index) as u64).to_le_bytes());
+        }
+        let take = (length - done).min(chunk.len());
+        user::write(buffer + done as u64, &chunk[..take])?;
+        done += take;
+    }
+    Ok(done as u64)
+}
+
+fn sigaction(signal: u64, action: u64, old: u64, size: u64) -> Result<u64, Errno> {
+    if size != SIGSET_SIZE || signal == 0 || signal > MAX_SIGNAL {
+        return Err(Errno::EINVAL);
+    }
+    if action != 0 && (signal == SIGKILL || signal == SIGSTOP) {
+        return Err(Errno::EINVAL);
+    }
+    if action != 0 {
+        user::read(action, SIGACTION_SIZE)?;
+    }
+    if old != 0 {
+        user::write(old, &[0; SIGACTION_SIZE])?;
+    }
+    Ok(0)
+}
+
+fn sched_getaffinity(size: u64, mask: u64) -> Result<u64, Errno> {
+    if size < 8 || size % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let cpus = stardust::thread::available_parallelism().clamp(1, 64);
+    let bits: u64 = if cpus == 64 { u64::MAX } else { (1 << cpus) - 1 };
+    user::write(mask, &bits.to_le_bytes())?;
+    Ok(8)
+}
+
+fn rlimit(resource: u64, out: u64) -> Result<u64, Errno> {
+    let (current, maximum) = match resource {
+        RLIMIT_NOFILE => {
+            let limit = u64::from(stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT);
+            (limit, limit)
+        }
+        RLIMIT_STACK => (crate::loader::STACK_SIZE, crate::loader::STACK_SIZE),
+        0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
+        _ => return Err(Errno::EINVAL),
+    };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&current.to_le_bytes());
+    bytes[8..].copy_from_slice(&maximum.to_le_bytes());
+    user::write(out, &bytes)?;
+    Ok(0)
+}
+
+/// `futex` for a program with one thread: a wait whose word differs is `EAGAIN`, one whose word
+/// matches sleeps out its timeout, or for good (no other thread could wake it); a wake wakes
+/// nobody.
+fn futex(address: u64, operation: u64, value: u64, timeout: u64) -> Result<u64, Errno> {
+    match operation & FUTEX_COMMAND_MASK {
+        FUTEX_WAIT => {
+            let mut word = [0u8; 4];
+            user::read_into(address, &mut word)?;
+            if u32::from_le_bytes(word) != value as u32 {
+                return Err(Errno::EAGAIN);
+            }
+            if timeout == 0 {
+                // As on Linux: nothing can ever wake this one thread.
+                loop {
+                    sleep(Duration::from_secs(3600));
+                }
+            }
+            sleep(duration(timespec(timeout)?)?);
+            Err(Errno::ETIMEDOUT)
+        }
+        FUTEX_WAKE => Ok(0),
+        _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// `poll(entries, count, timeout_ms)`: the console is always readable (end of file) and
+/// writable, files too; with nothing ready the call sleeps out its timeout.
+fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
+    let size = poll_array_size(count, stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT)?;
+    let bytes = user::read(entries, size)?;
+    let mut decoded = decode_poll_entries(&bytes);
+    let mut ready = 0;
+    process::with(|process| {
+        for entry in &mut decoded {
+            entry.returned_events = 0;
+            if entry.fd < 0 {
+                continue;
+            }
+            if !process.files.is_open(entry.fd as u32) {
+                entry.returned_events = POLLNVAL;
+            } else {
+                entry.returned_events = entry.events & (POLLIN | POLLOUT);
+            }
+            if entry.returned_events != 0 {
+                ready += 1;
+            }
+        }
+        Ok(())
+    })?;
+    let mut out = alloc::vec::Vec::with_capacity(bytes.len());
+    for entry in &decoded {
+        out.extend_from_slice(&PollEntry::encode(*entry));
+    }
+    user::write(entries, &out)?;
+    if ready == 0 {
+        match timeout {
+            Some(milliseconds) if milliseconds > 0 => sleep(Duration::from_millis(milliseconds as u64)),
+            Some(0) => {}
+            // Waiting forever on nothing that can become ready: as long as the caller likes.
+            _ => loop {
+                sleep(Duration::from_secs(3600));
+            },
+        }
+    }
+    Ok(ready)
+}

@@ -1,0 +1,63 @@
+//! The program's memory as the system calls see it: copies in and out through the hal, which
+//! checks every page (user, mapped, writable where written); a bad pointer is `EFAULT`.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use stardust_linux_abi::{Errno, PATH_MAX, path_from_user, path_from_user_allowing_empty};
+
+/// Reads `length` bytes of the program's memory at `address`.
+pub fn read(address: u64, length: usize) -> Result<Vec<u8>, Errno> {
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(length).map_err(|_| Errno::ENOMEM)?;
+    bytes.resize(length, 0);
+    hal::user::read(address, &mut bytes).map_err(|_| Errno::EFAULT)?;
+    Ok(bytes)
+}
+
+/// Reads into `buffer` from the program's memory at `address`.
+pub fn read_into(address: u64, buffer: &mut [u8]) -> Result<(), Errno> {
+    hal::user::read(address, buffer).map_err(|_| Errno::EFAULT)
+}
+
+/// Writes `bytes` into the program's memory at `address`.
+pub fn write(address: u64, bytes: &[u8]) -> Result<(), Errno> {
+    hal::user::write(address, bytes).map_err(|_| Errno::EFAULT)
+}
+
+/// Reads a NUL-terminated string of at most `PATH_MAX` bytes (NUL included), page by page, so
+/// a short string at the end of the program's memory is fine.
+fn read_string(address: u64) -> Result<Vec<u8>, Errno> {
+    let mut bytes = Vec::new();
+    let mut at = address;
+    while bytes.len() < PATH_MAX {
+        let to_page_end = (hal::user::PAGE - at % hal::user::PAGE) as usize;
+        let chunk = to_page_end.min(PATH_MAX - bytes.len());
+        let mut piece = vec![0; chunk];
+        if hal::user::read(at, &mut piece).is_err() {
+            return Err(Errno::EFAULT);
+        }
+        let found = piece.iter().position(|&byte| byte == 0);
+        bytes.extend_from_slice(&piece[..found.map_or(chunk, |nul| nul + 1)]);
+        if found.is_some() {
+            break;
+        }
+        at = at.checked_add(chunk as u64).ok_or(Errno::EFAULT)?;
+    }
+    Ok(bytes)
+}
+
+/// A path argument: `ENOENT` when empty, `ENAMETOOLONG` past `PATH_MAX`, `EFAULT` for a bad
+/// pointer; a path that is not UTF-8 cannot name a file here (`ENOENT`).
+pub fn path(address: u64) -> Result<String, Errno> {
+    let bytes = read_string(address)?;
+    let path = path_from_user(&bytes)?;
+    core::str::from_utf8(path).map(String::from).map_err(|_| Errno::ENOENT)
+}
+
+/// A path argument that may be empty (`AT_EMPTY_PATH`).
+pub fn path_allowing_empty(address: u64) -> Result<String, Errno> {
+    let bytes = read_string(address)?;
+    let path = path_from_user_allowing_empty(&bytes)?;
+    core::str::from_utf8(path).map(String::from).map_err(|_| Errno::ENOENT)
+}
