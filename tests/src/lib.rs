@@ -7,6 +7,7 @@
 
 pub mod disks;
 pub mod net;
+pub mod posix;
 
 /// The threadtest modes it runs with no arguments, which every scheduler must pass (the app's
 /// own list).

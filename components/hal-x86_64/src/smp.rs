@@ -79,23 +79,22 @@ unsafe extern "C" {
 /// 16, and whether this CPU is set up for user mode at 24 (see `user.rs`).
 #[repr(C)]
 pub(crate) struct PerCpu {
-    index: u64,
+    index: AtomicU64,
     pub(crate) user_stack: AtomicU64,
     pub(crate) kernel_stack: AtomicU64,
     pub(crate) user_ready: AtomicU64,
 }
 
-pub(crate) static PER_CPU: [PerCpu; MAX_CPUS] = {
-    let mut all = [const {
-        PerCpu { index: 0, user_stack: AtomicU64::new(0), kernel_stack: AtomicU64::new(0), user_ready: AtomicU64::new(0) }
-    }; MAX_CPUS];
-    let mut index = 0;
-    while index < MAX_CPUS {
-        all[index].index = index as u64;
-        index += 1;
+/// Zeros at load (so in the bss, costing the image file nothing); each CPU writes its index as
+/// it starts (`set_per_cpu`).
+pub(crate) static PER_CPU: [PerCpu; MAX_CPUS] = [const {
+    PerCpu {
+        index: AtomicU64::new(0),
+        user_stack: AtomicU64::new(0),
+        kernel_stack: AtomicU64::new(0),
+        user_ready: AtomicU64::new(0),
     }
-    all
-};
+}; MAX_CPUS];
 
 static ONLINE: AtomicUsize = AtomicUsize::new(1);
 /// Each started CPU's local APIC ID, by index (for wake-up interrupts).
@@ -107,7 +106,9 @@ static EXCEPTION_STACK_TOPS: [core::sync::atomic::AtomicU64; MAX_CPUS] =
     [const { core::sync::atomic::AtomicU64::new(0) }; MAX_CPUS];
 
 fn set_per_cpu(index: usize) {
-    let base = &PER_CPU[index.min(MAX_CPUS - 1)] as *const PerCpu as u64;
+    let area = &PER_CPU[index.min(MAX_CPUS - 1)];
+    area.index.store(index as u64, Ordering::Relaxed);
+    let base = area as *const PerCpu as u64;
     // SAFETY: IA32_GS_BASE only sets where GS-relative accesses go; `cpu_index` reads there.
     unsafe { x86_64::registers::model_specific::Msr::new(GS_BASE_MSR).write(base) };
 }

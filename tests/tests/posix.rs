@@ -1,0 +1,170 @@
+//! profile-posix: unmodified static Linux programs (C with Debian's musl) in ring 3, each
+//! checked against the same binary run natively on the host: identical output and exit status.
+//! Crashes end the VM with 128 + the signal, bad pointers are EFAULT, unknown calls ENOSYS, and
+//! programs the kernel cannot run are refused at build time with the reason.
+
+use stardust_boot_tests::disks::{blank_image, fsck_clean, scratch};
+use stardust_boot_tests::posix::{Native, image, musl_missing, program, program_output, run_natively};
+use stardust_boot_tests::{Boot, Outcome, root, skip};
+use std::path::Path;
+use std::process::Command;
+
+/// Boots `program`'s image with `arguments` (and `options`), and checks the VM against the host.
+fn same_as_host(program: &Path, arguments: &[&str], environment: &[(&str, &str)], boot: Boot<'_>) -> Outcome {
+    let native = run_natively(program, arguments, environment, None);
+    let outcome = boot.args(arguments).run();
+    let in_vm = Native { output: program_output(&outcome.serial), status: outcome.code.unwrap_or(-1) };
+    assert_eq!(in_vm, native, "the VM differs from the host\n--- serial ---\n{}--- stderr ---\n{}", outcome.serial, outcome.stderr);
+    outcome
+}
+
+fn c_hello() -> std::path::PathBuf {
+    program("c-hello", &["apps/c-hello/hello.c"])
+}
+
+#[test]
+fn c_hello_runs_as_on_the_host() {
+    if let Some(reason) = musl_missing() {
+        return skip("c_hello_runs_as_on_the_host", &reason);
+    }
+    let hello = c_hello();
+    let image = image(&hello);
+    // Arguments with spaces, quotes and UTF-8; an environment; exit status = argument count.
+    let arguments = ["alpha", "beta gamma", "say \"hi\"", "ünïcödé"];
+    let boot = Boot::new(image.clone(), "microvm")
+        .kernel_option("stardust.env=GREETING=hello")
+        .kernel_option("stardust.env=\"SPACED=a b\"");
+    same_as_host(&hello, &arguments, &[("GREETING", "hello"), ("SPACED", "a b")], boot).expect_code(4);
+    // No arguments, no environment, on q35 with 4 CPUs.
+    same_as_host(&hello, &[], &[], Boot::new(image.clone(), "q35").cpus(4)).expect_code(0);
+}
+
+#[test]
+fn c_hello_runs_in_the_missions_4_mib() {
+    if let Some(reason) = musl_missing() {
+        return skip("c_hello_runs_in_the_missions_4_mib", &reason);
+    }
+    let hello = c_hello();
+    same_as_host(&hello, &["small"], &[], Boot::new(image(&hello), "microvm").memory("4M")).expect_code(1);
+}
+
+#[test]
+fn the_default_program_is_c_hello() {
+    if let Some(reason) = musl_missing() {
+        return skip("the_default_program_is_c_hello", &reason);
+    }
+    Boot::new(stardust_boot_tests::image("posix", &[]), "microvm")
+        .args(&["one"])
+        .run()
+        .expect_code(1)
+        .expect_lines(&["hello from C on musl", "argument 1: one", "0 environment variables", "write from a bad pointer: -1, Bad address"]);
+}
+
+#[test]
+fn crashes_end_the_vm_with_the_signal_as_a_shell_reports_it() {
+    if let Some(reason) = musl_missing() {
+        return skip("crashes_end_the_vm_with_the_signal_as_a_shell_reports_it", &reason);
+    }
+    let faults = program("faults", &["tests/programs/faults.c"]);
+    let image = image(&faults);
+    for (mode, status, report) in [
+        ("null", 139, "killed by SIGSEGV (segmentation fault): page fault (#PF) at RIP 0x80"),
+        ("nx", 139, "(instruction fetch from a no-execute page"),
+        ("write-code", 139, "(write to a read-only page"),
+        ("ud2", 132, "killed by SIGILL (illegal instruction): invalid opcode (#UD)"),
+        ("divide", 136, "killed by SIGFPE (floating-point exception): divide error (#DE)"),
+    ] {
+        same_as_host(&faults, &[mode], &[], Boot::new(image.clone(), "microvm")).expect_code(status).expect_lines(&[report]);
+    }
+    same_as_host(&faults, &["null"], &[], Boot::new(image.clone(), "microvm"))
+        .expect_lines(&["address 0x0 (null pointer dereference)"]);
+}
+
+#[test]
+fn bad_pointers_and_unknown_calls_are_errors_not_crashes() {
+    if let Some(reason) = musl_missing() {
+        return skip("bad_pointers_and_unknown_calls_are_errors_not_crashes", &reason);
+    }
+    let faults = program("faults", &["tests/programs/faults.c"]);
+    let image = image(&faults);
+    same_as_host(&faults, &["kernel-pointer"], &[], Boot::new(image.clone(), "microvm"))
+        .expect_code(0)
+        .expect_lines(&["write(kernel address): -1 Bad address", "uname(bad pointer): -1 Bad address"]);
+    same_as_host(&faults, &["unknown-syscall"], &[], Boot::new(image.clone(), "microvm"))
+        .expect_code(0)
+        .expect_lines(&["system call 1000, which Linux x86-64 does not have: ENOSYS", "system call 1000: -1 Function not implemented"]);
+    // Exit statuses above 126 come back whole (QEMU's exit device carries 0..=126).
+    for status in ["0", "126", "127", "200", "255"] {
+        same_as_host(&faults, &["exit", status], &[], Boot::new(image.clone(), "microvm"));
+    }
+}
+
+#[test]
+fn files_behave_as_on_the_host_on_the_ram_root_and_on_fat() {
+    if let Some(reason) = musl_missing() {
+        return skip("files_behave_as_on_the_host_on_the_ram_root_and_on_fat", &reason);
+    }
+    let files = program("files", &["tests/programs/files.c"]);
+    let image = image(&files);
+    let host_directory = scratch("posix-files-host");
+    let native = run_natively(&files, &[host_directory.to_str().unwrap()], &[], None);
+    assert_eq!(native.status, 0, "natively:\n{}", native.output);
+    for (machine, directory, disk) in [
+        ("microvm", "/", None),
+        ("microvm", "/data", Some(blank_image("posix-files-fat16", 16 * 1024, false))),
+        ("q35", "/data", Some(blank_image("posix-files-fat32", 40 * 1024, true))),
+    ] {
+        let mut boot = Boot::new(image.clone(), machine).memory("32M").args(&[directory]);
+        boot.disk = disk.clone();
+        let outcome = boot.run();
+        let in_vm = Native { output: program_output(&outcome.serial), status: outcome.code.unwrap_or(-1) };
+        assert_eq!(in_vm, native, "{machine} {directory}: the VM differs from the host\n{}", outcome.stderr);
+        if let Some(disk) = disk {
+            fsck_clean(&disk);
+        }
+    }
+}
+
+/// Runs `scripts/run posix --build-only --elf PROGRAM`: (exit status, standard error).
+fn build_with(program: &Path) -> (Option<i32>, String) {
+    let output = Command::new(root().join("scripts/run"))
+        .args(["posix", "--build-only", "--elf"])
+        .arg(program)
+        .output()
+        .expect("scripts/run starts");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn programs_the_kernel_cannot_run_are_refused_when_the_image_is_built() {
+    if let Some(reason) = musl_missing() {
+        return skip("programs_the_kernel_cannot_run_are_refused_when_the_image_is_built", &reason);
+    }
+    let folder = scratch("posix-refused");
+    let hello = c_hello();
+    let bytes = std::fs::read(&hello).unwrap();
+    let truncated = folder.join("truncated");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let text = folder.join("text");
+    std::fs::write(&text, "#!/bin/sh\necho not a program\n").unwrap();
+    // A plain `musl-gcc -static` program: fixed addresses at 0x400000, where the kernel keeps RAM.
+    let low = folder.join("low");
+    let status = Command::new("musl-gcc")
+        .args(["-static", "-no-pie", "-O2", "-o"])
+        .arg(&low)
+        .arg(root().join("apps/c-hello/hello.c"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let dynamic = Path::new("/bin/true");
+    for (program, reason) in [
+        (truncated.as_path(), "cannot run"),
+        (text.as_path(), "cannot run"),
+        (low.as_path(), "outside the user region"),
+        (dynamic, "cannot run"),
+    ] {
+        let (code, stderr) = build_with(program);
+        assert_eq!(code, Some(125), "{}: {stderr}", program.display());
+        assert!(stderr.contains(reason), "{}: expected {reason:?} in:\n{stderr}", program.display());
+    }
+}
