@@ -168,3 +168,17 @@ fn programs_the_kernel_cannot_run_are_refused_when_the_image_is_built() {
         assert!(stderr.contains(reason), "{}: expected {reason:?} in:\n{stderr}", program.display());
     }
 }
+
+#[test]
+fn posix_threads_run_on_every_cpu_as_on_the_host() {
+    if let Some(reason) = musl_missing() {
+        return skip("posix_threads_run_on_every_cpu_as_on_the_host", &reason);
+    }
+    let threads = program("threads", &["tests/programs/threads.c"]);
+    let image = image(&threads);
+    for cpus in [1, 4] {
+        same_as_host(&threads, &[], &[], Boot::new(image.clone(), "microvm").cpus(cpus).memory("64M"))
+            .expect_code(0)
+            .expect_lines(&["worker 7 returned 37499987", "timed wait: Operation timed out", "50 short-lived threads joined"]);
+    }
+}

@@ -145,6 +145,10 @@ pub trait Threads: Sync {
     /// A new thread's life: runs its closure, then ends it (its stack is freed by the next
     /// thread to run). Called once, by the thread's first instruction.
     fn run_current(&self) -> !;
+    /// Ends the calling thread now, as if its closure had returned (its stack is freed by the
+    /// next thread to run). Nothing on its stack is dropped: for threads whose closure never
+    /// returns, such as a Linux program's threads.
+    fn exit_current(&self) -> !;
     /// Makes the calling CPU (not the boot CPU) take part: the code running becomes its idle
     /// thread, which runs whatever is queued.
     fn run_secondary_cpu(&self, cpu: usize) -> !;
@@ -489,6 +493,10 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
         if let Some(entry) = entry {
             entry();
         }
+        self.exit_current()
+    }
+
+    fn exit_current(&self) -> ! {
         hal::interrupts::without(|| {
             let mut inner = self.inner.lock();
             let outcome = inner.core.exit(hal::smp::cpu_index());

@@ -11,9 +11,12 @@
 //!   functions (a bad one is `EFAULT`, never a kernel fault), files go through `stardust::fs`
 //!   (the RAM root, FAT at `/data`), descriptors 0-2 are the console.
 //!
-//! What is not here yet (the closing notes of issue #13 keep the list): threads (`clone`,
-//! `futex` beyond the single-thread answers), pipes, file-backed `mmap`, sockets and epoll
-//! (issue #14), signals beyond accepting handlers.
+//! - [`threads`]: `clone` for threads (musl's and Rust std's flag sets), `futex`, exit with
+//!   `CLONE_CHILD_CLEARTID`; the program's threads run on every CPU.
+//!
+//! What is not here yet (the closing notes of issue #13 keep the list): pipes, file-backed
+//! `mmap`, sockets and epoll (issue #14), signals beyond accepting handlers, `fork`/`execve`
+//! (one program per VM).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -26,6 +29,7 @@ mod memory;
 mod process;
 mod report;
 mod syscall;
+mod threads;
 mod user;
 
 use alloc::string::String;

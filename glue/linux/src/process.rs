@@ -97,6 +97,16 @@ pub fn enter_first_thread(entry: u64, stack_pointer: u64) {
     hal::user::enter(thread, &registers, 0)
 }
 
+/// Counts a new thread of the program (before it starts).
+pub fn thread_started() {
+    LIVE_THREADS.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Uncounts a thread that could not start.
+pub fn thread_ended() {
+    LIVE_THREADS.fetch_sub(1, Ordering::AcqRel);
+}
+
 /// Ends the calling thread (`exit`); the last one ends the process with `status`.
 pub fn exit_thread(status: u8) -> ! {
     hal::user::forget(stardust::thread::current().id());
@@ -104,9 +114,7 @@ pub fn exit_thread(status: u8) -> ! {
         exit_process(status);
     }
     // Not the last: this kernel thread ends (its stack is freed by the runtime).
-    loop {
-        stardust::thread::sleep(stardust::time::Duration::from_secs(3600));
-    }
+    stardust::thread::exit()
 }
 
 /// Ends the VM with `status` (`exit_group`): file systems are written back first.

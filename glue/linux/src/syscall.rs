@@ -1,7 +1,7 @@
 //! The system-call table: Linux's number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9, the
 //! result (or `-errno`) back in RAX.
 
-use crate::{files, memory, process, user};
+use crate::{files, memory, process, threads, user};
 use hal::exceptions::ExceptionFrame;
 use stardust::time::Duration;
 use stardust_linux_abi::{
@@ -21,9 +21,6 @@ const SIGSTOP: u64 = 19;
 const MAX_SIGNAL: u64 = 64;
 const SIGACTION_SIZE: usize = 32;
 const SS_DISABLE: u32 = 2;
-const FUTEX_WAIT: u64 = 0;
-const FUTEX_WAKE: u64 = 1;
-const FUTEX_COMMAND_MASK: u64 = 0x7f;
 const RLIMIT_STACK: u64 = 3;
 const RLIMIT_NOFILE: u64 = 7;
 const RLIM_INFINITY: u64 = u64::MAX;
@@ -31,6 +28,10 @@ const RLIM_INFINITY: u64 = u64::MAX;
 /// The hal's system-call handler.
 pub fn handle(frame: &mut ExceptionFrame) {
     let number = frame.rax;
+    if number == Sysno::clone.number() {
+        frame.rax = encode_result(threads::clone(frame));
+        return;
+    }
     let arguments = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
     frame.rax = encode_result(dispatch(number, arguments));
 }
@@ -99,10 +100,10 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::brk => process::with(|process| Ok(process.program_break)),
         Sysno::madvise | Sysno::msync => Ok(0),
 
-        Sysno::exit => process::exit_thread(a[0] as u8),
+        Sysno::exit => threads::exit(a[0] as u8),
         Sysno::exit_group => process::exit_process(a[0] as u8),
         Sysno::arch_prctl => arch_prctl(a[0], a[1]),
-        Sysno::set_tid_address => Ok(u64::from(process::current_thread_id())),
+        Sysno::set_tid_address => threads::set_tid_address(a[0]),
         Sysno::set_robust_list => Ok(0),
         Sysno::gettid => Ok(u64::from(process::current_thread_id())),
         Sysno::getpid => Ok(u64::from(process::pid())),
@@ -114,7 +115,7 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
             Ok(0)
         }
         Sysno::sched_getaffinity => sched_getaffinity(a[1], a[2]),
-        Sysno::futex => futex(a[0], a[1], a[2], a[3]),
+        Sysno::futex => threads::futex(a[0], a[1], a[2], a[3], a[4], a[5]),
         Sysno::getrlimit => rlimit(a[0], a[1]),
         Sysno::prlimit64 => {
             if a[0] != 0 && a[0] != u64::from(process::pid()) {
@@ -353,31 +354,6 @@ fn rlimit(resource: u64, out: u64) -> Result<u64, Errno> {
     bytes[8..].copy_from_slice(&maximum.to_le_bytes());
     user::write(out, &bytes)?;
     Ok(0)
-}
-
-/// `futex` for a program with one thread: a wait whose word differs is `EAGAIN`, one whose word
-/// matches sleeps out its timeout, or for good (no other thread could wake it); a wake wakes
-/// nobody.
-fn futex(address: u64, operation: u64, value: u64, timeout: u64) -> Result<u64, Errno> {
-    match operation & FUTEX_COMMAND_MASK {
-        FUTEX_WAIT => {
-            let mut word = [0u8; 4];
-            user::read_into(address, &mut word)?;
-            if u32::from_le_bytes(word) != value as u32 {
-                return Err(Errno::EAGAIN);
-            }
-            if timeout == 0 {
-                // As on Linux: nothing can ever wake this one thread.
-                loop {
-                    sleep(Duration::from_secs(3600));
-                }
-            }
-            sleep(duration(timespec(timeout)?)?);
-            Err(Errno::ETIMEDOUT)
-        }
-        FUTEX_WAKE => Ok(0),
-        _ => Err(Errno::ENOSYS),
-    }
 }
 
 /// `poll(entries, count, timeout_ms)`: the console is always readable (end of file) and

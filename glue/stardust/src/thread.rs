@@ -185,6 +185,17 @@ impl Builder {
     }
 }
 
+/// Ends the calling thread at once, without returning from its closure: nothing on its stack is
+/// dropped and its `JoinHandle::join` never returns. For threads whose closure never returns (a
+/// Linux program's threads, which end by a system call); others should return instead. In an
+/// image without threads, the VM halts.
+pub fn exit() -> ! {
+    match runtime() {
+        Some(runtime) => runtime.exit_current(),
+        None => hal::cpu::halt_forever(),
+    }
+}
+
 /// Starts a thread with default settings. Panics if it cannot (as `std::thread::spawn` does);
 /// `Builder::spawn` returns the error instead.
 pub fn spawn<F, T>(f: F) -> JoinHandle<T>
