@@ -49,6 +49,38 @@ fn build() -> Result<(), String> {
     check(&bytes).map_err(|reason| format!("cannot run {} in Stardust: {reason}", source.display()))?;
     std::fs::write(&target, &bytes).map_err(|error| format!("cannot write {}: {error}", target.display()))?;
     std::fs::write(out.join("program.name"), name.as_bytes()).map_err(|error| error.to_string())?;
+    seal(&out, &target)
+}
+
+/// Links the program into the image as section `.stardust.program`, which the linker script
+/// places last (so a large program may reach above the kernel's first 2 MiB): an object made by
+/// binutils' objcopy, in a static library linked whole.
+fn seal(out: &Path, program: &Path) -> Result<(), String> {
+    let object = out.join("program.o");
+    let status = Command::new("objcopy")
+        .args(["-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64"])
+        .args(["--rename-section", ".data=.stardust.program,alloc,load,readonly,data,contents"])
+        .arg(program)
+        .arg(&object)
+        .current_dir(out)
+        .status()
+        .map_err(|error| format!("cannot run objcopy ({error}): install Debian's binutils"))?;
+    if !status.success() {
+        return Err(format!("objcopy failed ({status})"));
+    }
+    let library = out.join("libstardust_program.a");
+    let _ = std::fs::remove_file(&library);
+    let status = Command::new("ar")
+        .arg("rcs")
+        .arg(&library)
+        .arg(&object)
+        .status()
+        .map_err(|error| format!("cannot run ar ({error}): install Debian's binutils"))?;
+    if !status.success() {
+        return Err(format!("ar failed ({status})"));
+    }
+    println!("cargo:rustc-link-search=native={}", out.display());
+    println!("cargo:rustc-link-lib=static:+whole-archive=stardust_program");
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,6 +64,20 @@ int main(int argc, char **argv) {
         errno = 0;
         long result = syscall(1000, 1, 2, 3);
         printf("system call 1000: %ld %s\n", result, strerror(errno));
+        return 0;
+    }
+    if (strcmp(mode, "oom") == 0) {
+        /* More than the VM has: the reservation succeeds, touching every page cannot (the boot
+         * test runs this in Stardust only; natively it would just use the host's memory). */
+        size_t size = (size_t)1 << 30;
+        char *block = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (block == MAP_FAILED) {
+            printf("mmap failed: %s\n", strerror(errno));
+            return 1;
+        }
+        say("reserved 1 GiB");
+        for (size_t at = 0; at < size; at += 4096) block[at] = 1;
+        say("touched it all");
         return 0;
     }
     if (strcmp(mode, "exit") == 0 && argc > 2) {

@@ -34,6 +34,24 @@ pub fn program(name: &str, sources: &[&str]) -> PathBuf {
     output
 }
 
+/// Builds the repository's program `name` with scripts/build-program, once per test process:
+/// its path, or why it cannot be built here (a skip reason).
+pub fn repository_program(name: &str) -> Result<PathBuf, String> {
+    static BUILT: OnceLock<Mutex<HashMap<String, Result<PathBuf, String>>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|poison| poison.into_inner());
+    if let Some(result) = built.get(name) {
+        return result.clone();
+    }
+    let output = Command::new(crate::root().join("scripts/build-program")).arg(name).output().expect("scripts/build-program starts");
+    let result = if output.status.success() {
+        Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+    } else {
+        Err(format!("scripts/build-program {name} failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+    };
+    built.insert(name.to_string(), result.clone());
+    result
+}
+
 /// The posix image with `program` sealed in (built once per program).
 pub fn image(program: &Path) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();

@@ -182,3 +182,40 @@ fn posix_threads_run_on_every_cpu_as_on_the_host() {
             .expect_lines(&["worker 7 returned 37499987", "timed wait: Operation timed out", "50 short-lived threads joined"]);
     }
 }
+
+#[test]
+fn a_rust_std_program_runs_as_on_the_host() {
+    let rust_std = match stardust_boot_tests::posix::repository_program("rust-std") {
+        Ok(path) => path,
+        Err(reason) => return skip("a_rust_std_program_runs_as_on_the_host", &reason),
+    };
+    let image = image(&rust_std);
+    let host_directory = scratch("posix-rust-std-host");
+    let native = run_natively(&rust_std, &[host_directory.to_str().unwrap(), "3"], &[], None);
+    assert_eq!(native.status, 3, "natively:\n{}", native.output);
+    for (cpus, directory, disk) in [(1, "/", None), (2, "/data", Some(blank_image("posix-rust-std", 16 * 1024, false)))] {
+        let mut boot = Boot::new(image.clone(), "microvm").cpus(cpus).memory("64M").args(&[directory, "3"]);
+        boot.disk = disk.clone();
+        let outcome = boot.run();
+        let in_vm = Native { output: outcome.serial.clone(), status: outcome.code.unwrap_or(-1) };
+        assert_eq!(in_vm, native, "{cpus} CPUs, {directory}: the VM differs from the host\n{}", outcome.stderr);
+        if let Some(disk) = disk {
+            fsck_clean(&disk);
+        }
+    }
+}
+
+#[test]
+fn a_program_that_exhausts_memory_is_killed_and_the_kernel_survives() {
+    if let Some(reason) = musl_missing() {
+        return skip("a_program_that_exhausts_memory_is_killed_and_the_kernel_survives", &reason);
+    }
+    let faults = program("faults", &["tests/programs/faults.c"]);
+    // Reserving 1 GiB succeeds (pages are backed when touched); touching it all cannot.
+    Boot::new(image(&faults), "microvm")
+        .memory("16M")
+        .args(&["oom"])
+        .run()
+        .expect_code(137)
+        .expect_lines(&["reserved 1 GiB", "the program was killed by SIGKILL: out of memory"]);
+}

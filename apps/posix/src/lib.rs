@@ -10,9 +10,8 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// The program's bytes, checked by the build script (a static x86-64 ELF in the user region).
-static PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/program.elf"));
-/// Its name: `argv[0]`.
+/// Its name: `argv[0]`. (The program's bytes, checked by the build script, are linked into the
+/// image's `.stardust.program` section: `stardust_linux::sealed_program`.)
 const NAME: &str = include_str!(concat!(env!("OUT_DIR"), "/program.name"));
 
 /// The app's entry: runs the program; the VM ends with its exit status.
@@ -21,5 +20,5 @@ pub fn main() {
     arguments.push(String::from(NAME));
     arguments.extend(stardust::env::args().skip(1));
     let environment: Vec<String> = stardust::env::vars().map(|(key, value)| alloc::format!("{key}={value}")).collect();
-    stardust_linux::run(PROGRAM, arguments, environment)
+    stardust_linux::run(stardust_linux::sealed_program(), arguments, environment)
 }

@@ -124,7 +124,7 @@ _start32:
        zero-initialised statics and the page tables below assume zeros. */
     movl %edi, %ebp
     movl $__bss_start, %edi
-    movl $__image_end, %ecx
+    movl $__bss_end, %ecx
     subl %edi, %ecx
     xorl %eax, %eax
     rep stosb
@@ -212,7 +212,20 @@ mod layout {
         pub static __stack_guard: u8;
         pub static __boot_stack_top: u8;
         pub static __image_end: u8;
+        pub static __program_start: u8;
+        pub static __program_end: u8;
     }
+}
+
+/// The Linux program sealed into the image (its linker section `.stardust.program`, which
+/// apps/posix's build script fills), or nothing.
+pub fn sealed_program() -> &'static [u8] {
+    let start = (&raw const layout::__program_start) as usize;
+    let end = (&raw const layout::__program_end) as usize;
+    // SAFETY: the linker script puts both symbols around the section, in the image's read-only
+    // program segment, which the loader loaded, nothing writes, and the heap never gets
+    // (`free_memory` leaves out the whole image); `end >= start` by construction.
+    unsafe { core::slice::from_raw_parts(start as *const u8, end.saturating_sub(start)) }
 }
 
 /// Addresses of the image's parts, from the linker script.

@@ -57,6 +57,8 @@ exception_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
+    pushq $2                   /* RFLAGS 2: AC (and DF) clear, whatever the program left */
+    popfq
 1:
     pushq %rax
     pushq %rbx
@@ -168,10 +170,13 @@ pub(crate) fn init() {
         let idt = (&raw mut IDT).cast::<u64>();
         for (vector, handler) in gates {
             let ist = if uses_emergency_stack(vector) { u64::from(gdt::EMERGENCY_IST) } else { 0 };
+            // int3 and into may be used by a program (ring 3): their gates allow it (DPL 3), so
+            // they arrive as #BP/#OF, not #GP.
+            let gate = if matches!(vector, 3 | 4) { INTERRUPT_GATE | 0x60 } else { INTERRUPT_GATE };
             let low = (handler & 0xffff)
                 | KERNEL_CODE_SELECTOR << 16
                 | ist << 32
-                | INTERRUPT_GATE << 40
+                | gate << 40
                 | ((handler >> 16) & 0xffff) << 48;
             idt.add(vector * 2).write(low);
             idt.add(vector * 2 + 1).write(handler >> 32);
@@ -252,13 +257,13 @@ static REPORTING: AtomicUsize = AtomicUsize::new(usize::MAX);
 /// Called by every stub with interrupts off: device interrupts go to their handlers (and
 /// return), CPU exceptions are reported (and never return).
 #[unsafe(no_mangle)]
-extern "C" fn stardust_trap(frame: &ExceptionFrame) {
+extern "C" fn stardust_trap(frame: &mut ExceptionFrame) {
     if frame.vector >= VECTORS as u64 {
         crate::interrupts::dispatch(frame.vector as u8);
         return;
     }
-    if frame.cs & 3 == 3 {
-        crate::user::fault(frame, read_cr2());
+    if frame.cs & 3 == 3 && crate::user::fault(frame, read_cr2()) {
+        return;
     }
     report(frame);
 }

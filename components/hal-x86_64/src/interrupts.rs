@@ -29,6 +29,7 @@ pub(crate) fn dispatch(vector: u8) {
         lapic::end_of_interrupt();
     } else if vector == FLUSH_VECTOR {
         crate::paging::flush_all();
+        crate::smp::flushed();
         lapic::end_of_interrupt();
     }
 }

@@ -146,6 +146,42 @@ pub fn flush_other_cpus() {
     }
 }
 
+/// How many flush requests each CPU has carried out.
+static FLUSHES: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+/// Counts a flush on the calling CPU (its flush interrupt's handler).
+pub(crate) fn flushed() {
+    FLUSHES[cpu_index().min(MAX_CPUS - 1)].fetch_add(1, Ordering::Release);
+}
+
+/// As [`flush_other_cpus`], then waits until every other CPU has flushed (a second at most: a
+/// CPU halted for good with interrupts off never answers). For pages whose frames are freed or
+/// whose rights shrink while another CPU may run the program's threads. Call with interrupts on
+/// or off, holding no lock another CPU may spin on with interrupts off.
+pub fn flush_other_cpus_and_wait() {
+    let me = cpu_index();
+    let cpus = online().min(MAX_CPUS);
+    if cpus <= 1 {
+        return;
+    }
+    let mut before = [0u64; MAX_CPUS];
+    for (index, count) in FLUSHES.iter().enumerate().take(cpus) {
+        before[index] = count.load(Ordering::Acquire);
+    }
+    flush_other_cpus();
+    let patience = time::tsc_frequency().max(1_000_000);
+    let start = cpu::rdtsc();
+    for index in (0..cpus).filter(|&index| index != me) {
+        while FLUSHES[index].load(Ordering::Acquire) == before[index] {
+            if cpu::rdtsc().wrapping_sub(start) > patience {
+                log::warn!("CPU {index} did not flush its TLB within a second; going on");
+                break;
+            }
+            core::hint::spin_loop();
+        }
+    }
+}
+
 /// How many CPUs run (1 until [`start_secondary_cpus`]).
 pub fn online() -> usize {
     ONLINE.load(Ordering::Acquire)

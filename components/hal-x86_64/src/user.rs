@@ -41,6 +41,9 @@ const USER: u64 = 1 << 2;
 const NO_EXECUTE: u64 = 1 << 63;
 /// Software bit: the entry owns a frame (set even while the page is inaccessible).
 const OWNED: u64 = 1 << 9;
+/// Software bit: the page is reserved, not backed yet; the entry's other bits are the rights it
+/// will get when first touched.
+const LAZY: u64 = 1 << 10;
 const ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
 
 const EFER: u32 = 0xc000_0080;
@@ -59,7 +62,7 @@ pub const SYSCALL_VECTOR: u64 = 0x100;
 /// What a user page allows. Every accessible page is readable (x86 has no write-only pages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rights {
-    /// The program may touch it at all (false: PROT_NONE, the frame is kept).
+    /// The program may touch it at all (false: PROT_NONE).
     pub accessible: bool,
     /// The program may write it.
     pub write: bool,
@@ -68,10 +71,15 @@ pub struct Rights {
 }
 
 impl Rights {
-    fn entry_bits(self) -> u64 {
-        let mut bits = OWNED;
+    /// The entry's bits besides the frame: for a backed page PRESENT (when accessible) and
+    /// OWNED; for a page not backed yet LAZY, with the rights it will get.
+    fn entry_bits(self, backed: bool) -> u64 {
+        let mut bits = if backed { OWNED } else { LAZY };
         if self.accessible {
-            bits |= PRESENT | USER;
+            bits |= USER;
+            if backed {
+                bits |= PRESENT;
+            }
         }
         if self.write {
             bits |= WRITABLE;
@@ -96,15 +104,26 @@ pub enum MapError {
     WritableAndExecutable,
 }
 
-/// A user address the program may not access as asked (a bad pointer: EFAULT).
+/// A user address the program may not access as asked (a bad pointer: EFAULT), or whose page
+/// could not be backed (`out_of_memory`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The first byte that could not be accessed.
     pub address: u64,
+    /// The page was the program's, but the heap had no frame for it.
+    pub out_of_memory: bool,
 }
 
-/// Serialises changes to (and copies through) the user page tables.
+/// The user page tables' lock: taken with interrupts off only (`locked`), since the page-fault
+/// handler takes it too, on whatever CPU the program runs.
 static TABLES: spin::Mutex<()> = spin::Mutex::new(());
+
+fn locked<R>(f: impl FnOnce() -> R) -> R {
+    interrupts::without(|| {
+        let _tables = TABLES.lock();
+        f()
+    })
+}
 
 fn page_layout() -> Layout {
     // 4096 is a power of two and a valid size.
@@ -120,7 +139,7 @@ fn new_frame() -> Option<u64> {
 
 fn free_frame(frame: u64) {
     // SAFETY: every frame the user tables own came from `new_frame` with this layout, and its
-    // entry is cleared (and flushed) before it is freed, so nothing reaches it any more.
+    // entry was cleared and flushed on every CPU before it is freed, so nothing reaches it.
     unsafe { alloc::alloc::dealloc(frame as *mut u8, page_layout()) };
 }
 
@@ -133,6 +152,15 @@ fn pml4() -> *mut u64 {
 
 fn in_user_region(address: u64) -> bool {
     (USER_BASE..USER_END).contains(&address)
+}
+
+/// The pages of `length` bytes at `start`, if page-aligned and inside the user region.
+fn pages(start: u64, length: u64) -> Result<impl Iterator<Item = u64>, MapError> {
+    let end = start.checked_add(length).ok_or(MapError::BadAddress(start))?;
+    if !start.is_multiple_of(PAGE) || !length.is_multiple_of(PAGE) || !in_user_region(start) || end > USER_END {
+        return Err(MapError::BadAddress(start));
+    }
+    Ok((start..end).step_by(PAGE as usize))
 }
 
 /// The last-level entry for `address`, creating the tables on the way if `create`. Call with
@@ -167,95 +195,150 @@ fn entry(address: u64, create: bool) -> Result<Option<*mut u64>, MapError> {
     Ok(Some(unsafe { table.add((address >> 12) as usize & 511) }))
 }
 
-fn flush(address: u64) {
-    // SAFETY: invalidating a TLB entry has no effect but a later page walk.
-    unsafe { core::arch::asm!("invlpg [{0}]", in(reg) address, options(nostack, preserves_flags)) };
-    if crate::smp::online() > 1 {
-        crate::smp::flush_other_cpus();
-    }
+fn read_entry(slot: *mut u64) -> u64 {
+    // SAFETY: `slot` came from `entry`, with `TABLES` held.
+    unsafe { slot.read_volatile() }
 }
 
-/// Maps a fresh zeroed page at `address` with `rights`.
-pub fn map(address: u64, rights: Rights) -> Result<(), MapError> {
-    if !address.is_multiple_of(PAGE) || !in_user_region(address) {
-        return Err(MapError::BadAddress(address));
-    }
+fn write_entry(slot: *mut u64, value: u64) {
+    // SAFETY: as in `read_entry`. Callers flush (after the lock) when rights shrink or a frame
+    // goes; an entry that becomes present from not-present needs no flush.
+    unsafe { slot.write_volatile(value) }
+}
+
+/// Drops the program's translations on every CPU: this one at once, the others before this
+/// returns (their threads might still use a frame about to be freed).
+fn flush_everywhere() {
+    crate::paging::flush_all();
+    crate::smp::flush_other_cpus_and_wait();
+}
+
+/// Maps fresh zeroed pages over `length` bytes at `start` (page-aligned) with `rights`, backed
+/// at once: how the loader places the program. On failure nothing stays mapped.
+pub fn map(start: u64, length: u64, rights: Rights) -> Result<(), MapError> {
+    place(start, length, rights, true)
+}
+
+/// Reserves `length` bytes at `start` with `rights`, backed page by page when the program (or
+/// a copy for it) first touches them: how mmap's anonymous memory works, so a 2 MiB thread stack
+/// costs what is used. PROT_NONE pages are never backed.
+pub fn reserve(start: u64, length: u64, rights: Rights) -> Result<(), MapError> {
+    place(start, length, rights, false)
+}
+
+fn place(start: u64, length: u64, rights: Rights, backed: bool) -> Result<(), MapError> {
     if rights.write && rights.execute {
         return Err(MapError::WritableAndExecutable);
     }
-    let _tables = TABLES.lock();
-    let slot = entry(address, true)?.ok_or(MapError::BadAddress(address))?;
-    // SAFETY: `slot` is a user page-table entry (from `entry`, with the lock held).
-    if unsafe { slot.read_volatile() } != 0 {
-        return Err(MapError::Mapped(address));
-    }
-    let frame = new_frame().ok_or(MapError::OutOfMemory)?;
-    // SAFETY: as above; the entry was empty, so no translation of it is cached.
-    unsafe { slot.write_volatile(frame | rights.entry_bits()) };
-    Ok(())
-}
-
-/// Unmaps the page at `address`, freeing its frame; nothing happens if none is mapped.
-pub fn unmap(address: u64) {
-    let _tables = TABLES.lock();
-    if let Ok(Some(slot)) = entry(address & !(PAGE - 1), false) {
-        // SAFETY: `slot` is a user page-table entry; it is cleared and flushed everywhere before
-        // its frame goes back to the heap.
-        let value = unsafe { slot.read_volatile() };
-        if value & OWNED != 0 {
-            // SAFETY: as above.
-            unsafe { slot.write_volatile(0) };
-            flush(address);
-            free_frame(value & ADDRESS_MASK);
+    let pages = pages(start, length)?;
+    let mut done = start;
+    let result = locked(|| {
+        for page in pages {
+            let slot = entry(page, true)?.ok_or(MapError::BadAddress(page))?;
+            if read_entry(slot) != 0 {
+                return Err(MapError::Mapped(page));
+            }
+            let frame = if backed { new_frame().ok_or(MapError::OutOfMemory)? } else { 0 };
+            write_entry(slot, frame | rights.entry_bits(backed));
+            done = page + PAGE;
         }
+        Ok(())
+    });
+    if result.is_err() {
+        unmap(start, done - start);
+    }
+    result
+}
+
+/// Unmaps `length` bytes at `start`, freeing their frames; pages not mapped are fine.
+pub fn unmap(start: u64, length: u64) {
+    let Ok(pages) = pages(start, length) else { return };
+    let mut frames = alloc::vec::Vec::new();
+    let mut any = false;
+    locked(|| {
+        for page in pages {
+            if let Ok(Some(slot)) = entry(page, false) {
+                let value = read_entry(slot);
+                if value & OWNED != 0 {
+                    // Freed after the flush; if the list cannot grow, leak rather than free early.
+                    if frames.try_reserve(1).is_ok() {
+                        frames.push(value & ADDRESS_MASK);
+                    }
+                }
+                any |= value != 0;
+                write_entry(slot, 0);
+            }
+        }
+    });
+    if any {
+        flush_everywhere();
+    }
+    for frame in frames {
+        free_frame(frame);
     }
 }
 
-/// Changes the rights of the mapped page at `address` (its contents stay).
-pub fn protect(address: u64, rights: Rights) -> Result<(), MapError> {
+/// Changes the rights of the mapped pages in `length` bytes at `start` (contents stay); pages
+/// not mapped are skipped.
+pub fn protect(start: u64, length: u64, rights: Rights) -> Result<(), MapError> {
     if rights.write && rights.execute {
         return Err(MapError::WritableAndExecutable);
     }
-    let _tables = TABLES.lock();
-    let slot = entry(address & !(PAGE - 1), false)?.ok_or(MapError::BadAddress(address))?;
-    // SAFETY: `slot` is a user page-table entry.
-    let value = unsafe { slot.read_volatile() };
-    if value & OWNED == 0 {
-        return Err(MapError::BadAddress(address));
-    }
-    // SAFETY: as above; the flush drops any cached translation with the old rights.
-    unsafe { slot.write_volatile((value & ADDRESS_MASK) | rights.entry_bits()) };
-    flush(address);
+    let pages = pages(start, length)?;
+    locked(|| {
+        for page in pages {
+            if let Ok(Some(slot)) = entry(page, false) {
+                let value = read_entry(slot);
+                if value & OWNED != 0 {
+                    write_entry(slot, (value & ADDRESS_MASK) | rights.entry_bits(true));
+                } else if value & LAZY != 0 {
+                    write_entry(slot, rights.entry_bits(false));
+                }
+            }
+        }
+    });
+    flush_everywhere();
     Ok(())
 }
 
-/// Moves the page at `from` (mapped) to `to` (unmapped), contents and rights (mremap).
-pub fn move_page(from: u64, to: u64) -> Result<(), MapError> {
-    if !to.is_multiple_of(PAGE) || !in_user_region(to) {
-        return Err(MapError::BadAddress(to));
-    }
-    let _tables = TABLES.lock();
-    let source = entry(from & !(PAGE - 1), false)?.ok_or(MapError::BadAddress(from))?;
-    let target = entry(to, true)?.ok_or(MapError::BadAddress(to))?;
-    // SAFETY: both are user page-table entries; the source is cleared and flushed once the
-    // target holds its frame, so the frame has one mapping at the end.
-    unsafe {
-        let value = source.read_volatile();
-        if value & OWNED == 0 {
-            return Err(MapError::BadAddress(from));
+/// Moves `length` bytes of mapped pages from `from` to `to` (unmapped), contents and rights
+/// (mremap).
+pub fn move_pages(from: u64, to: u64, length: u64) -> Result<(), MapError> {
+    let sources = pages(from, length)?;
+    let _ = pages(to, length)?;
+    let result = locked(|| {
+        for (index, source) in sources.enumerate() {
+            let target_address = to + index as u64 * PAGE;
+            let target = entry(target_address, true)?.ok_or(MapError::BadAddress(target_address))?;
+            if read_entry(target) != 0 {
+                return Err(MapError::Mapped(target_address));
+            }
+            if let Ok(Some(slot)) = entry(source, false) {
+                write_entry(target, read_entry(slot));
+                write_entry(slot, 0);
+            }
         }
-        if target.read_volatile() != 0 {
-            return Err(MapError::Mapped(to));
-        }
-        target.write_volatile(value);
-        source.write_volatile(0);
+        Ok(())
+    });
+    flush_everywhere();
+    result
+}
+
+/// Backs a reserved page whose rights allow `write`/`execute` (or any access when both are
+/// false): a fresh zeroed frame. Call with `TABLES` held. `Ok(false)`: not a page the program
+/// may touch that way; `Err`: no frame.
+fn back(slot: *mut u64, write: bool, execute: bool) -> Result<bool, ()> {
+    let value = read_entry(slot);
+    if value & LAZY == 0 || value & USER == 0 || (write && value & WRITABLE == 0) || (execute && value & NO_EXECUTE != 0) {
+        return Ok(false);
     }
-    flush(from);
-    Ok(())
+    let frame = new_frame().ok_or(())?;
+    write_entry(slot, frame | (value & (WRITABLE | NO_EXECUTE | USER)) | OWNED | PRESENT);
+    Ok(true)
 }
 
 /// What `copy` may do: read for the program (the page must be user-readable), write for it
-/// (user-writable), or load (the kernel fills the program's pages before they run: any mapped
+/// (user-writable), or load (the kernel fills the program's pages before they run: any backed
 /// page, whatever its rights).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Direction {
@@ -265,29 +348,35 @@ enum Direction {
 }
 
 fn copy(address: u64, length: usize, direction: Direction, mut each: impl FnMut(*mut u8, usize, usize)) -> Result<(), Fault> {
-    let _tables = TABLES.lock();
-    let mut done = 0usize;
-    while done < length {
-        let at = address.checked_add(done as u64).ok_or(Fault { address: u64::MAX })?;
-        let fault = Fault { address: at };
-        let slot = entry(at & !(PAGE - 1), false).ok().flatten().ok_or(fault)?;
-        // SAFETY: `slot` is a user page-table entry (lock held).
-        let value = unsafe { slot.read_volatile() };
-        let allowed = match direction {
-            Direction::Load => value & OWNED != 0,
-            Direction::FromUser => value & (PRESENT | USER) == PRESENT | USER,
-            Direction::ToUser => value & (PRESENT | USER | WRITABLE) == PRESENT | USER | WRITABLE,
-        };
-        if !allowed {
-            return Err(fault);
+    locked(|| {
+        let mut done = 0usize;
+        while done < length {
+            let at = address.checked_add(done as u64).ok_or(Fault { address: u64::MAX, out_of_memory: false })?;
+            let fault = Fault { address: at, out_of_memory: false };
+            let slot = entry(at & !(PAGE - 1), false).ok().flatten().ok_or(fault)?;
+            if direction != Direction::Load && read_entry(slot) & LAZY != 0 {
+                match back(slot, direction == Direction::ToUser, false) {
+                    Ok(_) => {}
+                    Err(()) => return Err(Fault { address: at, out_of_memory: true }),
+                }
+            }
+            let value = read_entry(slot);
+            let allowed = match direction {
+                Direction::Load => value & OWNED != 0,
+                Direction::FromUser => value & (PRESENT | USER) == PRESENT | USER,
+                Direction::ToUser => value & (PRESENT | USER | WRITABLE) == PRESENT | USER | WRITABLE,
+            };
+            if !allowed {
+                return Err(fault);
+            }
+            let offset = (at % PAGE) as usize;
+            let chunk = (PAGE as usize - offset).min(length - done);
+            let frame = ((value & ADDRESS_MASK) as usize + offset) as *mut u8;
+            each(frame, done, chunk);
+            done += chunk;
         }
-        let offset = (at % PAGE) as usize;
-        let chunk = (PAGE as usize - offset).min(length - done);
-        let frame = ((value & ADDRESS_MASK) as usize + offset) as *mut u8;
-        each(frame, done, chunk);
-        done += chunk;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Copies the program's bytes at `address` into `buffer` (all of them, or an error naming the
@@ -310,7 +399,7 @@ pub fn write(address: u64, bytes: &[u8]) -> Result<(), Fault> {
     })
 }
 
-/// Fills the program's mapped pages at `address` with `bytes`, whatever their rights: how the
+/// Fills the program's backed pages at `address` with `bytes`, whatever their rights: how the
 /// loader puts code into read-only pages before the program runs.
 pub fn load(address: u64, bytes: &[u8]) -> Result<(), Fault> {
     copy(address, bytes.len(), Direction::Load, |frame, done, chunk| {
@@ -359,7 +448,8 @@ fn prepare_cpu(cpu: usize) {
     }
     const SMEP: u32 = 1 << 7;
     const SMAP: u32 = 1 << 20;
-    let (_, features, _, _) = crate::cpu::cpuid(7);
+    // Leaf 7 only where the CPU has it (else its bits could be anything).
+    let features = if crate::cpu::cpuid(0).0 >= 7 { crate::cpu::cpuid(7).1 } else { 0 };
     let mut cr4_bits: u64 = (1 << 9) | (1 << 10); // OSFXSR, OSXMMEXCPT
     if features & SMEP != 0 {
         cr4_bits |= 1 << 20;
@@ -367,14 +457,14 @@ fn prepare_cpu(cpu: usize) {
     if features & SMAP != 0 {
         cr4_bits |= 1 << 21;
     }
-    // SAFETY: CR0: x87 present (EM off), monitored (MP), no lazy switching (TS off); CR4: the
-    // bits above. None of them changes how kernel code (soft-float, never touching user
+    // SAFETY: CR0: x87 present (EM off), monitored (MP), x87 errors as #MF (NE), no lazy
+    // switching (TS off); CR4: the bits above. None of them changes how kernel code (soft-float, never touching user
     // addresses) runs.
     unsafe {
         core::arch::asm!(
             "mov {scratch}, cr0",
             "and {scratch}, ~0xc",
-            "or {scratch}, 0x2",
+            "or {scratch}, 0x22",
             "mov cr0, {scratch}",
             "mov {scratch}, cr4",
             "or {scratch}, {cr4_bits}",
@@ -393,7 +483,8 @@ fn prepare_cpu(cpu: usize) {
 }
 
 /// Points the calling CPU's user-mode entries at `state`'s kernel stack and loads its FS base.
-fn load_thread(cpu: usize, state: &UserThread) {
+fn load_thread(cpu: usize, thread: ThreadId, state: &UserThread) {
+    CURRENT[cpu].store(thread as u32, Ordering::Relaxed);
     gdt::set_kernel_stack(cpu, state.kernel_stack);
     PER_CPU[cpu].kernel_stack.store(state.kernel_stack, Ordering::Relaxed);
     write_msr(FS_BASE, state.fs_base);
@@ -411,7 +502,7 @@ fn resume(thread: ThreadId) {
     if let Some(state) = state(thread) {
         let cpu = crate::smp::cpu_index().min(MAX_CPUS - 1);
         prepare_cpu(cpu);
-        load_thread(cpu, state);
+        load_thread(cpu, thread, state);
         // SAFETY: the area holds a state FXSAVE64 wrote (at `enter` or the last `leave`).
         unsafe { core::arch::asm!("fxrstor64 [{0}]", in(reg) state.fpu.as_ptr(), options(nostack, preserves_flags)) };
     }
@@ -444,7 +535,7 @@ pub fn enter(thread: ThreadId, registers: &ExceptionFrame, fs_base: u64) -> ! {
             options(nostack),
         );
     }
-    load_thread(cpu, &state);
+    load_thread(cpu, thread, &state);
     if let Some(slot) = THREADS.get(thread as usize) {
         let old = slot.swap(Box::into_raw(state), Ordering::AcqRel);
         if !old.is_null() {
@@ -533,33 +624,106 @@ pub struct UserFault {
     pub address: u64,
     /// For a page fault: what it most likely was.
     pub cause: &'static str,
+    /// The page was the program's, but the heap had no frame to back it.
+    pub out_of_memory: bool,
 }
 
-/// Handles a user fault; does not return (the program ends).
-pub type FaultHandler = fn(&UserFault) -> !;
+/// Reports a user fault (runs with interrupts off, on the exception's stack: it may print, not
+/// block) and says with what status the program ends.
+pub type FaultReporter = fn(&UserFault) -> u8;
+/// Ends the program with a status, on the faulting thread's kernel stack with interrupts on (so
+/// it may write the file systems back); never returns.
+pub type ExitHook = fn(u8) -> !;
 
-static FAULT_HANDLER: spin::Once<FaultHandler> = spin::Once::new();
+static FAULT_HANDLERS: spin::Once<(FaultReporter, ExitHook)> = spin::Once::new();
 
-/// Sets the user-fault handler (once).
-pub fn set_fault_handler(handler: FaultHandler) {
-    FAULT_HANDLER.call_once(|| handler);
+/// Sets what a user fault does (once): `report` it, then `exit` with the status it gives.
+pub fn set_fault_handler(report: FaultReporter, exit: ExitHook) {
+    FAULT_HANDLERS.call_once(|| (report, exit));
 }
 
-/// A CPU exception in user mode: the handler's (if set) — otherwise the kernel's report.
-pub(crate) fn fault(frame: &ExceptionFrame, cr2: u64) {
-    if let Some(handler) = FAULT_HANDLER.get() {
-        let page_fault = frame.vector == 14;
-        handler(&UserFault {
-            vector: frame.vector,
-            name: crate::exceptions::name(frame.vector),
-            rip: frame.rip,
-            rsp: frame.rsp,
-            error_code: frame.error_code,
-            address: if page_fault { cr2 } else { 0 },
-            cause: if page_fault { crate::exceptions::page_fault_cause(frame.error_code, cr2) } else { "" },
+const PAGE_FAULT: u64 = 14;
+const PAGE_PRESENT: u64 = 1;
+const PAGE_WRITE: u64 = 2;
+const PAGE_FETCH: u64 = 16;
+
+/// A CPU exception in user mode. A page fault on a reserved page the program may touch is
+/// resolved (the page is backed) and the program goes on: true. Otherwise, with handlers set,
+/// the fault is reported and the frame is turned into a call of the exit hook on the thread's
+/// kernel stack (the IRETQ then goes there, in ring 0): true. Without handlers: false (the
+/// kernel's report follows).
+pub(crate) fn fault(frame: &mut ExceptionFrame, cr2: u64) -> bool {
+    let mut out_of_memory = false;
+    if frame.vector == PAGE_FAULT && frame.error_code & PAGE_PRESENT == 0 {
+        let write = frame.error_code & PAGE_WRITE != 0;
+        let fetch = frame.error_code & PAGE_FETCH != 0;
+        let backed = locked(|| match entry(cr2 & !(PAGE - 1), false) {
+            Ok(Some(slot)) => back(slot, write, fetch),
+            _ => Ok(false),
         });
+        match backed {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(()) => out_of_memory = true,
+        }
+    }
+    let Some((report, _)) = FAULT_HANDLERS.get() else { return false };
+    let page_fault = frame.vector == PAGE_FAULT;
+    let status = report(&UserFault {
+        vector: frame.vector,
+        name: crate::exceptions::name(frame.vector),
+        rip: frame.rip,
+        rsp: frame.rsp,
+        error_code: frame.error_code,
+        address: if page_fault { cr2 } else { 0 },
+        cause: if out_of_memory {
+            "out of memory for the program's pages"
+        } else if page_fault {
+            crate::exceptions::page_fault_cause(frame.error_code, cr2)
+        } else {
+            ""
+        },
+        out_of_memory,
+    });
+    let cpu = crate::smp::cpu_index().min(MAX_CPUS - 1);
+    let kernel_stack = PER_CPU[cpu].kernel_stack.load(Ordering::Relaxed);
+    // The thread leaves user mode for good: it resumes in ring 0 at `stardust_user_exit` with
+    // the status as its argument, interrupts off, on its own kernel stack (empty: the thread
+    // was in user mode), aligned as after a call. GS stays the kernel's (the entry swapped it
+    // in, and the return to ring 0 does not swap).
+    *frame = ExceptionFrame {
+        rdi: u64::from(status),
+        rip: stardust_user_exit as *const () as u64,
+        cs: KERNEL_CODE_SELECTOR,
+        ss: KERNEL_DATA_SELECTOR,
+        rflags: 0x2,
+        rsp: (kernel_stack & !15) - 8,
+        vector: frame.vector,
+        ..ExceptionFrame::default()
+    };
+    true
+}
+
+const KERNEL_CODE_SELECTOR: u64 = 0x08;
+const KERNEL_DATA_SELECTOR: u64 = 0x10;
+
+/// Where a thread whose program crashed goes (see `fault`).
+extern "C" fn stardust_user_exit(status: u64) -> ! {
+    forget(current_thread());
+    interrupts::enable();
+    match FAULT_HANDLERS.get() {
+        Some((_, exit)) => exit(status as u8),
+        None => crate::power::exit_status(status as u8),
     }
 }
+
+/// The calling thread, as the runtime told the switch hooks (see `CURRENT`).
+fn current_thread() -> ThreadId {
+    CURRENT[crate::smp::cpu_index().min(MAX_CPUS - 1)].load(Ordering::Relaxed) as ThreadId
+}
+
+/// Each CPU's running user thread (set by `enter` and the resume hook).
+static CURRENT: [core::sync::atomic::AtomicU32; MAX_CPUS] = [const { core::sync::atomic::AtomicU32::new(0) }; MAX_CPUS];
 
 core::arch::global_asm!(
     r#"

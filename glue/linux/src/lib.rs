@@ -44,12 +44,17 @@ const KERNEL_STACK: usize = 32 * 1024;
 /// execute").
 pub const CANNOT_EXECUTE: u8 = 126;
 
+/// The Linux program sealed into this image (section `.stardust.program`; empty if none).
+pub fn sealed_program() -> &'static [u8] {
+    hal::boot::sealed_program()
+}
+
 /// Runs `program` (a static x86-64 ELF's bytes) with `arguments` (argv, the program's name
 /// first) and `environment` (`KEY=VALUE` entries) as the image's one program. Never returns:
 /// the VM ends with the program's exit status.
 pub fn run(program: &'static [u8], arguments: Vec<String>, environment: Vec<String>) -> ! {
     hal::user::set_syscall_handler(syscall::handle);
-    hal::user::set_fault_handler(report::fault);
+    hal::user::set_fault_handler(report::fault, process::exit_process);
     let start = match loader::load(program, &arguments, &environment) {
         Ok(start) => start,
         Err(error) => {

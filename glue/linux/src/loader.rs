@@ -6,7 +6,7 @@
 //! advice to build a static-pie). The stack is [`STACK_SIZE`] bytes at the top of the
 //! region with an unmapped guard page below it; `mmap` fills the space between, top down.
 
-use crate::memory::map_pages;
+use crate::memory::reserve_pages;
 use alloc::string::String;
 use core::fmt;
 use hal::user::{PAGE, Rights, USER_BASE, USER_END};
@@ -15,8 +15,9 @@ use stardust_linux_abi::{DEFAULT_MAX_REGIONS, Protection, UserMemory};
 
 /// Where a static-pie's lowest page goes (the user region's start plus Linux's usual 4 MiB).
 pub const PIE_BASE: u64 = USER_BASE + (4 << 20);
-/// The program's stack: mapped at start (no demand paging), below it a guard page.
-pub const STACK_SIZE: u64 = 256 * 1024;
+/// The program's stack (Linux's default RLIMIT_STACK), backed as it is used; below it a guard
+/// page.
+pub const STACK_SIZE: u64 = 8 << 20;
 /// The most the argument and environment strings may take on the stack.
 const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
 
@@ -91,7 +92,7 @@ pub fn load(bytes: &[u8], arguments: &[String], environment: &[String]) -> Resul
     for range in layout.pages() {
         let permissions = range.permissions;
         let (page_rights, protection) = rights(permissions.read, permissions.write, permissions.execute);
-        map_pages(range.start, range.end - range.start, page_rights).map_err(|_| LoadError::OutOfMemory)?;
+        hal::user::map(range.start, range.end - range.start, page_rights).map_err(|_| LoadError::OutOfMemory)?;
         memory.map(range.start, range.end - range.start, protection).map_err(|_| LoadError::OutOfMemory)?;
         let offset = (range.start - layout.start()) as usize;
         let contents = &image[offset..offset + (range.end - range.start) as usize];
@@ -101,7 +102,7 @@ pub fn load(bytes: &[u8], arguments: &[String], environment: &[String]) -> Resul
 
     // The stack, and its guard page (reserved in the bookkeeping, never backed).
     let (stack_rights, stack_protection) = rights(true, true, false);
-    map_pages(stack_bottom, STACK_SIZE, stack_rights).map_err(|_| LoadError::OutOfMemory)?;
+    reserve_pages(stack_bottom, STACK_SIZE, stack_rights).map_err(|_| LoadError::OutOfMemory)?;
     memory.map(stack_bottom, STACK_SIZE, stack_protection).map_err(|_| LoadError::OutOfMemory)?;
     memory.map(guard, PAGE, Protection::NONE).map_err(|_| LoadError::OutOfMemory)?;
 

@@ -1,7 +1,8 @@
 //! mmap, munmap, mprotect, mremap and brk: decided on the program's [`UserMemory`] (host-tested
-//! in `stardust-linux-abi`), then carried out on the user page tables. Pages are backed when
-//! mapped (no demand paging): a mapping the heap cannot back is `ENOMEM` at once, never a fault
-//! later.
+//! in `stardust-linux-abi`), then carried out on the user page tables. Anonymous memory is
+//! backed when first touched, as on Linux: a thread's 2 MiB stack costs the pages it uses. A
+//! page the heap cannot back when touched ends the program with SIGKILL and a report, Linux's
+//! out-of-memory answer.
 
 use crate::process::with_memory;
 use hal::user::{MapError, PAGE, Rights};
@@ -15,26 +16,14 @@ fn rights(protection: Protection) -> Rights {
     }
 }
 
-/// Maps zeroed pages over `length` bytes at `address` (page-aligned) with `rights`; on failure
-/// the pages mapped so far are unmapped again.
-pub fn map_pages(address: u64, length: u64, rights: Rights) -> Result<(), MapError> {
-    let mut page = address;
-    while page < address + length {
-        if let Err(error) = hal::user::map(page, rights) {
-            unmap_pages(address, page - address);
-            return Err(error);
-        }
-        page += PAGE;
-    }
-    Ok(())
+/// Reserves `length` bytes at `address` (page-aligned) with `rights`, backed when first
+/// touched.
+pub fn reserve_pages(address: u64, length: u64, rights: Rights) -> Result<(), MapError> {
+    hal::user::reserve(address, length, rights)
 }
 
 fn unmap_pages(address: u64, length: u64) {
-    let mut page = address;
-    while page < address.saturating_add(length) {
-        hal::user::unmap(page);
-        page += PAGE;
-    }
+    hal::user::unmap(address, length);
 }
 
 fn map_error(error: MapError) -> Errno {
@@ -45,30 +34,31 @@ fn map_error(error: MapError) -> Errno {
 }
 
 /// `mmap(address, length, prot, flags, fd, offset)`: anonymous memory (file mappings are
-/// `ENODEV`: not yet).
+/// `ENODEV`: not yet). The address space is decided on a copy first, so a refused call changes
+/// nothing.
 pub fn mmap(address: u64, length: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> Result<u64, Errno> {
     let request = MapRequest::decode(address, length, prot, flags, fd, offset)?;
     if let Backing::File { .. } = request.backing {
         return Err(Errno::ENODEV);
     }
     with_memory(|memory| {
-        let before = memory.clone();
+        let mut next = memory.clone();
         if let Placement::Replace { address } = request.placement {
-            // MAP_FIXED replaces what is there: those pages go first.
-            memory.unmap(address, request.length)?;
+            // MAP_FIXED replaces what is there.
+            next.unmap(address, request.length)?;
+        }
+        let placed = next.place(&request)?;
+        if let Placement::Replace { address } = request.placement {
             unmap_pages(address, request.length);
         }
-        let placed = match memory.place(&request) {
-            Ok(placed) => placed,
-            Err(error) => {
-                *memory = before;
-                return Err(error);
-            }
-        };
-        if let Err(error) = map_pages(placed, request.length, rights(request.protection)) {
-            let _ = memory.unmap(placed, request.length);
+        if let Err(error) = reserve_pages(placed, request.length, rights(request.protection)) {
+            unmap_pages(placed, request.length);
+            // The old pages are gone (as Linux may leave them after a failed MAP_FIXED).
+            let _ = next.unmap(placed, request.length);
+            *memory = next;
             return Err(map_error(error));
         }
+        *memory = next;
         Ok(placed)
     })
 }
@@ -77,7 +67,8 @@ pub fn mmap(address: u64, length: u64, prot: u64, flags: u64, fd: u64, offset: u
 pub fn munmap(address: u64, length: u64) -> Result<u64, Errno> {
     with_memory(|memory| {
         memory.unmap(address, length)?;
-        unmap_pages(address, length.next_multiple_of(PAGE));
+        // Checked by `unmap`: aligned, and the rounded range inside the address space.
+        unmap_pages(address, length.div_ceil(PAGE) * PAGE);
         Ok(0)
     })
 }
@@ -87,47 +78,47 @@ pub fn mprotect(address: u64, length: u64, prot: u64) -> Result<u64, Errno> {
     let protection = Protection::from_bits(prot)?;
     with_memory(|memory| {
         memory.protect(address, length, protection)?;
-        let mut page = address;
-        let end = address.saturating_add(length.next_multiple_of(PAGE));
-        while page < end {
-            // The stack's guard page has no frame: it stays inaccessible.
-            let _ = hal::user::protect(page, rights(protection));
-            page += PAGE;
-        }
+        // Checked by `protect`: aligned, the rounded range mapped.
+        hal::user::protect(address, length.div_ceil(PAGE) * PAGE, rights(protection)).map_err(map_error)?;
         Ok(0)
     })
 }
 
-/// `mremap(old_address, old_size, new_size, flags, new_address)`.
+/// `mremap(old_address, old_size, new_size, flags, new_address)`. The address space decides
+/// (`UserMemory::remap`, on a copy); the pages follow: new pages are reserved before anything
+/// moves, so a refused call changes nothing.
 pub fn mremap(old_address: u64, old_size: u64, new_size: u64, flags: u64, new_address: u64) -> Result<u64, Errno> {
     with_memory(|memory| {
-        let before = memory.clone();
         let protection = memory.protection_at(old_address).ok_or(Errno::EFAULT)?;
-        let old_size = old_size.next_multiple_of(PAGE);
-        let new_size = new_size.next_multiple_of(PAGE);
-        let outcome = memory.remap(old_address, old_size, new_size, flags, new_address)?;
-        let result = match outcome {
+        let mut next = memory.clone();
+        let outcome = next.remap(old_address, old_size, new_size, flags, new_address)?;
+        // `remap` checked both sizes: they round up to whole pages without overflow.
+        let old_size = old_size.div_ceil(PAGE) * PAGE;
+        let new_size = new_size.div_ceil(PAGE) * PAGE;
+        let address = match outcome {
             Remapped::InPlace { address } => {
                 if new_size < old_size {
                     unmap_pages(address + new_size, old_size - new_size);
-                    Ok(address)
-                } else {
-                    map_pages(address + old_size, new_size - old_size, rights(protection)).map(|()| address)
+                } else if new_size > old_size {
+                    reserve_pages(address + old_size, new_size - old_size, rights(protection)).map_err(map_error)?;
                 }
+                address
             }
             Remapped::Moved { from, to, moved } => {
-                let mut offset = 0;
-                while offset < moved {
-                    let _ = hal::user::move_page(from + offset, to + offset);
-                    offset += PAGE;
+                // A MREMAP_FIXED target's old pages go first (the address space dropped them).
+                unmap_pages(to, new_size);
+                if new_size > moved {
+                    reserve_pages(to + moved, new_size - moved, rights(protection)).map_err(map_error)?;
+                }
+                if let Err(error) = hal::user::move_pages(from, to, moved) {
+                    unmap_pages(to + moved, new_size - moved);
+                    return Err(map_error(error));
                 }
                 unmap_pages(from + moved, old_size.saturating_sub(moved));
-                map_pages(to + moved, new_size - moved, rights(protection)).map(|()| to)
+                to
             }
         };
-        result.map_err(|error| {
-            *memory = before;
-            map_error(error)
-        })
+        *memory = next;
+        Ok(address)
     })
 }

@@ -21,8 +21,21 @@ pub fn signal_for(vector: u64) -> (u8, &'static str, &'static str) {
     }
 }
 
-/// The hal's user-fault handler: runs with interrupts off, takes no lock.
-pub fn fault(fault: &UserFault) -> ! {
+const SIGKILL: u8 = 9;
+
+/// The hal's user-fault reporter: runs with interrupts off, takes no lock; the status it gives
+/// is what the program ends with (the hal then calls `process::exit_process` on the thread's
+/// kernel stack, which writes the file systems back first).
+pub fn fault(fault: &UserFault) -> u8 {
+    if fault.out_of_memory {
+        let mut out = &hal::serial::SERIAL;
+        let _ = writeln!(
+            out,
+            "\nstardust: the program was killed by SIGKILL: out of memory, touching {:#x} at RIP {:#x} (give the VM more with --mem)",
+            fault.address, fault.rip
+        );
+        return 128 + SIGKILL;
+    }
     let (signal, name, meaning) = signal_for(fault.vector);
     let mut out = &hal::serial::SERIAL;
     let _ = write!(
@@ -36,5 +49,5 @@ pub fn fault(fault: &UserFault) -> ! {
         let _ = write!(out, ", error code {:#x}", fault.error_code);
     }
     let _ = writeln!(out);
-    hal::power::exit_status(128 + signal)
+    128 + signal
 }

@@ -172,6 +172,7 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
             Ok(0)
         }
 
+        Sysno::prctl => prctl(a[0], a[1]),
         Sysno::rt_sigaction => sigaction(a[0], a[1], a[2], a[3]),
         Sysno::rt_sigprocmask => {
             if a[3] != SIGSET_SIZE {
@@ -327,6 +328,26 @@ fn sigaction(signal: u64, action: u64, old: u64, size: u64) -> Result<u64, Errno
         user::write(old, &[0; SIGACTION_SIZE])?;
     }
     Ok(0)
+}
+
+/// `prctl(option, argument)`: thread names are accepted (and read back as "program"); other
+/// options are `EINVAL`, as Linux answers for an option it does not know.
+fn prctl(option: u64, argument: u64) -> Result<u64, Errno> {
+    const PR_SET_NAME: u64 = 15;
+    const PR_GET_NAME: u64 = 16;
+    match option {
+        PR_SET_NAME => {
+            user::read(argument, 16).or_else(|_| user::read(argument, 1))?;
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; 16];
+            name[..7].copy_from_slice(b"program");
+            user::write(argument, &name)?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 fn sched_getaffinity(size: u64, mask: u64) -> Result<u64, Errno> {
