@@ -104,15 +104,29 @@ fn files_behave_as_on_the_host_on_the_ram_root_and_on_fat() {
     if let Some(reason) = musl_missing() {
         return skip("files_behave_as_on_the_host_on_the_ram_root_and_on_fat", &reason);
     }
-    let files = program("files", &["tests/programs/files.c"]);
+    same_files_as_host("files", "tests/programs/files.c");
+}
+
+#[test]
+fn open_files_can_be_shared_renamed_and_unlinked_as_on_the_host() {
+    if let Some(reason) = musl_missing() {
+        return skip("open_files_can_be_shared_renamed_and_unlinked_as_on_the_host", &reason);
+    }
+    same_files_as_host("open-files", "tests/programs/open-files.c");
+}
+
+/// Runs the C program `name` on a scratch directory natively, then in the VM on the RAM root,
+/// on FAT16 (microvm) and on FAT32 (q35): the same output and status, and the disks fsck-clean.
+fn same_files_as_host(name: &str, source: &str) {
+    let files = program(name, &[source]);
     let image = image(&files);
-    let host_directory = scratch("posix-files-host");
+    let host_directory = scratch(&format!("posix-{name}-host"));
     let native = run_natively(&files, &[host_directory.to_str().unwrap()], &[], None);
     assert_eq!(native.status, 0, "natively:\n{}", native.output);
     for (machine, directory, disk) in [
         ("microvm", "/", None),
-        ("microvm", "/data", Some(blank_image("posix-files-fat16", 16 * 1024, false))),
-        ("q35", "/data", Some(blank_image("posix-files-fat32", 40 * 1024, true))),
+        ("microvm", "/data", Some(blank_image(&format!("posix-{name}-fat16"), 16 * 1024, false))),
+        ("q35", "/data", Some(blank_image(&format!("posix-{name}-fat32"), 40 * 1024, true))),
     ] {
         let mut boot = Boot::new(image.clone(), machine).memory("32M").args(&[directory]);
         boot.disk = disk.clone();

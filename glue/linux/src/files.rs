@@ -6,13 +6,13 @@
 //! system calls.
 
 use crate::process::{self, Process};
+use crate::shared::{self, OpenFile, UNLINKED_PREFIX};
 use crate::user;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use stardust::fs::{File, OpenOptions};
-use stardust::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use stardust::io::ErrorKind;
 use stardust::sync::Mutex;
 use stardust_linux_abi::{
     AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, DT_DIR, DT_REG, DeviceNumber,
@@ -28,13 +28,8 @@ const CHUNK: usize = 64 * 1024;
 pub enum Object {
     /// The serial console: reads see end of file, writes are printed.
     Console,
-    /// A regular file.
-    File {
-        /// The open file (its offset is the description's).
-        file: Mutex<File>,
-        /// Its absolute path (for fstat).
-        path: String,
-    },
+    /// A regular file (see `shared`: descriptions of one file share its VFS handle).
+    File(Mutex<OpenFile>),
     /// A directory opened for reading its entries.
     Directory {
         /// Its absolute path.
@@ -157,44 +152,8 @@ fn read_from(description: &Description, buffer: u64, count: u64, at: Option<u64>
             None => Ok(0),
         },
         Object::Directory { .. } => Err(Errno::EISDIR),
-        Object::File { file, .. } => {
-            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let restore = match at {
-                Some(offset) => {
-                    let current = file.seek(SeekFrom::Current(0)).map_err(errno)?;
-                    file.seek(SeekFrom::Start(offset)).map_err(errno)?;
-                    Some(current)
-                }
-                None => None,
-            };
-            let result = read_file(&mut file, buffer, count);
-            if let Some(current) = restore {
-                file.seek(SeekFrom::Start(current)).map_err(errno)?;
-            }
-            result
-        }
+        Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).read(buffer, count, at),
     }
-}
-
-fn read_file(file: &mut File, buffer: u64, count: usize) -> Result<u64, Errno> {
-    let mut done = 0usize;
-    let mut chunk = vec![0; count.min(CHUNK)];
-    while done < count {
-        let want = (count - done).min(chunk.len());
-        let got = file.read(&mut chunk[..want]).map_err(errno)?;
-        if got == 0 {
-            break;
-        }
-        if let Err(error) = user::write(buffer + done as u64, &chunk[..got]) {
-            // Linux reports what it transferred before the fault, else the fault.
-            return if done > 0 { Ok(done as u64) } else { Err(error) };
-        }
-        done += got;
-        if got < want {
-            break;
-        }
-    }
-    Ok(done as u64)
 }
 
 /// `write(fd, buffer, count)`.
@@ -237,45 +196,8 @@ fn write_to(description: &Description, status: StatusFlags, buffer: u64, count: 
             Ok(done as u64)
         }
         Object::Directory { .. } => Err(Errno::EISDIR),
-        Object::File { file, .. } => {
-            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let restore = match at {
-                Some(offset) => {
-                    let current = file.seek(SeekFrom::Current(0)).map_err(errno)?;
-                    file.seek(SeekFrom::Start(offset)).map_err(errno)?;
-                    Some(current)
-                }
-                None => {
-                    if status.append {
-                        file.seek(SeekFrom::End(0)).map_err(errno)?;
-                    }
-                    None
-                }
-            };
-            let mut done = 0;
-            let mut result = Ok(());
-            while done < count {
-                let chunk = (count - done).min(CHUNK);
-                let bytes = match user::read(buffer + done as u64, chunk) {
-                    Ok(bytes) => bytes,
-                    Err(error) => {
-                        result = Err(error);
-                        break;
-                    }
-                };
-                if let Err(error) = file.write_all(&bytes) {
-                    result = Err(errno(error));
-                    break;
-                }
-                done += chunk;
-            }
-            if let Some(current) = restore {
-                file.seek(SeekFrom::Start(current)).map_err(errno)?;
-            }
-            match result {
-                Err(error) if done == 0 => Err(error),
-                _ => Ok(done as u64),
-            }
+        Object::File(open) => {
+            open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).write(buffer, count, at, status.append)
         }
     }
 }
@@ -315,18 +237,45 @@ pub fn writev(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
         return Err(Errno::EBADF);
     }
     if let Object::Console = description.object {
-        // One console write, so that a line musl's stdio hands over in two pieces stays whole.
+        // One console write when it is small (a line musl's stdio hands over in two pieces
+        // stays whole), at most MAX_TRANSFER in all, as Linux caps one call.
         let mut bytes = Vec::new();
+        let mut total = 0u64;
         for vector in &vectors {
-            let length = transfer_length(vector.length) as usize;
-            match user::read(vector.base, length) {
-                Ok(piece) => bytes.extend_from_slice(&piece),
-                Err(error) if bytes.is_empty() => return Err(error),
-                Err(_) => break,
+            let length = transfer_length(vector.length).min(stardust_linux_abi::MAX_TRANSFER - total) as usize;
+            if length == 0 {
+                continue;
+            }
+            if bytes.len() + length > CHUNK {
+                stardust::console::write_bytes(&bytes);
+                bytes.clear();
+            }
+            let mut done = 0;
+            while done < length {
+                let piece = (length - done).min(CHUNK);
+                match user::read(vector.base + done as u64, piece) {
+                    Ok(piece) => {
+                        if bytes.len() + piece.len() > CHUNK {
+                            stardust::console::write_bytes(&bytes);
+                            bytes.clear();
+                        }
+                        bytes.extend_from_slice(&piece);
+                    }
+                    Err(error) if total == 0 && done == 0 => return Err(error),
+                    Err(_) => {
+                        stardust::console::write_bytes(&bytes);
+                        return Ok(total + done as u64);
+                    }
+                }
+                done += piece;
+            }
+            total += length as u64;
+            if total >= stardust_linux_abi::MAX_TRANSFER {
+                break;
             }
         }
         stardust::console::write_bytes(&bytes);
-        return Ok(bytes.len() as u64);
+        return Ok(total);
     }
     let mut total = 0;
     for vector in vectors {
@@ -352,13 +301,7 @@ pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
             *position.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = target as usize;
             Ok(target)
         }
-        Object::File { file, .. } => {
-            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let current = file.seek(SeekFrom::Current(0)).map_err(errno)?;
-            let size = file.metadata().map_err(errno)?.len();
-            let target = seek_position(current, size, offset as i64, whence as u32)?;
-            file.seek(SeekFrom::Start(target)).map_err(errno)
-        }
+        Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seek(offset as i64, whence as u32),
     }
 }
 
@@ -384,14 +327,9 @@ pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
             if flags.directory {
                 return Err(Errno::ENOENT);
             }
-            let mut options = OpenOptions::new();
-            options
-                .read(flags.access.can_read())
-                .write(flags.access.can_write() || (flags.create && !flags.access.can_write()))
-                .truncate(flags.truncate && flags.access.can_write())
-                .create(flags.create);
-            let file = options.open(&path).map_err(errno)?;
-            Object::File { file: Mutex::new(file), path }
+            let write = flags.access.can_write();
+            let file = OpenFile::open(&path, write, flags.create, flags.truncate && write)?;
+            Object::File(Mutex::new(file))
         }
     };
     let status = flags.status();
@@ -500,7 +438,10 @@ fn description_status(description: &Description) -> Result<FileStatus, Errno> {
     match &description.object {
         Object::Console => Ok(console_status()),
         Object::Directory { path, .. } => path_status(path),
-        Object::File { path, .. } => path_status(path),
+        Object::File(open) => {
+            let path = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).path();
+            path_status(&path)
+        }
     }
 }
 
@@ -560,6 +501,9 @@ pub fn getdents64(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
     let mut names: Vec<(String, u8)> = vec![(String::from("."), DT_DIR), (String::from(".."), DT_DIR)];
     for entry in listed {
         let entry = entry.map_err(errno)?;
+        if entry.file_name().starts_with(UNLINKED_PREFIX) {
+            continue;
+        }
         let kind = match entry.file_type() {
             Ok(kind) if kind.is_dir() => DT_DIR,
             _ => DT_REG,
@@ -603,7 +547,8 @@ pub fn unlinkat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
         if stardust::fs::metadata(&path).map_err(errno)?.is_dir() {
             return Err(Errno::EISDIR);
         }
-        stardust::fs::remove_file(&path).map_err(errno).map(|()| 0)
+        // Open or not: POSIX keeps an open file readable through its descriptors.
+        shared::unlink(&path).map(|()| 0)
     }
 }
 
@@ -614,7 +559,7 @@ pub fn renameat(old_directory: u64, old: u64, new_directory: u64, new: u64, flag
     }
     let from = resolve_path(old_directory, old)?;
     let to = resolve_path(new_directory, new)?;
-    stardust::fs::rename(&from, &to).map_err(errno).map(|()| 0)
+    shared::rename(&from, &to).map(|()| 0)
 }
 
 /// `fsync(fd)` and `fdatasync(fd)`.
@@ -623,11 +568,7 @@ pub fn fsync(fd: u64, data_only: bool) -> Result<u64, Errno> {
     match &description.object {
         Object::Console => Err(Errno::EINVAL),
         Object::Directory { .. } => stardust::fs::sync().map_err(errno).map(|()| 0),
-        Object::File { file, .. } => {
-            let file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let result = if data_only { file.sync_data() } else { file.sync_all() };
-            result.map_err(errno).map(|()| 0)
-        }
+        Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).sync(data_only).map(|()| 0),
     }
 }
 
@@ -636,11 +577,10 @@ pub fn ftruncate(fd: u64, length: u64) -> Result<u64, Errno> {
     let (description, status) = descriptor(fd)?;
     let length = i64::try_from(length).map_err(|_| Errno::EINVAL)?;
     match &description.object {
-        Object::File { file, .. } if status.access.can_write() => {
-            let file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            file.set_len(length as u64).map_err(errno).map(|()| 0)
+        Object::File(open) if status.access.can_write() => {
+            open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).set_len(length as u64).map(|()| 0)
         }
-        Object::File { .. } | Object::Console | Object::Directory { .. } => Err(Errno::EINVAL),
+        Object::File(_) | Object::Console | Object::Directory { .. } => Err(Errno::EINVAL),
     }
 }
 

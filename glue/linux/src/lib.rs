@@ -28,6 +28,7 @@ mod loader;
 mod memory;
 mod process;
 mod report;
+mod shared;
 mod syscall;
 mod threads;
 mod user;

@@ -4,6 +4,7 @@
 use crate::files::Description;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use hal::exceptions::ExceptionFrame;
 use stardust::sync::Mutex;
@@ -117,8 +118,15 @@ pub fn exit_thread(status: u8) -> ! {
     stardust::thread::exit()
 }
 
-/// Ends the VM with `status` (`exit_group`): file systems are written back first.
+/// Ends the VM with `status` (`exit_group`): every descriptor is closed, as when a Linux
+/// process ends (files unlinked while open go now), and the file systems are written back.
 pub fn exit_process(status: u8) -> ! {
+    let closed: Vec<Arc<Description>> = with(|process| {
+        let descriptors: Vec<u32> = process.files.open_descriptors().collect();
+        Ok(descriptors.into_iter().filter_map(|fd| process.files.close(fd).ok().flatten()).collect())
+    })
+    .unwrap_or_default();
+    drop(closed);
     stardust::process::exit_status(status)
 }
 
