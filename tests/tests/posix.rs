@@ -233,3 +233,33 @@ fn a_program_that_exhausts_memory_is_killed_and_the_kernel_survives() {
         .expect_code(137)
         .expect_lines(&["reserved 1 GiB", "the program was killed by SIGKILL: out of memory"]);
 }
+
+#[test]
+fn lua_runs_its_scripts_as_on_the_host() {
+    let lua = match stardust_boot_tests::posix::repository_program("lua") {
+        Ok(path) => path,
+        Err(reason) => return skip("lua_runs_its_scripts_as_on_the_host", &reason),
+    };
+    let image = image(&lua);
+    // The script on the host in a scratch folder, and on a FAT disk in the VM (at /data).
+    let folder = scratch("posix-lua-host");
+    std::fs::copy(root().join("tests/programs/lua/suite.lua"), folder.join("suite.lua")).unwrap();
+    let script = folder.join("suite.lua");
+    let native = run_natively(&lua, &[script.to_str().unwrap(), folder.to_str().unwrap()], &[], None);
+    assert_eq!(native.status, 3, "natively:\n{}", native.output);
+    let disk_folder = scratch("posix-lua-disk");
+    std::fs::copy(root().join("tests/programs/lua/suite.lua"), disk_folder.join("suite.lua")).unwrap();
+    let disk = disk_folder.join("../posix-lua.img");
+    let status = Command::new(root().join("scripts/mkimage")).arg(&disk_folder).arg(&disk).args(["--size", "8M"]).status().unwrap();
+    assert!(status.success());
+    // Lua in 8 MiB, the mark.
+    let mut boot = Boot::new(image.clone(), "microvm").memory("8M").args(&["/data/suite.lua", "/data"]);
+    boot.disk = Some(disk.clone());
+    let outcome = boot.run();
+    let in_vm = Native { output: outcome.serial.clone(), status: outcome.code.unwrap_or(-1) };
+    assert_eq!(in_vm, native, "the VM differs from the host\n{}", outcome.stderr);
+    fsck_clean(&disk);
+    // -e chunks, and an error: "lua: MESSAGE" on standard error, status 1.
+    let arguments = ["-e", "x = 6 * 7", "-e", "print(x, #arg, arg[0])", "-e", "error('stop here', 0)"];
+    same_as_host(&lua, &arguments, &[], Boot::new(image, "microvm").memory("8M")).expect_code(1);
+}
