@@ -114,6 +114,9 @@ sysno_table! {
     readlink = 89;
     chmod = 90;
     fchmod = 91;
+    chown = 92;
+    fchown = 93;
+    lchown = 94;
     umask = 95;
     gettimeofday = 96;
     getrlimit = 97;
@@ -145,10 +148,12 @@ sysno_table! {
     tgkill = 234;
     openat = 257;
     mkdirat = 258;
+    fchownat = 260;
     newfstatat = 262;
     unlinkat = 263;
     renameat = 264;
     readlinkat = 267;
+    fchmodat = 268;
     faccessat = 269;
     pselect6 = 270;
     ppoll = 271;

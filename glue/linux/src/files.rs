@@ -485,6 +485,11 @@ pub fn statx(directory: u64, path: u64, flags: u64, out: u64) -> Result<u64, Err
     Ok(0)
 }
 
+/// 0 if `fd` is open (fchmod and fchown: accepted, nothing kept).
+pub fn fstat_exists(fd: u64) -> Result<u64, Errno> {
+    descriptor(fd).map(|_| 0)
+}
+
 /// `faccessat(directory, path, mode)`: everything that exists is accessible (one user, root).
 pub fn faccessat(directory: u64, path: u64) -> Result<u64, Errno> {
     path_status(&resolve_path(directory, path)?).map(|_| 0)
@@ -534,7 +539,8 @@ pub fn getdents64(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
 
 /// `mkdirat(directory, path, mode)`.
 pub fn mkdirat(directory: u64, path: u64) -> Result<u64, Errno> {
-    stardust::fs::create_dir(resolve_path(directory, path)?).map_err(errno).map(|()| 0)
+    stardust::fs::create_dir(resolve_path(directory, path)?).map_err(errno)?;
+    durable_names()
 }
 
 /// `unlinkat(directory, path, flags)` (`unlink` and `rmdir` too).
@@ -542,13 +548,15 @@ pub fn unlinkat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
     let flags = check_at_flags(flags, AT_REMOVEDIR)?;
     let path = resolve_path(directory, path)?;
     if flags & AT_REMOVEDIR != 0 {
-        stardust::fs::remove_dir(&path).map_err(errno).map(|()| 0)
+        stardust::fs::remove_dir(&path).map_err(errno)?;
+        durable_names()
     } else {
         if stardust::fs::metadata(&path).map_err(errno)?.is_dir() {
             return Err(Errno::EISDIR);
         }
         // Open or not: POSIX keeps an open file readable through its descriptors.
-        shared::unlink(&path).map(|()| 0)
+        shared::unlink(&path)?;
+        durable_names()
     }
 }
 
@@ -559,7 +567,16 @@ pub fn renameat(old_directory: u64, old: u64, new_directory: u64, new: u64, flag
     }
     let from = resolve_path(old_directory, old)?;
     let to = resolve_path(new_directory, new)?;
-    shared::rename(&from, &to).map(|()| 0)
+    shared::rename(&from, &to)?;
+    durable_names()
+}
+
+/// Changes to the name space (create a folder, remove, rename) reach the disk before the call
+/// returns, as with Linux's `dirsync` mount option: a VM can be killed at any moment, and
+/// programs treat a finished unlink or rename as done (SQLite's commit in its default journal
+/// mode is the journal's unlink; were it lost, the next open would roll the transaction back).
+fn durable_names() -> Result<u64, Errno> {
+    stardust::fs::sync().map_err(errno).map(|()| 0)
 }
 
 /// `fsync(fd)` and `fdatasync(fd)`.

@@ -63,6 +63,10 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::access => files::faccessat(stardust_linux_abi::AT_FDCWD as u64, a[0]),
         Sysno::faccessat | Sysno::faccessat2 => files::faccessat(a[0], a[1]),
         Sysno::getdents64 => files::getdents64(a[0], a[1], a[2]),
+        // One user (root) owns everything and FAT keeps no modes: accepted for what exists.
+        Sysno::fchmod | Sysno::fchown => files::fstat_exists(a[0]),
+        Sysno::chmod | Sysno::chown | Sysno::lchown => files::faccessat(stardust_linux_abi::AT_FDCWD as u64, a[0]),
+        Sysno::fchmodat | Sysno::fchownat => files::faccessat(a[0], a[1]),
         Sysno::mkdir => files::mkdirat(stardust_linux_abi::AT_FDCWD as u64, a[0]),
         Sysno::mkdirat => files::mkdirat(a[0], a[1]),
         Sysno::rmdir => {
@@ -207,7 +211,7 @@ fn unknown(number: u64, name: Option<&str>) -> Result<u64, Errno> {
     if first {
         match name {
             Some(name) => log::warn!("the program called {name} (system call {number}), which Stardust does not serve yet: ENOSYS"),
-            None => log::warn!("the program called system call {number}, which Linux x86-64 does not have: ENOSYS"),
+            None => log::warn!("the program called system call {number}, which Stardust does not know: ENOSYS"),
         }
     }
     Err(Errno::ENOSYS)
