@@ -130,14 +130,35 @@ fn page_layout() -> Layout {
     Layout::from_size_align(PAGE as usize, PAGE as usize).unwrap_or(Layout::new::<u8>())
 }
 
-/// A zeroed 4 KiB frame from the heap (identity-mapped), or `None`.
+/// Frames the user region holds now (pages and tables), and how many it may hold.
+static FRAMES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+static FRAME_LIMIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(u64::MAX);
+
+/// Caps the frames the program's memory may take, so that the kernel keeps a reserve of the heap
+/// (thread stacks, buffers): past it, a mapping is `OutOfMemory` and a touched page the
+/// program's out-of-memory end, never a failed kernel allocation elsewhere.
+pub fn set_frame_limit(frames: u64) {
+    FRAME_LIMIT.store(frames, Ordering::Relaxed);
+}
+
+/// A zeroed 4 KiB frame from the heap (identity-mapped), or `None` (heap empty or the limit
+/// reached).
 fn new_frame() -> Option<u64> {
+    if FRAMES.fetch_add(1, Ordering::Relaxed) >= FRAME_LIMIT.load(Ordering::Relaxed) {
+        FRAMES.fetch_sub(1, Ordering::Relaxed);
+        return None;
+    }
     // SAFETY: the layout's size is not zero.
     let frame = unsafe { alloc::alloc::alloc_zeroed(page_layout()) } as u64;
-    (frame != 0).then_some(frame)
+    if frame == 0 {
+        FRAMES.fetch_sub(1, Ordering::Relaxed);
+        return None;
+    }
+    Some(frame)
 }
 
 fn free_frame(frame: u64) {
+    FRAMES.fetch_sub(1, Ordering::Relaxed);
     // SAFETY: every frame the user tables own came from `new_frame` with this layout, and its
     // entry was cleared and flushed on every CPU before it is freed, so nothing reaches it.
     unsafe { alloc::alloc::dealloc(frame as *mut u8, page_layout()) };

@@ -41,6 +41,9 @@ pub use loader::LoadError;
 /// in its own server thread).
 const KERNEL_STACK: usize = 32 * 1024;
 
+/// The heap the kernel keeps for itself at least, whatever the program maps.
+const KERNEL_RESERVE: u64 = 384 * 1024;
+
 /// The exit status the VM ends with when the program cannot be loaded (a shell's "cannot
 /// execute").
 pub const CANNOT_EXECUTE: u8 = 126;
@@ -56,6 +59,11 @@ pub fn sealed_program() -> &'static [u8] {
 pub fn run(program: &'static [u8], arguments: Vec<String>, environment: Vec<String>) -> ! {
     hal::user::set_syscall_handler(syscall::handle);
     hal::user::set_fault_handler(report::fault, process::exit_process);
+    // The program's pages may take the heap but a reserve: the kernel's own allocations (thread
+    // stacks, I/O buffers, the file systems' caches) must never be the ones that fail.
+    let free = stardust::heap::stats().free;
+    let reserve = KERNEL_RESERVE.max(free / 16);
+    hal::user::set_frame_limit(free.saturating_sub(reserve) / hal::user::PAGE);
     let start = match loader::load(program, &arguments, &environment) {
         Ok(start) => start,
         Err(error) => {
