@@ -1,14 +1,26 @@
 /* sqlite: a small SQLite front end for Stardust's posix profile, over the SQLite amalgamation
  * (libsqlite3-sys's bundled copy), built multi-threaded (SQLITE_THREADSAFE=1).
- * Usage: sqlite DATABASE SQL...       runs each SQL argument
- *        sqlite DATABASE -f FILE      runs the statements in FILE
+ * Usage: sqlite [-t] DATABASE (SQL | -f FILE)...
+ * runs each SQL argument, and the statements in each FILE, in order. With -t,
+ * "time: N NANOSECONDS" follows the Nth one's run on standard error, measured on
+ * CLOCK_MONOTONIC (scripts/bench-posix reads it).
  * Rows print as the sqlite3 shell's list mode (columns joined by '|', NULL as empty). An error
  * prints "Error: MESSAGE" on standard error; the exit status is then 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "sqlite3.h"
+
+static int timer = 0;
+
+static long long now(void) {
+    struct timespec time;
+    clock_gettime(CLOCK_MONOTONIC, &time);
+    return (long long)time.tv_sec * 1000000000LL + time.tv_nsec;
+}
 
 static int row(void *unused, int columns, char **values, char **names) {
     (void)unused;
@@ -41,9 +53,15 @@ static char *read_file(const char *path) {
     return text;
 }
 
-static int run(sqlite3 *db, const char *sql) {
+static int run(sqlite3 *db, const char *sql, int index) {
     char *error = NULL;
-    if (sqlite3_exec(db, sql, row, NULL, &error) != SQLITE_OK) {
+    long long start = now();
+    int status = sqlite3_exec(db, sql, row, NULL, &error);
+    if (timer) {
+        fflush(stdout);
+        fprintf(stderr, "time: %d %lld\n", index, now() - start);
+    }
+    if (status != SQLITE_OK) {
         fflush(stdout);
         fprintf(stderr, "Error: %s\n", error ? error : sqlite3_errmsg(db));
         sqlite3_free(error);
@@ -53,8 +71,14 @@ static int run(sqlite3 *db, const char *sql) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "-t") == 0) {
+        timer = 1;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: sqlite DATABASE SQL... | sqlite DATABASE -f FILE\n");
+        fprintf(stderr, "usage: sqlite [-t] DATABASE (SQL | -f FILE)...\n");
         return 2;
     }
     if (!sqlite3_threadsafe()) {
@@ -67,20 +91,23 @@ int main(int argc, char **argv) {
         return 1;
     }
     int status = 0;
-    if (strcmp(argv[2], "-f") == 0) {
-        char *sql = argc > 3 ? read_file(argv[3]) : NULL;
-        if (sql == NULL) {
-            fprintf(stderr, "Error: cannot read %s\n", argc > 3 ? argv[3] : "(no file)");
-            status = 1;
-        } else {
-            status = run(db, sql);
+    int index = 0;
+    for (int i = 2; i < argc && status == 0; i++) {
+        index++;
+        if (strcmp(argv[i], "-f") == 0) {
+            char *sql = i + 1 < argc ? read_file(argv[i + 1]) : NULL;
+            if (sql == NULL) {
+                fprintf(stderr, "Error: cannot read %s\n", i + 1 < argc ? argv[i + 1] : "(no file)");
+                status = 1;
+                break;
+            }
+            status = run(db, sql, index);
             free(sql);
+            i++;
+        } else {
+            status = run(db, argv[i], index);
         }
-    } else {
-        for (int i = 2; i < argc && status == 0; i++) {
-            status = run(db, argv[i]);
-            fflush(stdout); /* each argument's rows are out before the next one runs */
-        }
+        fflush(stdout); /* each part's rows are out before the next one runs */
     }
     if (sqlite3_close(db) != SQLITE_OK) {
         fprintf(stderr, "Error: closing: %s\n", sqlite3_errmsg(db));

@@ -227,10 +227,21 @@ fn write_entry(slot: *mut u64, value: u64) {
     unsafe { slot.write_volatile(value) }
 }
 
-/// Drops the program's translations on every CPU: this one at once, the others before this
-/// returns (their threads might still use a frame about to be freed).
-fn flush_everywhere() {
-    crate::paging::flush_all();
+/// Drops the translations of `length` bytes at `start` on every CPU: this one at once (page by
+/// page for a few pages: a full flush costs every later access a page walk), the others before
+/// this returns (their threads might still use a frame about to be freed).
+fn flush_everywhere(start: u64, length: u64) {
+    const FEW_PAGES: u64 = 32;
+    if length / PAGE <= FEW_PAGES {
+        let mut page = start;
+        while page < start + length {
+            // SAFETY: invalidating a TLB entry has no effect but a later page walk.
+            unsafe { core::arch::asm!("invlpg [{0}]", in(reg) page, options(nostack, preserves_flags)) };
+            page += PAGE;
+        }
+    } else {
+        crate::paging::flush_all();
+    }
     crate::smp::flush_other_cpus_and_wait();
 }
 
@@ -286,13 +297,13 @@ pub fn unmap(start: u64, length: u64) {
                         frames.push(value & ADDRESS_MASK);
                     }
                 }
-                any |= value != 0;
+                any |= value & PRESENT != 0;
                 write_entry(slot, 0);
             }
         }
     });
     if any {
-        flush_everywhere();
+        flush_everywhere(start, length);
     }
     for frame in frames {
         free_frame(frame);
@@ -306,19 +317,25 @@ pub fn protect(start: u64, length: u64, rights: Rights) -> Result<(), MapError> 
         return Err(MapError::WritableAndExecutable);
     }
     let pages = pages(start, length)?;
+    // Only entries the CPUs may have cached (present ones whose rights change) need a flush.
+    let mut changed = false;
     locked(|| {
         for page in pages {
             if let Ok(Some(slot)) = entry(page, false) {
                 let value = read_entry(slot);
                 if value & OWNED != 0 {
-                    write_entry(slot, (value & ADDRESS_MASK) | rights.entry_bits(true));
+                    let new = (value & ADDRESS_MASK) | rights.entry_bits(true);
+                    changed |= new != value && value & PRESENT != 0;
+                    write_entry(slot, new);
                 } else if value & LAZY != 0 {
                     write_entry(slot, rights.entry_bits(false));
                 }
             }
         }
     });
-    flush_everywhere();
+    if changed {
+        flush_everywhere(start, length);
+    }
     Ok(())
 }
 
@@ -341,7 +358,7 @@ pub fn move_pages(from: u64, to: u64, length: u64) -> Result<(), MapError> {
         }
         Ok(())
     });
-    flush_everywhere();
+    flush_everywhere(from, length);
     result
 }
 
