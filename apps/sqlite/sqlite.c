@@ -1,9 +1,10 @@
 /* sqlite: a small SQLite front end for Stardust's posix profile, over the SQLite amalgamation
  * (libsqlite3-sys's bundled copy), built multi-threaded (SQLITE_THREADSAFE=1).
- * Usage: sqlite [-t] DATABASE (SQL | -f FILE)...
+ * Usage: sqlite [-t] [-q] DATABASE (SQL | -f FILE)...
  * runs each SQL argument, and the statements in each FILE, in order. With -t,
  * "time: N NANOSECONDS" follows the Nth one's run on standard error, measured on
- * CLOCK_MONOTONIC (scripts/bench-posix reads it).
+ * CLOCK_MONOTONIC (scripts/bench-posix reads it). With -q, rows are computed but not printed
+ * (so a benchmark measures SQLite, not the console).
  * Rows print as the sqlite3 shell's list mode (columns joined by '|', NULL as empty). An error
  * prints "Error: MESSAGE" on standard error; the exit status is then 1. */
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "sqlite3.h"
 
 static int timer = 0;
+static int quiet = 0;
 
 static long long now(void) {
     struct timespec time;
@@ -25,6 +27,7 @@ static long long now(void) {
 static int row(void *unused, int columns, char **values, char **names) {
     (void)unused;
     (void)names;
+    if (quiet) return 0;
     for (int i = 0; i < columns; i++) {
         if (i > 0) fputc('|', stdout);
         fputs(values[i] ? values[i] : "", stdout);
@@ -71,14 +74,14 @@ static int run(sqlite3 *db, const char *sql, int index) {
 }
 
 int main(int argc, char **argv) {
-    if (argc > 1 && strcmp(argv[1], "-t") == 0) {
-        timer = 1;
+    while (argc > 1 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "-q") == 0)) {
+        if (argv[1][1] == 't') timer = 1; else quiet = 1;
         argv[1] = argv[0];
         argv++;
         argc--;
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: sqlite [-t] DATABASE (SQL | -f FILE)...\n");
+        fprintf(stderr, "usage: sqlite [-t] [-q] DATABASE (SQL | -f FILE)...\n");
         return 2;
     }
     if (!sqlite3_threadsafe()) {

@@ -149,6 +149,26 @@ int main(int argc, char **argv) {
     check("unlink missing", unlink("lines.txt"));
     check("access missing", access("lines.txt", F_OK));
     list(".");
+    /* rm -rf's way: unlink each entry as the listing returns it, then rmdir. */
+    check("mkdir many", mkdir("many", 0755));
+    char name[64];
+    for (int i = 0; i < 80; i++) {
+        snprintf(name, sizeof name, "many/file-%02d.txt", i);
+        int created = open(name, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        write(created, name, strlen(name));
+        close(created);
+    }
+    DIR *many = opendir("many");
+    int removed = 0;
+    struct dirent *entry;
+    while ((entry = readdir(many)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        snprintf(name, sizeof name, "many/%s", entry->d_name);
+        if (unlink(name) == 0) removed++;
+    }
+    closedir(many);
+    printf("removed while listing: %d\n", removed);
+    check("rmdir many", rmdir("many"));
     check("chdir ..", chdir(".."));
     check("rmdir work", rmdir("work"));
     return failures;

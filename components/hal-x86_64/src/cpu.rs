@@ -39,6 +39,13 @@ pub fn halt_forever() -> ! {
     }
 }
 
+/// The calling CPU's initial local APIC ID (CPUID leaf 1), found without memory: crash paths
+/// use it where the per-CPU area (GS) may not be the kernel's (an NMI or machine check in the
+/// few instructions of a user-mode entry or exit).
+pub fn apic_id() -> u32 {
+    cpuid(1).1 >> 24
+}
+
 /// Runs CPUID leaf `leaf`, sub-leaf 0: (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
     let result = core::arch::x86_64::__cpuid(leaf);

@@ -272,7 +272,9 @@ extern "C" fn stardust_trap(frame: &mut ExceptionFrame) {
 fn report(frame: &ExceptionFrame) -> ! {
     // The console has no lock to take: this path cannot deadlock on one.
     let mut out = &SERIAL;
-    let me = crate::smp::cpu_index();
+    // The APIC ID, not the per-CPU index: an NMI or machine check in a user-mode entry's first
+    // instructions runs with the program's GS, and reading the per-CPU area would fault again.
+    let me = crate::cpu::apic_id() as usize;
     if let Err(reporter) = REPORTING.compare_exchange(usize::MAX, me, Ordering::AcqRel, Ordering::Acquire) {
         if reporter == me {
             out.write_bytes(b"\nstardust: CPU exception while reporting a CPU exception\n");

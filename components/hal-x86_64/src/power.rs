@@ -33,7 +33,8 @@ static EXIT_OWNER: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicU
 /// `scripts/run` then finds no code it can trust; a CPU that is refused should halt.
 pub fn claim_exit() -> bool {
     use core::sync::atomic::Ordering;
-    let cpu = crate::smp::cpu_index();
+    // The APIC ID, not the per-CPU index: no GS access on the way out.
+    let cpu = crate::cpu::apic_id() as usize;
     match EXIT_OWNER.compare_exchange(usize::MAX, cpu, Ordering::SeqCst, Ordering::SeqCst) {
         Ok(_) => true,
         Err(owner) => owner == cpu,

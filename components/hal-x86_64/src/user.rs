@@ -216,6 +216,24 @@ fn entry(address: u64, create: bool) -> Result<Option<*mut u64>, MapError> {
     Ok(Some(unsafe { table.add((address >> 12) as usize & 511) }))
 }
 
+/// The last-level entry for `address` if its tables exist, else where the next one could be
+/// (the end of the missing table's span): loops over large ranges skip what was never mapped.
+/// Call with `TABLES` held; `address` in the user region.
+fn existing_entry(address: u64) -> Result<*mut u64, u64> {
+    let mut table = pml4();
+    let levels = [(PML4_INDEX, 1u64 << 39), ((address >> 30) as usize & 511, 1 << 30), ((address >> 21) as usize & 511, 1 << 21)];
+    for (index, span) in levels {
+        // SAFETY: as in `entry`.
+        let value = unsafe { table.add(index).read_volatile() };
+        if value & PRESENT == 0 {
+            return Err((address & !(span - 1)).saturating_add(span));
+        }
+        table = (value & ADDRESS_MASK) as *mut u64;
+    }
+    // SAFETY: `table` is a user page table; the index is < 512.
+    Ok(unsafe { table.add((address >> 12) as usize & 511) })
+}
+
 fn read_entry(slot: *mut u64) -> u64 {
     // SAFETY: `slot` came from `entry`, with `TABLES` held.
     unsafe { slot.read_volatile() }
@@ -284,12 +302,24 @@ fn place(start: u64, length: u64, rights: Rights, backed: bool) -> Result<(), Ma
 
 /// Unmaps `length` bytes at `start`, freeing their frames; pages not mapped are fine.
 pub fn unmap(start: u64, length: u64) {
-    let Ok(pages) = pages(start, length) else { return };
+    if pages(start, length).is_err() {
+        return;
+    }
+    let end = start + length;
     let mut frames = alloc::vec::Vec::new();
     let mut any = false;
     locked(|| {
-        for page in pages {
-            if let Ok(Some(slot)) = entry(page, false) {
+        let mut page = start;
+        while page < end {
+            let slot = match existing_entry(page) {
+                Ok(slot) => slot,
+                Err(next) => {
+                    page = next;
+                    continue;
+                }
+            };
+            page += PAGE;
+            {
                 let value = read_entry(slot);
                 if value & OWNED != 0 {
                     // Freed after the flush; if the list cannot grow, leak rather than free early.
@@ -316,12 +346,22 @@ pub fn protect(start: u64, length: u64, rights: Rights) -> Result<(), MapError> 
     if rights.write && rights.execute {
         return Err(MapError::WritableAndExecutable);
     }
-    let pages = pages(start, length)?;
+    let _ = pages(start, length)?;
+    let end = start + length;
     // Only entries the CPUs may have cached (present ones whose rights change) need a flush.
     let mut changed = false;
     locked(|| {
-        for page in pages {
-            if let Ok(Some(slot)) = entry(page, false) {
+        let mut page = start;
+        while page < end {
+            let slot = match existing_entry(page) {
+                Ok(slot) => slot,
+                Err(next) => {
+                    page = next;
+                    continue;
+                }
+            };
+            page += PAGE;
+            {
                 let value = read_entry(slot);
                 if value & OWNED != 0 {
                     let new = (value & ADDRESS_MASK) | rights.entry_bits(true);

@@ -34,8 +34,10 @@ pub enum Object {
     Directory {
         /// Its absolute path.
         path: String,
-        /// How many entries getdents64 has returned.
-        position: Mutex<usize>,
+        /// The listing getdents64 serves (taken when it starts at 0, so entries removed or added
+        /// meanwhile neither hide others nor appear twice, as `rm -rf` needs), and how many
+        /// entries it has returned.
+        position: Mutex<(usize, Vec<(String, u8)>)>,
     },
 }
 
@@ -283,7 +285,12 @@ pub fn writev(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
             continue;
         }
         match write_to(&description, status, vector.base, vector.length, None) {
-            Ok(written) => total += written,
+            Ok(written) => {
+                total += written;
+                if written < transfer_length(vector.length) {
+                    break;
+                }
+            }
             Err(error) if total == 0 => return Err(error),
             Err(_) => break,
         }
@@ -298,7 +305,11 @@ pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
         Object::Console => Err(Errno::ESPIPE),
         Object::Directory { position, .. } => {
             let target = seek_position(0, 0, offset as i64, whence as u32)?;
-            *position.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = target as usize;
+            let mut position = position.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            position.0 = target as usize;
+            if target == 0 {
+                position.1.clear();
+            }
             Ok(target)
         }
         Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seek(offset as i64, whence as u32),
@@ -318,7 +329,7 @@ pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
             if flags.access.can_write() || flags.truncate {
                 return Err(Errno::EISDIR);
             }
-            Object::Directory { path, position: Mutex::new(0) }
+            Object::Directory { path, position: Mutex::new((0, Vec::new())) }
         }
         Ok(_) if flags.directory => return Err(Errno::ENOTDIR),
         Ok(_) if flags.create && flags.exclusive => return Err(Errno::EEXIST),
@@ -333,13 +344,18 @@ pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
         }
     };
     let status = flags.status();
-    process::with(|process| {
-        process
-            .files
-            .open(Arc::new(Description { object }), status, flags.close_on_exec)
-            .map(u64::from)
-            .map_err(|(error, _)| error)
-    })
+    let mut rejected = None;
+    let result = process::with(|process| {
+        process.files.open(Arc::new(Description { object }), status, flags.close_on_exec).map(u64::from).map_err(
+            |(error, description)| {
+                // Closed after the process lock is released (a FAT close waits for its server).
+                rejected = Some(description);
+                error
+            },
+        )
+    });
+    drop(rejected);
+    result
 }
 
 /// `close(fd)`.
@@ -417,9 +433,12 @@ fn console_status() -> FileStatus {
 
 fn path_status(path: &str) -> Result<FileStatus, Errno> {
     let metadata = stardust::fs::metadata(path).map_err(errno)?;
-    let directory = metadata.is_dir();
-    let size = if directory { 4096 } else { metadata.len() };
-    Ok(FileStatus {
+    Ok(file_status(path, metadata.is_dir(), metadata.len()))
+}
+
+fn file_status(path: &str, directory: bool, length: u64) -> FileStatus {
+    let size = if directory { 4096 } else { length };
+    FileStatus {
         device: DeviceNumber { major: 0, minor: if path.starts_with("/data") { 2 } else { 1 } },
         inode: inode(path),
         mode: if directory { S_IFDIR | 0o755 } else { S_IFREG | 0o644 },
@@ -431,7 +450,7 @@ fn path_status(path: &str) -> Result<FileStatus, Errno> {
         modified: Timespec::default(),
         changed: Timespec::default(),
         ..FileStatus::default()
-    })
+    }
 }
 
 fn description_status(description: &Description) -> Result<FileStatus, Errno> {
@@ -439,8 +458,8 @@ fn description_status(description: &Description) -> Result<FileStatus, Errno> {
         Object::Console => Ok(console_status()),
         Object::Directory { path, .. } => path_status(path),
         Object::File(open) => {
-            let path = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).path();
-            path_status(&path)
+            let (path, size) = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).path_and_size();
+            Ok(file_status(&path, false, size))
         }
     }
 }
@@ -502,23 +521,27 @@ pub fn getdents64(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
         return Err(Errno::ENOTDIR);
     };
     let mut position = position.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let listed = stardust::fs::read_dir(path).map_err(errno)?;
-    let mut names: Vec<(String, u8)> = vec![(String::from("."), DT_DIR), (String::from(".."), DT_DIR)];
-    for entry in listed {
-        let entry = entry.map_err(errno)?;
-        if entry.file_name().starts_with(UNLINKED_PREFIX) {
-            continue;
+    if position.0 == 0 || position.1.is_empty() {
+        let listed = stardust::fs::read_dir(path).map_err(errno)?;
+        let mut names: Vec<(String, u8)> = vec![(String::from("."), DT_DIR), (String::from(".."), DT_DIR)];
+        for entry in listed {
+            let entry = entry.map_err(errno)?;
+            if entry.file_name().starts_with(UNLINKED_PREFIX) {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => DT_DIR,
+                _ => DT_REG,
+            };
+            names.push((String::from(entry.file_name()), kind));
         }
-        let kind = match entry.file_type() {
-            Ok(kind) if kind.is_dir() => DT_DIR,
-            _ => DT_REG,
-        };
-        names.push((String::from(entry.file_name()), kind));
+        position.1 = names;
     }
+    let (done, names) = &*position;
     let entries: Vec<DirectoryEntry<'_>> = names
         .iter()
         .enumerate()
-        .skip(*position)
+        .skip(*done)
         .map(|(index, (name, kind))| DirectoryEntry {
             inode: inode(&join(path, name)),
             next_offset: index as i64 + 1,
@@ -530,7 +553,8 @@ pub fn getdents64(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
     let mut bytes = vec![0; size];
     let packed = pack_directory_entries(&entries, &mut bytes)?;
     user::write(buffer, &bytes[..packed.bytes])?;
-    *position += packed.entries;
+    drop(entries);
+    position.0 += packed.entries;
     Ok(packed.bytes as u64)
 }
 

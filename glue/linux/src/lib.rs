@@ -72,6 +72,7 @@ pub fn run(program: &'static [u8], arguments: Vec<String>, environment: Vec<Stri
         }
     };
     process::init(start.memory, start.program_break);
+    shared::clean_unlinked();
     let spawned = stardust::thread::Builder::new()
         .name(String::from("program"))
         .stack_size(KERNEL_STACK)

@@ -25,6 +25,10 @@ const CHUNK: usize = 64 * 1024;
 /// One file's VFS handle, shared by every description open on it.
 struct Shared {
     file: Option<File>,
+    /// The file's size, kept here so that fstat and lseek(SEEK_END) need no VFS call (on FAT
+    /// each is a round trip to the volume's server thread): read at open, then followed through
+    /// every write and truncation, all of which go through this handle.
+    size: u64,
     path: String,
     writable: bool,
     unlinked: bool,
@@ -80,22 +84,41 @@ impl OpenFile {
             Some(shared) => {
                 let mut inner = lock(&shared);
                 if write && !inner.writable {
-                    // The first opener only read: the handle is opened again for writing too.
+                    // The first opener only read: the handle is opened again for writing too
+                    // (and for reading only again if that is refused, so the readers go on).
                     drop(inner.file.take());
-                    inner.file = Some(open_vfs(path, true, false)?);
-                    inner.writable = true;
+                    match open_vfs(path, true, false) {
+                        Ok(file) => {
+                            inner.file = Some(file);
+                            inner.writable = true;
+                        }
+                        Err(error) => {
+                            inner.file = open_vfs(path, false, false).ok();
+                            return Err(error);
+                        }
+                    }
                 }
                 drop(inner);
                 shared
             }
             None => {
                 // Read access always: a later description may want to read what this one wrote.
-                let file = match open_vfs(path, write, create) {
+                // Creating needs a writable handle even for O_RDONLY|O_CREAT (each description's
+                // own access mode is checked above this layer).
+                open.retain(|_, shared| shared.strong_count() > 0);
+                let file = match open_vfs(path, write || create, create) {
                     Ok(file) => file,
                     Err(Errno::EACCES | Errno::EROFS) if !write => open_vfs(path, false, false)?,
                     Err(error) => return Err(error),
                 };
-                let shared = Arc::new(Mutex::new(Shared { file: Some(file), path: String::from(path), writable: write, unlinked: false }));
+                let size = file.metadata().map_err(errno)?.len();
+                let shared = Arc::new(Mutex::new(Shared {
+                    file: Some(file),
+                    size,
+                    path: String::from(path),
+                    writable: write || create,
+                    unlinked: false,
+                }));
                 open.insert(String::from(path), Arc::downgrade(&shared));
                 shared
             }
@@ -104,13 +127,15 @@ impl OpenFile {
         if truncate {
             let mut inner = lock(&shared);
             inner.file.as_mut().ok_or(Errno::EIO)?.set_len(0).map_err(errno)?;
+            inner.size = 0;
         }
         Ok(OpenFile { shared, offset: 0 })
     }
 
-    /// The file's path now.
-    pub fn path(&self) -> String {
-        lock(&self.shared).path.clone()
+    /// The file's path and size now (fstat's answer without a VFS call).
+    pub fn path_and_size(&self) -> (String, u64) {
+        let inner = lock(&self.shared);
+        (inner.path.clone(), inner.size)
     }
 
     /// Reads up to `count` bytes into the program's memory at `buffer`, at `position` (pread)
@@ -176,6 +201,7 @@ impl OpenFile {
         if position.is_none() {
             self.offset = start + done as u64;
         }
+        inner.size = inner.size.max(start + done as u64);
         match failure {
             Some(error) if done == 0 => Err(error),
             _ => Ok(done as u64),
@@ -184,9 +210,7 @@ impl OpenFile {
 
     /// lseek.
     pub fn seek(&mut self, offset: i64, whence: u32) -> Result<u64, Errno> {
-        let mut inner = lock(&self.shared);
-        let file = inner.file.as_mut().ok_or(Errno::EIO)?;
-        let size = file.metadata().map_err(errno)?.len();
+        let size = lock(&self.shared).size;
         self.offset = seek_position(self.offset, size, offset, whence)?;
         Ok(self.offset)
     }
@@ -201,7 +225,9 @@ impl OpenFile {
     /// ftruncate.
     pub fn set_len(&self, length: u64) -> Result<(), Errno> {
         let mut inner = lock(&self.shared);
-        inner.file.as_mut().ok_or(Errno::EIO)?.set_len(length).map_err(errno)
+        inner.file.as_mut().ok_or(Errno::EIO)?.set_len(length).map_err(errno)?;
+        inner.size = length;
+        Ok(())
     }
 }
 
@@ -212,7 +238,13 @@ fn open_handle(path: &str) -> Option<Handle> {
 /// Renames `from` to `to` with POSIX's semantics: a file open at `to` is replaced but stays
 /// readable through its descriptors; a file open at `from` moves with its descriptors.
 pub fn rename(from: &str, to: &str) -> Result<(), Errno> {
+    // The source must exist (and be a file if the open target is one) before an open target is
+    // put aside: a failed rename must not lose it.
+    let source = stardust::fs::metadata(from).map_err(errno)?;
     if from != to && open_handle(to).is_some() {
+        if source.is_dir() {
+            return Err(Errno::EISDIR);
+        }
         hide(to)?;
     }
     match open_handle(from) {
@@ -243,7 +275,9 @@ fn move_open(shared: &Handle, from: &str, to: &str) -> Result<(), Errno> {
 /// Unlinks an open file: renamed out of sight now, removed when its last descriptor closes.
 fn hide(path: &str) -> Result<(), Errno> {
     static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
-    let Some(shared) = open_handle(path) else { return Ok(()) };
+    // Busy in the VFS but not open here: open under another spelling (FAT folds case) or inside
+    // a folder renamed since; it cannot be put aside.
+    let Some(shared) = open_handle(path) else { return Err(Errno::EBUSY) };
     // The root of the file system the file is on: the longest mount point above it.
     let root = stardust::fs::mounts()
         .into_iter()
@@ -273,5 +307,18 @@ pub fn unlink(path: &str) -> Result<(), Errno> {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == ErrorKind::ResourceBusy => hide(path),
         Err(error) => Err(errno(error)),
+    }
+}
+
+/// Removes what a previous boot left in the folders of files unlinked while open (the VM ended
+/// with them open): called once before the program starts.
+pub fn clean_unlinked() {
+    for (mount, _) in stardust::fs::mounts() {
+        let folder = format!("{}/{UNLINKED_PREFIX}", mount.trim_end_matches('/'));
+        let Ok(entries) = stardust::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let _ = stardust::fs::remove_file(entry.path());
+        }
+        let _ = stardust::fs::remove_dir(&folder);
     }
 }

@@ -149,6 +149,8 @@ pub fn exit(status: u8) -> ! {
 struct Waiter {
     woken: AtomicBool,
     mask: u32,
+    /// The word it waits on now (REQUEUE moves it), changed under the table's lock.
+    address: AtomicU64,
 }
 
 /// Waiters by word address, oldest first.
@@ -213,6 +215,9 @@ fn requeue(address: u64, count: u64, moved: u64, target: u64, expected: Option<u
         }
     }
     let requeued = taken.len() as u64;
+    for waiter in &taken {
+        waiter.address.store(target, Ordering::Relaxed);
+    }
     if !taken.is_empty() {
         table.entry(target).or_default().extend(taken);
     }
@@ -285,7 +290,7 @@ fn wait(address: u64, expected: u32, mask: u32, deadline: Option<Instant>) -> Re
     if u32::from_le_bytes(word) != expected {
         return Err(Errno::EAGAIN);
     }
-    let me = Arc::new(Waiter { woken: AtomicBool::new(false), mask });
+    let me = Arc::new(Waiter { woken: AtomicBool::new(false), mask, address: AtomicU64::new(address) });
     table.entry(address).or_default().push(Arc::clone(&me));
     match deadline {
         None => {
@@ -307,10 +312,11 @@ fn wait(address: u64, expected: u32, mask: u32, deadline: Option<Instant>) -> Re
                     if me.woken.load(Ordering::Acquire) {
                         return Ok(0);
                     }
-                    if let Some(waiters) = table.get_mut(&address) {
+                    let now_at = me.address.load(Ordering::Relaxed);
+                    if let Some(waiters) = table.get_mut(&now_at) {
                         waiters.retain(|waiter| !Arc::ptr_eq(waiter, &me));
                         if waiters.is_empty() {
-                            table.remove(&address);
+                            table.remove(&now_at);
                         }
                     }
                     return Err(Errno::ETIMEDOUT);
