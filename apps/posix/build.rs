@@ -45,7 +45,8 @@ fn build() -> Result<(), String> {
         }
     };
     let name = std::env::var("STARDUST_PROGRAM_NAME").unwrap_or(name);
-    let bytes = std::fs::read(&source).map_err(|error| format!("cannot read the program {}: {error}", source.display()))?;
+    let bytes =
+        std::fs::read(&source).map_err(|error| format!("cannot read the program {}: {error}", source.display()))?;
     check(&bytes).map_err(|reason| format!("cannot run {} in Stardust: {reason}", source.display()))?;
     std::fs::write(&target, &bytes).map_err(|error| format!("cannot write {}: {error}", target.display()))?;
     std::fs::write(out.join("program.name"), name.as_bytes()).map_err(|error| error.to_string())?;

@@ -9,7 +9,8 @@ use std::sync::{Mutex, OnceLock};
 
 /// Why Linux programs cannot be built here, if they cannot (no musl-gcc: Debian's musl-tools).
 pub fn musl_missing() -> Option<String> {
-    let found = Command::new("sh").args(["-c", "command -v musl-gcc"]).output().is_ok_and(|output| output.status.success());
+    let found =
+        Command::new("sh").args(["-c", "command -v musl-gcc"]).output().is_ok_and(|output| output.status.success());
     (!found).then(|| String::from("musl-gcc is missing (Debian's musl-tools): no Linux programs to run"))
 }
 
@@ -42,7 +43,10 @@ pub fn repository_program(name: &str) -> Result<PathBuf, String> {
     if let Some(result) = built.get(name) {
         return result.clone();
     }
-    let output = Command::new(crate::root().join("scripts/build-program")).arg(name).output().expect("scripts/build-program starts");
+    let output = Command::new(crate::root().join("scripts/build-program"))
+        .arg(name)
+        .output()
+        .expect("scripts/build-program starts");
     let result = if output.status.success() {
         Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
     } else {
@@ -87,7 +91,12 @@ pub struct Native {
 
 /// Runs `program` natively with `arguments`, only the environment `environment`, no input, in
 /// `directory` (or the current one).
-pub fn run_natively(program: &Path, arguments: &[&str], environment: &[(&str, &str)], directory: Option<&Path>) -> Native {
+pub fn run_natively(
+    program: &Path,
+    arguments: &[&str],
+    environment: &[(&str, &str)],
+    directory: Option<&Path>,
+) -> Native {
     use std::io::Read;
     // One pipe for both streams, as on the VM's console.
     let (mut reader, writer) = std::io::pipe().expect("a pipe");
@@ -115,7 +124,8 @@ pub fn program_output(serial: &str) -> String {
     let mut kept = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let opens_report = line.is_empty() && lines.get(index + 1).is_some_and(|next| next.starts_with("stardust: "));
-        let log = ["[error] ", "[warn] ", "[info] ", "[debug] ", "[trace] "].iter().any(|prefix| line.starts_with(prefix));
+        let log =
+            ["[error] ", "[warn] ", "[info] ", "[debug] ", "[trace] "].iter().any(|prefix| line.starts_with(prefix));
         if line.starts_with("stardust: ") || opens_report || log {
             continue;
         }

@@ -12,6 +12,8 @@ fn expected_output(app: &str) -> &'static [&'static str] {
         "threads-demo" => &["threads-demo: 4 workers sum 1..=1000000", "threads-demo: total 500000500000 from 4 parts"],
         // With a blank disk and no arguments, the store lists its (no) keys.
         "kvstore" => &["0 key(s)"],
+        // The posix profile's default program: C hello (apps/c-hello), no arguments.
+        "posix" => &["hello from C on musl", "0 environment variables", "write from a bad pointer: -1, Bad address"],
         other => panic!("no expected output for app {other}: add it to expected_output"),
     }
 }

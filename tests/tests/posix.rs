@@ -14,7 +14,11 @@ fn same_as_host(program: &Path, arguments: &[&str], environment: &[(&str, &str)]
     let native = run_natively(program, arguments, environment, None);
     let outcome = boot.args(arguments).run();
     let in_vm = Native { output: program_output(&outcome.serial), status: outcome.code.unwrap_or(-1) };
-    assert_eq!(in_vm, native, "the VM differs from the host\n--- serial ---\n{}--- stderr ---\n{}", outcome.serial, outcome.stderr);
+    assert_eq!(
+        in_vm, native,
+        "the VM differs from the host\n--- serial ---\n{}--- stderr ---\n{}",
+        outcome.serial, outcome.stderr
+    );
     outcome
 }
 
@@ -53,11 +57,12 @@ fn the_default_program_is_c_hello() {
     if let Some(reason) = musl_missing() {
         return skip("the_default_program_is_c_hello", &reason);
     }
-    Boot::new(stardust_boot_tests::image("posix", &[]), "microvm")
-        .args(&["one"])
-        .run()
-        .expect_code(1)
-        .expect_lines(&["hello from C on musl", "argument 1: one", "0 environment variables", "write from a bad pointer: -1, Bad address"]);
+    Boot::new(stardust_boot_tests::image("posix", &[]), "microvm").args(&["one"]).run().expect_code(1).expect_lines(&[
+        "hello from C on musl",
+        "argument 1: one",
+        "0 environment variables",
+        "write from a bad pointer: -1, Bad address",
+    ]);
 }
 
 #[test]
@@ -74,7 +79,9 @@ fn crashes_end_the_vm_with_the_signal_as_a_shell_reports_it() {
         ("ud2", 132, "killed by SIGILL (illegal instruction): invalid opcode (#UD)"),
         ("divide", 136, "killed by SIGFPE (floating-point exception): divide error (#DE)"),
     ] {
-        same_as_host(&faults, &[mode], &[], Boot::new(image.clone(), "microvm")).expect_code(status).expect_lines(&[report]);
+        same_as_host(&faults, &[mode], &[], Boot::new(image.clone(), "microvm"))
+            .expect_code(status)
+            .expect_lines(&[report]);
     }
     same_as_host(&faults, &["null"], &[], Boot::new(image.clone(), "microvm"))
         .expect_lines(&["address 0x0 (null pointer dereference)"]);
@@ -90,9 +97,9 @@ fn bad_pointers_and_unknown_calls_are_errors_not_crashes() {
     same_as_host(&faults, &["kernel-pointer"], &[], Boot::new(image.clone(), "microvm"))
         .expect_code(0)
         .expect_lines(&["write(kernel address): -1 Bad address", "uname(bad pointer): -1 Bad address"]);
-    same_as_host(&faults, &["unknown-syscall"], &[], Boot::new(image.clone(), "microvm"))
-        .expect_code(0)
-        .expect_lines(&["system call 1000, which Stardust does not know: ENOSYS", "system call 1000: -1 Function not implemented"]);
+    same_as_host(&faults, &["unknown-syscall"], &[], Boot::new(image.clone(), "microvm")).expect_code(0).expect_lines(
+        &["system call 1000, which Stardust does not know: ENOSYS", "system call 1000: -1 Function not implemented"],
+    );
     // Exit statuses above 126 come back whole (QEMU's exit device carries 0..=126).
     for status in ["0", "126", "127", "200", "255"] {
         same_as_host(&faults, &["exit", status], &[], Boot::new(image.clone(), "microvm"));
@@ -193,7 +200,11 @@ fn posix_threads_run_on_every_cpu_as_on_the_host() {
     for cpus in [1, 4] {
         same_as_host(&threads, &[], &[], Boot::new(image.clone(), "microvm").cpus(cpus).memory("64M"))
             .expect_code(0)
-            .expect_lines(&["worker 7 returned 37499987", "timed wait: Operation timed out", "50 short-lived threads joined"]);
+            .expect_lines(&[
+                "worker 7 returned 37499987",
+                "timed wait: Operation timed out",
+                "50 short-lived threads joined",
+            ]);
     }
 }
 
@@ -207,7 +218,8 @@ fn a_rust_std_program_runs_as_on_the_host() {
     let host_directory = scratch("posix-rust-std-host");
     let native = run_natively(&rust_std, &[host_directory.to_str().unwrap(), "3"], &[], None);
     assert_eq!(native.status, 3, "natively:\n{}", native.output);
-    for (cpus, directory, disk) in [(1, "/", None), (2, "/data", Some(blank_image("posix-rust-std", 16 * 1024, false)))] {
+    for (cpus, directory, disk) in [(1, "/", None), (2, "/data", Some(blank_image("posix-rust-std", 16 * 1024, false)))]
+    {
         let mut boot = Boot::new(image.clone(), "microvm").cpus(cpus).memory("64M").args(&[directory, "3"]);
         boot.disk = disk.clone();
         let outcome = boot.run();
@@ -250,7 +262,12 @@ fn lua_runs_its_scripts_as_on_the_host() {
     let disk_folder = scratch("posix-lua-disk");
     std::fs::copy(root().join("tests/programs/lua/suite.lua"), disk_folder.join("suite.lua")).unwrap();
     let disk = disk_folder.join("../posix-lua.img");
-    let status = Command::new(root().join("scripts/mkimage")).arg(&disk_folder).arg(&disk).args(["--size", "8M"]).status().unwrap();
+    let status = Command::new(root().join("scripts/mkimage"))
+        .arg(&disk_folder)
+        .arg(&disk)
+        .args(["--size", "8M"])
+        .status()
+        .unwrap();
     assert!(status.success());
     // Lua in 8 MiB, the mark.
     let mut boot = Boot::new(image.clone(), "microvm").memory("8M").args(&["/data/suite.lua", "/data"]);
@@ -281,10 +298,16 @@ fn sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound() {
     let disk_folder = scratch("posix-sqlite-disk");
     std::fs::copy(&workload, disk_folder.join("workload.sql")).unwrap();
     let disk = disk_folder.join("../posix-sqlite.img");
-    let made = Command::new(root().join("scripts/mkimage")).arg(&disk_folder).arg(&disk).args(["--size", "16M"]).status().unwrap();
+    let made = Command::new(root().join("scripts/mkimage"))
+        .arg(&disk_folder)
+        .arg(&disk)
+        .args(["--size", "16M"])
+        .status()
+        .unwrap();
     assert!(made.success());
     // Multi-threaded SQLite on two CPUs; its journal, locks, fsyncs and unlinks on FAT.
-    let mut boot = Boot::new(image.clone(), "microvm").memory("32M").cpus(2).args(&["/data/test.db", "-f", "/data/workload.sql"]);
+    let mut boot =
+        Boot::new(image.clone(), "microvm").memory("32M").cpus(2).args(&["/data/test.db", "-f", "/data/workload.sql"]);
     boot.disk = Some(disk.clone());
     let outcome = boot.run();
     let in_vm = Native { output: outcome.serial.clone(), status: outcome.code.unwrap_or(-1) };
@@ -294,10 +317,17 @@ fn sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound() {
     let copy = host_folder.join("from-the-vm.db");
     std::fs::write(&copy, written).unwrap();
     if host_has_sqlite3 {
-        let check = Command::new("sqlite3").arg(&copy).arg("PRAGMA integrity_check; SELECT count(*) FROM orders;").output().unwrap();
+        let check = Command::new("sqlite3")
+            .arg(&copy)
+            .arg("PRAGMA integrity_check; SELECT count(*) FROM orders;")
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&check.stdout), "ok\n10000\n", "Debian's sqlite3 on the VM's database");
     } else {
-        skip("sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound (host check)", "no sqlite3 on the host (Debian's sqlite3)");
+        skip(
+            "sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound (host check)",
+            "no sqlite3 on the host (Debian's sqlite3)",
+        );
     }
 
     // A transaction committed survives the VM being killed right after: the next boot sees it.
@@ -308,7 +338,11 @@ fn sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound() {
         "-- /data/test.db \"CREATE TABLE durable(x); INSERT INTO durable VALUES (1),(2),(3),(4),(5)\" \"SELECT 'committed ' || count(*) || ' rows' FROM durable\" \"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT count(*) FROM n\"",
         committed,
     );
-    let mut after = Boot::new(image, "microvm").memory("32M").args(&["/data/test.db", "SELECT count(*), sum(x) FROM durable", "PRAGMA integrity_check"]);
+    let mut after = Boot::new(image, "microvm").memory("32M").args(&[
+        "/data/test.db",
+        "SELECT count(*), sum(x) FROM durable",
+        "PRAGMA integrity_check",
+    ]);
     after.disk = Some(disk.clone());
     after.run().expect_code(0).expect_exact(&["5|15", "ok"]);
     // A killed VM leaves the volume's dirty bit set (as a power loss does; fatfs keeps it set
@@ -318,7 +352,9 @@ fn sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound() {
     let complaints: Vec<&str> = report
         .lines()
         .filter(|line| !line.starts_with("fsck.fat ") && !line.contains(" files, ") && !line.trim().is_empty())
-        .filter(|line| !line.contains("Dirty bit") && !line.contains("dirty bit") && !line.contains("Leaving filesystem unchanged"))
+        .filter(|line| {
+            !line.contains("Dirty bit") && !line.contains("dirty bit") && !line.contains("Leaving filesystem unchanged")
+        })
         .collect();
     assert!(complaints.is_empty(), "fsck.fat -n after the kill:\n{report}");
 }

@@ -100,7 +100,8 @@ fn files(directory: &Path) -> std::io::Result<()> {
     file.read_exact(&mut start)?;
     println!("after a write at 5: {:?}", String::from_utf8_lossy(&start));
     fs::rename(&path, folder.join("renamed.txt"))?;
-    let mut names: Vec<String> = fs::read_dir(&folder)?.map(|entry| entry.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> =
+        fs::read_dir(&folder)?.map(|entry| entry.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     println!("directory: {names:?}");
     println!("missing file: {:?}", fs::read(folder.join("missing")).map_err(|error| error.kind()));

@@ -315,18 +315,23 @@ mod tests {
     #[test]
     fn environment_variables_are_kernel_options() {
         assert_eq!(
-            kernel(r#"stardust.env=HOME=/data stardust.env="GREETING=hello world" stardust.env=EMPTY= -- stardust.env=X=1"#),
+            kernel(
+                r#"stardust.env=HOME=/data stardust.env="GREETING=hello world" stardust.env=EMPTY= -- stardust.env=X=1"#
+            ),
             [
                 KernelOption::Env("HOME=/data"),
                 KernelOption::Env("\"GREETING=hello world\""),
                 KernelOption::Env("EMPTY="),
             ]
         );
-        assert_eq!(kernel("stardust.env=NOEQUALS stardust.env==value stardust.env"), [
-            KernelOption::BadValue("stardust.env=NOEQUALS"),
-            KernelOption::BadValue("stardust.env==value"),
-            KernelOption::BadValue("stardust.env"),
-        ]);
+        assert_eq!(
+            kernel("stardust.env=NOEQUALS stardust.env==value stardust.env"),
+            [
+                KernelOption::BadValue("stardust.env=NOEQUALS"),
+                KernelOption::BadValue("stardust.env==value"),
+                KernelOption::BadValue("stardust.env"),
+            ]
+        );
     }
 
     proptest::proptest! {

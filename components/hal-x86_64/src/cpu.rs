@@ -63,7 +63,9 @@ pub fn hardware_random() -> Option<u64> {
         let value: u64;
         let ok: u8;
         // SAFETY: RDRAND only writes its register and the carry flag; the CPU has it (checked).
-        unsafe { core::arch::asm!("rdrand {0}", "setc {1}", out(reg) value, out(reg_byte) ok, options(nomem, nostack)) };
+        unsafe {
+            core::arch::asm!("rdrand {0}", "setc {1}", out(reg) value, out(reg_byte) ok, options(nomem, nostack))
+        };
         if ok != 0 {
             return Some(value);
         }

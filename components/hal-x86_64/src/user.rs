@@ -221,7 +221,11 @@ fn entry(address: u64, create: bool) -> Result<Option<*mut u64>, MapError> {
 /// Call with `TABLES` held; `address` in the user region.
 fn existing_entry(address: u64) -> Result<*mut u64, u64> {
     let mut table = pml4();
-    let levels = [(PML4_INDEX, 1u64 << 39), ((address >> 30) as usize & 511, 1 << 30), ((address >> 21) as usize & 511, 1 << 21)];
+    let levels = [
+        (PML4_INDEX, 1u64 << 39),
+        ((address >> 30) as usize & 511, 1 << 30),
+        ((address >> 21) as usize & 511, 1 << 21),
+    ];
     for (index, span) in levels {
         // SAFETY: as in `entry`.
         let value = unsafe { table.add(index).read_volatile() };
@@ -407,7 +411,11 @@ pub fn move_pages(from: u64, to: u64, length: u64) -> Result<(), MapError> {
 /// may touch that way; `Err`: no frame.
 fn back(slot: *mut u64, write: bool, execute: bool) -> Result<bool, ()> {
     let value = read_entry(slot);
-    if value & LAZY == 0 || value & USER == 0 || (write && value & WRITABLE == 0) || (execute && value & NO_EXECUTE != 0) {
+    if value & LAZY == 0
+        || value & USER == 0
+        || (write && value & WRITABLE == 0)
+        || (execute && value & NO_EXECUTE != 0)
+    {
         return Ok(false);
     }
     let frame = new_frame().ok_or(())?;
@@ -425,7 +433,12 @@ enum Direction {
     Load,
 }
 
-fn copy(address: u64, length: usize, direction: Direction, mut each: impl FnMut(*mut u8, usize, usize)) -> Result<(), Fault> {
+fn copy(
+    address: u64,
+    length: usize,
+    direction: Direction,
+    mut each: impl FnMut(*mut u8, usize, usize),
+) -> Result<(), Fault> {
     locked(|| {
         let mut done = 0usize;
         while done < length {
@@ -562,7 +575,7 @@ fn prepare_cpu(cpu: usize) {
 
 /// Points the calling CPU's user-mode entries at `state`'s kernel stack and loads its FS base.
 fn load_thread(cpu: usize, thread: ThreadId, state: &UserThread) {
-    CURRENT[cpu].store(thread as u32, Ordering::Relaxed);
+    CURRENT[cpu].store(thread, Ordering::Relaxed);
     gdt::set_kernel_stack(cpu, state.kernel_stack);
     PER_CPU[cpu].kernel_stack.store(state.kernel_stack, Ordering::Relaxed);
     write_msr(FS_BASE, state.fs_base);
@@ -572,7 +585,9 @@ fn leave(thread: ThreadId) {
     if let Some(state) = state(thread) {
         // SAFETY: the area is 512 bytes, 16-aligned, owned by this thread; FXSAVE64 only
         // stores there.
-        unsafe { core::arch::asm!("fxsave64 [{0}]", in(reg) state.fpu.as_mut_ptr(), options(nostack, preserves_flags)) };
+        unsafe {
+            core::arch::asm!("fxsave64 [{0}]", in(reg) state.fpu.as_mut_ptr(), options(nostack, preserves_flags))
+        };
     }
 }
 

@@ -15,10 +15,10 @@ use alloc::vec::Vec;
 use stardust::io::ErrorKind;
 use stardust::sync::Mutex;
 use stardust_linux_abi::{
-    AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, DT_DIR, DT_REG, DeviceNumber,
-    DirectoryEntry, Errno, FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFREG,
-    StatusFlags, Timespec, check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start,
-    pack_directory_entries, seek_position, transfer_length,
+    AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, DT_DIR, DT_REG, DeviceNumber, DirectoryEntry, Errno,
+    FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFREG, StatusFlags, Timespec,
+    check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start, pack_directory_entries, seek_position,
+    transfer_length,
 };
 
 /// The most bytes one read or write moves through the kernel's buffer at a time.
@@ -177,7 +177,13 @@ pub fn pwrite(fd: u64, buffer: u64, count: u64, offset: u64) -> Result<u64, Errn
     write_to(&description, status, buffer, count, Some(offset as u64))
 }
 
-fn write_to(description: &Description, status: StatusFlags, buffer: u64, count: u64, at: Option<u64>) -> Result<u64, Errno> {
+fn write_to(
+    description: &Description,
+    status: StatusFlags,
+    buffer: u64,
+    count: u64,
+    at: Option<u64>,
+) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
     match &description.object {
         Object::Console => {
@@ -312,7 +318,9 @@ pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
             }
             Ok(target)
         }
-        Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seek(offset as i64, whence as u32),
+        Object::File(open) => {
+            open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seek(offset as i64, whence as u32)
+        }
     }
 }
 
@@ -465,15 +473,18 @@ fn description_status(description: &Description) -> Result<FileStatus, Errno> {
 }
 
 fn status_at(directory: u64, path: u64, flags: u64) -> Result<FileStatus, Errno> {
-    let flags = check_at_flags(flags, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | stardust_linux_abi::AT_NO_AUTOMOUNT | stardust_linux_abi::AT_STATX_SYNC_TYPE)?;
+    let flags = check_at_flags(
+        flags,
+        AT_EMPTY_PATH
+            | AT_SYMLINK_NOFOLLOW
+            | stardust_linux_abi::AT_NO_AUTOMOUNT
+            | stardust_linux_abi::AT_STATX_SYNC_TYPE,
+    )?;
     if flags & AT_EMPTY_PATH != 0 {
         let name = user::path_allowing_empty(path)?;
         if name.is_empty() {
-            let description = if directory as i32 == stardust_linux_abi::AT_FDCWD {
-                None
-            } else {
-                Some(descriptor(directory)?.0)
-            };
+            let description =
+                if directory as i32 == stardust_linux_abi::AT_FDCWD { None } else { Some(descriptor(directory)?.0) };
             return match description {
                 Some(description) => description_status(&description),
                 None => path_status(&process::with(|process| Ok(process.directory.clone()))?),

@@ -38,7 +38,8 @@ pub fn init(memory: UserMemory, program_break: u64) {
     let mut files = FdTable::new(DEFAULT_DESCRIPTOR_LIMIT);
     for _ in 0..3 {
         let console = Arc::new(Description::console());
-        let status = StatusFlags { access: stardust_linux_abi::AccessMode::ReadWrite, append: false, nonblocking: false };
+        let status =
+            StatusFlags { access: stardust_linux_abi::AccessMode::ReadWrite, append: false, nonblocking: false };
         let _ = files.open(console, status, false);
     }
     let directory = String::from("/");
@@ -64,7 +65,7 @@ pub fn with_memory<T>(f: impl FnOnce(&mut UserMemory) -> Result<T, Errno>) -> Re
 
 /// The Linux thread ID of a Stardust thread (IDs start at 1; Linux never hands out 0).
 pub fn thread_id(thread: stardust_api::ThreadId) -> u32 {
-    u32::from(thread) + 1
+    thread + 1
 }
 
 /// The calling thread's Linux ID.

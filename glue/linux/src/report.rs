@@ -38,11 +38,8 @@ pub fn fault(fault: &UserFault) -> u8 {
     }
     let (signal, name, meaning) = signal_for(fault.vector);
     let mut out = &hal::serial::SERIAL;
-    let _ = write!(
-        out,
-        "\nstardust: the program was killed by {name} ({meaning}): {} at RIP {:#x}",
-        fault.name, fault.rip
-    );
+    let _ =
+        write!(out, "\nstardust: the program was killed by {name} ({meaning}): {} at RIP {:#x}", fault.name, fault.rip);
     if fault.vector == 14 {
         let _ = write!(out, ", address {:#x} ({})", fault.address, fault.cause);
     } else if fault.error_code != 0 {

@@ -5,8 +5,8 @@ use crate::{files, memory, process, threads, user};
 use hal::exceptions::ExceptionFrame;
 use stardust::time::Duration;
 use stardust_linux_abi::{
-    Clock, Errno, POLLIN, POLLNVAL, POLLOUT, PollEntry, Sysno, SystemName, TIMER_ABSTIME, Timespec, decode_poll_entries,
-    encode_result, poll_array_size,
+    Clock, Errno, POLLIN, POLLNVAL, POLLOUT, PollEntry, Sysno, SystemName, TIMER_ABSTIME, Timespec,
+    decode_poll_entries, encode_result, poll_array_size,
 };
 
 const ARCH_SET_GS: u64 = 0x1001;
@@ -69,9 +69,7 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::fchmodat | Sysno::fchownat => files::faccessat(a[0], a[1]),
         Sysno::mkdir => files::mkdirat(stardust_linux_abi::AT_FDCWD as u64, a[0]),
         Sysno::mkdirat => files::mkdirat(a[0], a[1]),
-        Sysno::rmdir => {
-            files::unlinkat(stardust_linux_abi::AT_FDCWD as u64, a[0], stardust_linux_abi::AT_REMOVEDIR)
-        }
+        Sysno::rmdir => files::unlinkat(stardust_linux_abi::AT_FDCWD as u64, a[0], stardust_linux_abi::AT_REMOVEDIR),
         Sysno::unlink => files::unlinkat(stardust_linux_abi::AT_FDCWD as u64, a[0], 0),
         Sysno::unlinkat => files::unlinkat(a[0], a[1], a[2]),
         Sysno::rename => {
@@ -93,7 +91,8 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::poll => poll(a[0], a[1], Some(a[2] as i32)),
         Sysno::ppoll => {
             let timeout = if a[2] == 0 { None } else { Some(timespec(a[2])?) };
-            let milliseconds = timeout.map(|t| t.seconds.saturating_mul(1000).saturating_add(t.nanoseconds / 1_000_000));
+            let milliseconds =
+                timeout.map(|t| t.seconds.saturating_mul(1000).saturating_add(t.nanoseconds / 1_000_000));
             poll(a[0], a[1], Some(milliseconds.map_or(-1, |ms| ms.clamp(0, i64::from(i32::MAX)) as i32)))
         }
 
@@ -210,7 +209,9 @@ fn unknown(number: u64, name: Option<&str>) -> Result<u64, Errno> {
     let first = process::with(|process| Ok(process.unknown.first_report(number))).unwrap_or(false);
     if first {
         match name {
-            Some(name) => log::warn!("the program called {name} (system call {number}), which Stardust does not serve yet: ENOSYS"),
+            Some(name) => log::warn!(
+                "the program called {name} (system call {number}), which Stardust does not serve yet: ENOSYS"
+            ),
             None => log::warn!("the program called system call {number}, which Stardust does not know: ENOSYS"),
         }
     }
@@ -355,7 +356,7 @@ fn prctl(option: u64, argument: u64) -> Result<u64, Errno> {
 }
 
 fn sched_getaffinity(size: u64, mask: u64) -> Result<u64, Errno> {
-    if size < 8 || size % 8 != 0 {
+    if size < 8 || !size.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let cpus = stardust::thread::available_parallelism().clamp(1, 64);

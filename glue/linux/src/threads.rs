@@ -98,10 +98,8 @@ pub fn clone(frame: &ExceptionFrame) -> Result<u64, Errno> {
     let started = Arc::new(AtomicBool::new(false));
     let theirs = Arc::clone(&started);
     process::thread_started();
-    let spawned = stardust::thread::Builder::new()
-        .name(String::from("program thread"))
-        .stack_size(KERNEL_STACK)
-        .spawn(move || {
+    let spawned = stardust::thread::Builder::new().name(String::from("program thread")).stack_size(KERNEL_STACK).spawn(
+        move || {
             while !theirs.load(Ordering::Acquire) {
                 stardust::thread::yield_now();
             }
@@ -112,7 +110,8 @@ pub fn clone(frame: &ExceptionFrame) -> Result<u64, Errno> {
                 slot.store(child_tid, Ordering::Relaxed);
             }
             hal::user::enter(me, &registers, fs_base)
-        });
+        },
+    );
     let handle = match spawned {
         Ok(handle) => handle,
         Err(_) => {
@@ -270,7 +269,9 @@ pub fn futex(address: u64, operation: u64, value: u64, timeout: u64, address2: u
                 let relative = if command == FUTEX_WAIT {
                     span
                 } else if operation & FUTEX_CLOCK_REALTIME != 0 {
-                    let now = stardust::time::SystemTime::now().duration_since(stardust::time::UNIX_EPOCH).unwrap_or_default();
+                    let now = stardust::time::SystemTime::now()
+                        .duration_since(stardust::time::UNIX_EPOCH)
+                        .unwrap_or_default();
                     span.saturating_sub(now)
                 } else {
                     span.saturating_sub(Duration::from_nanos(process::now_nanoseconds()))
