@@ -5,6 +5,7 @@
 //! on the description's own lock, so one thread reading a slow disk does not stop the others'
 //! system calls.
 
+use crate::pipe;
 use crate::process::{self, Process};
 use crate::shared::{self, OpenFile, UNLINKED_PREFIX};
 use crate::user;
@@ -16,9 +17,9 @@ use stardust::io::ErrorKind;
 use stardust::sync::Mutex;
 use stardust_linux_abi::{
     AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, DT_DIR, DT_REG, DeviceNumber, DirectoryEntry, Errno,
-    FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFREG, StatusFlags, Timespec,
-    check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start, pack_directory_entries, seek_position,
-    transfer_length,
+    FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFIFO, S_IFREG, StatusFlags,
+    Timespec, check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start, pack_directory_entries,
+    seek_position, transfer_length,
 };
 
 /// The most bytes one read or write moves through the kernel's buffer at a time.
@@ -30,6 +31,8 @@ pub enum Object {
     Console,
     /// A regular file (see `shared`: descriptions of one file share its VFS handle).
     File(Mutex<OpenFile>),
+    /// One end of a pipe.
+    Pipe(pipe::End),
     /// A directory opened for reading its entries.
     Directory {
         /// Its absolute path.
@@ -133,7 +136,7 @@ pub fn read(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
     if !status.access.can_read() {
         return Err(Errno::EBADF);
     }
-    read_from(&description, buffer, count, None)
+    read_from(&description, status, buffer, count, None)
 }
 
 /// `pread64(fd, buffer, count, offset)`.
@@ -143,12 +146,22 @@ pub fn pread(fd: u64, buffer: u64, count: u64, offset: u64) -> Result<u64, Errno
         return Err(Errno::EBADF);
     }
     let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-    read_from(&description, buffer, count, Some(offset as u64))
+    read_from(&description, status, buffer, count, Some(offset as u64))
 }
 
-fn read_from(description: &Description, buffer: u64, count: u64, at: Option<u64>) -> Result<u64, Errno> {
+fn read_from(
+    description: &Description,
+    status: StatusFlags,
+    buffer: u64,
+    count: u64,
+    at: Option<u64>,
+) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
     match &description.object {
+        Object::Pipe(end) => match at {
+            Some(_) => Err(Errno::ESPIPE),
+            None => end.read(buffer, count, status.nonblocking),
+        },
         Object::Console => match at {
             Some(_) => Err(Errno::ESPIPE),
             None => Ok(0),
@@ -186,6 +199,10 @@ fn write_to(
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
     match &description.object {
+        Object::Pipe(end) => match at {
+            Some(_) => Err(Errno::ESPIPE),
+            None => end.write(buffer, count, status.nonblocking),
+        },
         Object::Console => {
             if at.is_some() {
                 return Err(Errno::ESPIPE);
@@ -308,7 +325,7 @@ pub fn writev(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
 pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
     let (description, _) = descriptor(fd)?;
     match &description.object {
-        Object::Console => Err(Errno::ESPIPE),
+        Object::Console | Object::Pipe(_) => Err(Errno::ESPIPE),
         Object::Directory { position, .. } => {
             let target = seek_position(0, 0, offset as i64, whence as u32)?;
             let mut position = position.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -464,6 +481,14 @@ fn file_status(path: &str, directory: bool, length: u64) -> FileStatus {
 fn description_status(description: &Description) -> Result<FileStatus, Errno> {
     match &description.object {
         Object::Console => Ok(console_status()),
+        Object::Pipe(_) => Ok(FileStatus {
+            device: DeviceNumber { major: 0, minor: 13 },
+            inode: 4,
+            mode: S_IFIFO | 0o600,
+            links: 1,
+            block_size: 4096,
+            ..FileStatus::default()
+        }),
         Object::Directory { path, .. } => path_status(path),
         Object::File(open) => {
             let (path, size) = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).path_and_size();
@@ -618,7 +643,7 @@ fn durable_names() -> Result<u64, Errno> {
 pub fn fsync(fd: u64, data_only: bool) -> Result<u64, Errno> {
     let (description, _) = descriptor(fd)?;
     match &description.object {
-        Object::Console => Err(Errno::EINVAL),
+        Object::Console | Object::Pipe(_) => Err(Errno::EINVAL),
         Object::Directory { .. } => stardust::fs::sync().map_err(errno).map(|()| 0),
         Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).sync(data_only).map(|()| 0),
     }
@@ -632,8 +657,52 @@ pub fn ftruncate(fd: u64, length: u64) -> Result<u64, Errno> {
         Object::File(open) if status.access.can_write() => {
             open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).set_len(length as u64).map(|()| 0)
         }
-        Object::File(_) | Object::Console | Object::Directory { .. } => Err(Errno::EINVAL),
+        Object::File(_) | Object::Console | Object::Pipe(_) | Object::Directory { .. } => Err(Errno::EINVAL),
     }
+}
+
+/// `pipe2(fds, flags)` (`pipe` passes no flags): the read end and the write end, as two ints.
+pub fn pipe2(fds: u64, flags: u64) -> Result<u64, Errno> {
+    use stardust_linux_abi::{O_CLOEXEC, O_DIRECT, O_NONBLOCK};
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let nonblocking = flags & O_NONBLOCK != 0;
+    let close_on_exec = flags & O_CLOEXEC != 0;
+    let (read_end, write_end) = pipe::new();
+    let reading = StatusFlags { access: stardust_linux_abi::AccessMode::ReadOnly, append: false, nonblocking };
+    let writing = StatusFlags { access: stardust_linux_abi::AccessMode::WriteOnly, append: false, nonblocking };
+    let (reader, writer) = process::with(|process| {
+        let reader = process
+            .files
+            .open(Arc::new(Description { object: Object::Pipe(read_end) }), reading, close_on_exec)
+            .map_err(|(error, _)| error)?;
+        match process.files.open(Arc::new(Description { object: Object::Pipe(write_end) }), writing, close_on_exec) {
+            Ok(writer) => Ok((reader, writer)),
+            Err((error, _)) => {
+                let _ = process.files.close(reader);
+                Err(error)
+            }
+        }
+    })?;
+    let mut bytes = [0u8; 8];
+    bytes[..4].copy_from_slice(&reader.to_le_bytes());
+    bytes[4..].copy_from_slice(&writer.to_le_bytes());
+    if let Err(error) = user::write(fds, &bytes) {
+        let _ = close(u64::from(reader));
+        let _ = close(u64::from(writer));
+        return Err(error);
+    }
+    Ok(0)
+}
+
+/// poll's answer for one open descriptor: (readable, writable, hung up).
+pub fn readiness(fd: u32) -> Result<(bool, bool, bool), Errno> {
+    let (description, _) = descriptor(u64::from(fd))?;
+    Ok(match &description.object {
+        Object::Pipe(end) => end.readiness(),
+        _ => (true, true, false),
+    })
 }
 
 /// `getcwd(buffer, size)`: the length including the NUL.

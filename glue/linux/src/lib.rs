@@ -14,7 +14,9 @@
 //! - [`threads`]: `clone` for threads (musl's and Rust std's flag sets), `futex`, exit with
 //!   `CLONE_CHILD_CLEARTID`; the program's threads run on every CPU.
 //!
-//! What is not here yet (the closing notes of issue #13 keep the list): pipes, file-backed
+//! - pipes ([`pipe`]) between the program's threads.
+//!
+//! What is not here yet (the closing notes of issue #13 keep the list): file-backed
 //! `mmap`, sockets and epoll (issue #14), signals beyond accepting handlers, `fork`/`execve`
 //! (one program per VM).
 
@@ -26,6 +28,7 @@ extern crate alloc;
 mod files;
 mod loader;
 mod memory;
+mod pipe;
 mod process;
 mod report;
 mod shared;

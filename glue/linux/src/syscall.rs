@@ -88,6 +88,8 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::getcwd => files::getcwd(a[0], a[1]),
         Sysno::chdir => files::chdir(a[0]),
         Sysno::ioctl => files::ioctl(a[0]),
+        Sysno::pipe => files::pipe2(a[0], 0),
+        Sysno::pipe2 => files::pipe2(a[0], a[1]),
         Sysno::poll => poll(a[0], a[1], Some(a[2] as i32)),
         Sysno::ppoll => {
             let timeout = if a[2] == 0 { None } else { Some(timespec(a[2])?) };
@@ -383,43 +385,52 @@ fn rlimit(resource: u64, out: u64) -> Result<u64, Errno> {
 }
 
 /// `poll(entries, count, timeout_ms)`: the console is always readable (end of file) and
-/// writable, files too; with nothing ready the call sleeps out its timeout.
+/// writable, files too, pipes as their buffers say. With nothing ready the call checks again
+/// every millisecond until its timeout (a readiness API that wakes pollers is issue #14's).
 fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
     let size = poll_array_size(count, stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT)?;
     let bytes = user::read(entries, size)?;
     let mut decoded = decode_poll_entries(&bytes);
-    let mut ready = 0;
-    process::with(|process| {
+    let deadline = match timeout {
+        Some(milliseconds) if milliseconds >= 0 => Some(process::now_nanoseconds() + milliseconds as u64 * 1_000_000),
+        _ => None,
+    };
+    loop {
+        let mut ready = 0;
         for entry in &mut decoded {
             entry.returned_events = 0;
             if entry.fd < 0 {
                 continue;
             }
-            if !process.files.is_open(entry.fd as u32) {
-                entry.returned_events = POLLNVAL;
-            } else {
-                entry.returned_events = entry.events & (POLLIN | POLLOUT);
-            }
+            entry.returned_events = match files::readiness(entry.fd as u32) {
+                Err(_) => POLLNVAL,
+                Ok((readable, writable, hung_up)) => {
+                    let mut events = 0;
+                    if readable {
+                        events |= entry.events & POLLIN;
+                    }
+                    if writable {
+                        events |= entry.events & POLLOUT;
+                    }
+                    if hung_up {
+                        events |= stardust_linux_abi::POLLHUP;
+                    }
+                    events
+                }
+            };
             if entry.returned_events != 0 {
                 ready += 1;
             }
         }
-        Ok(())
-    })?;
-    let mut out = alloc::vec::Vec::with_capacity(bytes.len());
-    for entry in &decoded {
-        out.extend_from_slice(&PollEntry::encode(*entry));
-    }
-    user::write(entries, &out)?;
-    if ready == 0 {
-        match timeout {
-            Some(milliseconds) if milliseconds > 0 => sleep(Duration::from_millis(milliseconds as u64)),
-            Some(0) => {}
-            // Waiting forever on nothing that can become ready: as long as the caller likes.
-            _ => loop {
-                sleep(Duration::from_secs(3600));
-            },
+        let late = deadline.is_some_and(|deadline| process::now_nanoseconds() >= deadline);
+        if ready > 0 || late {
+            let mut out = alloc::vec::Vec::with_capacity(bytes.len());
+            for entry in &decoded {
+                out.extend_from_slice(&PollEntry::encode(*entry));
+            }
+            user::write(entries, &out)?;
+            return Ok(ready);
         }
+        sleep(Duration::from_millis(1));
     }
-    Ok(ready)
 }
