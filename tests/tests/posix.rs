@@ -358,3 +358,17 @@ fn sqlite_runs_its_workload_as_on_the_host_and_its_database_is_sound() {
         .collect();
     assert!(complaints.is_empty(), "fsck.fat -n after the kill:\n{report}");
 }
+
+#[test]
+fn pipes_between_threads_behave_as_on_the_host() {
+    if let Some(reason) = musl_missing() {
+        return skip("pipes_between_threads_behave_as_on_the_host", &reason);
+    }
+    let pipes = program("pipes", &["tests/programs/pipes.c"]);
+    let image = image(&pipes);
+    for cpus in [1, 2] {
+        same_as_host(&pipes, &[], &[], Boot::new(image.clone(), "microvm").cpus(cpus).memory("32M"))
+            .expect_code(0)
+            .expect_lines(&["sent 262144, received 262144", "read back 17 bytes: through the pipe"]);
+    }
+}

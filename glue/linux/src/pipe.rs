@@ -63,11 +63,6 @@ impl Drop for End {
 }
 
 impl End {
-    /// True for the write end.
-    pub fn is_writer(&self) -> bool {
-        self.writer
-    }
-
     /// Reads up to `count` bytes into the program's memory at `buffer`.
     pub fn read(&self, buffer: u64, count: usize, nonblocking: bool) -> Result<u64, Errno> {
         if self.writer {
