@@ -57,6 +57,42 @@ impl Description {
     }
 }
 
+/// Paths known not to exist. The program is the only one changing the file systems (one
+/// program per VM, and the kernel writes nothing of its own there), so a failed lookup stays
+/// true until the program creates or renames something: then the whole set is forgotten. On
+/// FAT each lookup is a round trip to the volume's server and a directory scan, and programs
+/// ask again and again (SQLite checks for a hot journal before every read transaction).
+static MISSING: Mutex<alloc::collections::BTreeSet<String>> = Mutex::new(alloc::collections::BTreeSet::new());
+/// At most this many remembered (then the set starts again).
+const MISSING_LIMIT: usize = 256;
+
+fn missing() -> stardust::sync::MutexGuard<'static, alloc::collections::BTreeSet<String>> {
+    MISSING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `stardust::fs::metadata`, answering "not found" from memory for a path already found absent.
+fn metadata(path: &str) -> Result<stardust::fs::Metadata, stardust::io::Error> {
+    if missing().contains(path) {
+        return Err(stardust::io::Error::new(ErrorKind::NotFound, "no such file or directory"));
+    }
+    let result = stardust::fs::metadata(path);
+    if let Err(error) = &result
+        && error.kind() == ErrorKind::NotFound
+    {
+        let mut missing = missing();
+        if missing.len() >= MISSING_LIMIT {
+            missing.clear();
+        }
+        missing.insert(String::from(path));
+    }
+    result
+}
+
+/// Something may have been created (or renamed into place): forget every absent path.
+pub fn forget_missing() {
+    missing().clear();
+}
+
 /// The Linux answer for a `stardust::fs` error.
 pub fn errno(error: stardust::io::Error) -> Errno {
     match error.kind() {
@@ -348,7 +384,7 @@ pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
 pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
     let flags = OpenFlags::decode(flags)?;
     let path = resolve_path(directory, path)?;
-    let metadata = stardust::fs::metadata(&path);
+    let metadata = metadata(&path);
     let object = match metadata {
         Ok(metadata) if metadata.is_dir() => {
             if flags.access.can_write() || flags.truncate {
@@ -364,6 +400,9 @@ pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
                 return Err(Errno::ENOENT);
             }
             let write = flags.access.can_write();
+            if flags.create {
+                forget_missing();
+            }
             let file = OpenFile::open(&path, write, flags.create, flags.truncate && write)?;
             Object::File(Mutex::new(file))
         }
@@ -457,7 +496,7 @@ fn console_status() -> FileStatus {
 }
 
 fn path_status(path: &str) -> Result<FileStatus, Errno> {
-    let metadata = stardust::fs::metadata(path).map_err(errno)?;
+    let metadata = metadata(path).map_err(errno)?;
     Ok(file_status(path, metadata.is_dir(), metadata.len()))
 }
 
@@ -599,6 +638,7 @@ pub fn getdents64(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
 
 /// `mkdirat(directory, path, mode)`.
 pub fn mkdirat(directory: u64, path: u64) -> Result<u64, Errno> {
+    forget_missing();
     stardust::fs::create_dir(resolve_path(directory, path)?).map_err(errno)?;
     durable_names()
 }
@@ -611,10 +651,12 @@ pub fn unlinkat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
         stardust::fs::remove_dir(&path).map_err(errno)?;
         durable_names()
     } else {
-        if stardust::fs::metadata(&path).map_err(errno)?.is_dir() {
+        if metadata(&path).map_err(errno)?.is_dir() {
             return Err(Errno::EISDIR);
         }
-        // Open or not: POSIX keeps an open file readable through its descriptors.
+        // Open or not: POSIX keeps an open file readable through its descriptors (an open
+        // one is moved into a hidden folder, which may be created now).
+        forget_missing();
         shared::unlink(&path)?;
         durable_names()
     }
@@ -627,6 +669,7 @@ pub fn renameat(old_directory: u64, old: u64, new_directory: u64, new: u64, flag
     }
     let from = resolve_path(old_directory, old)?;
     let to = resolve_path(new_directory, new)?;
+    forget_missing();
     shared::rename(&from, &to)?;
     durable_names()
 }
@@ -720,7 +763,7 @@ pub fn getcwd(buffer: u64, size: u64) -> Result<u64, Errno> {
 /// `chdir(path)`.
 pub fn chdir(path: u64) -> Result<u64, Errno> {
     let path = resolve_path(stardust_linux_abi::AT_FDCWD as u64, path)?;
-    if !stardust::fs::metadata(&path).map_err(errno)?.is_dir() {
+    if !metadata(&path).map_err(errno)?.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     process::with(|process| {
