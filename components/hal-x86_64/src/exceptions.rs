@@ -19,6 +19,42 @@ const INTERRUPT_GATE: u64 = 0x8e;
 
 core::arch::global_asm!(
     r#"
+    /* The general registers, pushed and popped in ExceptionFrame's order (both entries). */
+    .macro save_registers
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    .endm
+    .macro restore_registers
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    .endm
+
     .pushsection .text.stardust_exceptions, "ax"
     .balign 16
     .global stardust_exception_stubs
@@ -60,42 +96,14 @@ exception_common:
     pushq $2                   /* RFLAGS 2: AC (and DF) clear, whatever the program left */
     popfq
 1:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    save_registers
     movq %rsp, %rdi
     cld
     call stardust_trap
     /* Also where a thread enters user mode: RSP at an ExceptionFrame (see user.rs). */
     .global stardust_trap_return
 stardust_trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    restore_registers
     addq $16, %rsp
     testb $3, 8(%rsp)
     jz 2f
@@ -103,12 +111,46 @@ stardust_trap_return:
 2:
     iretq
     .popsection
+
+    /* SYSCALL from user mode (see user.rs): RCX = return RIP, R11 = RFLAGS, interrupts off
+       (FMASK). The thread's kernel stack is the per-CPU area's (gs:16); the frame is an
+       ExceptionFrame, so handlers and a new thread's first entry share one layout. */
+    .pushsection .text.stardust_syscall, "ax"
+    .global stardust_syscall_entry
+stardust_syscall_entry:
+    swapgs
+    movq %rsp, %gs:8
+    movq %gs:16, %rsp
+    pushq ${user_data}
+    pushq %gs:8
+    pushq %r11
+    pushq ${user_code}
+    pushq %rcx
+    pushq $0
+    pushq ${syscall_vector}
+    save_registers
+    movq %rsp, %rdi
+    cld
+    call stardust_syscall
+    restore_registers
+    addq $16, %rsp
+    /* RIP, CS, RFLAGS, RSP, SS: SYSRET takes RIP from RCX and RFLAGS from R11. */
+    popq %rcx
+    addq $8, %rsp
+    popq %r11
+    popq %rsp
+    swapgs
+    sysretq
+    .popsection
 "#,
     error_code_vectors = const ERROR_CODE_VECTORS,
     timer_vector = const crate::interrupts::TIMER_VECTOR,
     spurious_vector = const crate::interrupts::SPURIOUS_VECTOR,
     wake_vector = const crate::interrupts::WAKE_VECTOR,
     flush_vector = const crate::interrupts::FLUSH_VECTOR,
+    user_data = const gdt::USER_DATA_SELECTOR,
+    user_code = const gdt::USER_CODE_SELECTOR,
+    syscall_vector = const crate::user::SYSCALL_VECTOR,
     options(att_syntax)
 );
 

@@ -309,38 +309,41 @@ pub fn unmap(start: u64, length: u64) {
     if pages(start, length).is_err() {
         return;
     }
-    let end = start + length;
     let mut frames = alloc::vec::Vec::new();
     let mut any = false;
     locked(|| {
-        let mut page = start;
-        while page < end {
-            let slot = match existing_entry(page) {
-                Ok(slot) => slot,
-                Err(next) => {
-                    page = next;
-                    continue;
+        for_each_entry(start, start + length, |slot| {
+            let value = read_entry(slot);
+            if value & OWNED != 0 {
+                // Freed after the flush; if the list cannot grow, leak rather than free early.
+                if frames.try_reserve(1).is_ok() {
+                    frames.push(value & ADDRESS_MASK);
                 }
-            };
-            page += PAGE;
-            {
-                let value = read_entry(slot);
-                if value & OWNED != 0 {
-                    // Freed after the flush; if the list cannot grow, leak rather than free early.
-                    if frames.try_reserve(1).is_ok() {
-                        frames.push(value & ADDRESS_MASK);
-                    }
-                }
-                any |= value & PRESENT != 0;
-                write_entry(slot, 0);
             }
-        }
+            any |= value & PRESENT != 0;
+            write_entry(slot, 0);
+        });
     });
     if any {
         flush_everywhere(start, length);
     }
     for frame in frames {
         free_frame(frame);
+    }
+}
+
+/// Calls `f` on each last-level entry in `start..end` whose tables exist, skipping the spans of
+/// missing tables (a loop over a huge range costs what is mapped). Call with `TABLES` held.
+fn for_each_entry(start: u64, end: u64, mut f: impl FnMut(*mut u64)) {
+    let mut page = start;
+    while page < end {
+        match existing_entry(page) {
+            Ok(slot) => {
+                f(slot);
+                page += PAGE;
+            }
+            Err(next) => page = next,
+        }
     }
 }
 
@@ -351,31 +354,19 @@ pub fn protect(start: u64, length: u64, rights: Rights) -> Result<(), MapError> 
         return Err(MapError::WritableAndExecutable);
     }
     let _ = pages(start, length)?;
-    let end = start + length;
     // Only entries the CPUs may have cached (present ones whose rights change) need a flush.
     let mut changed = false;
     locked(|| {
-        let mut page = start;
-        while page < end {
-            let slot = match existing_entry(page) {
-                Ok(slot) => slot,
-                Err(next) => {
-                    page = next;
-                    continue;
-                }
-            };
-            page += PAGE;
-            {
-                let value = read_entry(slot);
-                if value & OWNED != 0 {
-                    let new = (value & ADDRESS_MASK) | rights.entry_bits(true);
-                    changed |= new != value && value & PRESENT != 0;
-                    write_entry(slot, new);
-                } else if value & LAZY != 0 {
-                    write_entry(slot, rights.entry_bits(false));
-                }
+        for_each_entry(start, start + length, |slot| {
+            let value = read_entry(slot);
+            if value & OWNED != 0 {
+                let new = (value & ADDRESS_MASK) | rights.entry_bits(true);
+                changed |= new != value && value & PRESENT != 0;
+                write_entry(slot, new);
+            } else if value & LAZY != 0 {
+                write_entry(slot, rights.entry_bits(false));
             }
-        }
+        });
     });
     if changed {
         flush_everywhere(start, length);
@@ -818,71 +809,8 @@ fn current_thread() -> ThreadId {
 /// Each CPU's running user thread (set by `enter` and the resume hook).
 static CURRENT: [core::sync::atomic::AtomicU32; MAX_CPUS] = [const { core::sync::atomic::AtomicU32::new(0) }; MAX_CPUS];
 
-core::arch::global_asm!(
-    r#"
-    .pushsection .text.stardust_syscall, "ax"
-    .global stardust_syscall_entry
-stardust_syscall_entry:
-    /* From user mode: RCX = return RIP, R11 = RFLAGS, interrupts off (FMASK). */
-    swapgs
-    movq %rsp, %gs:8
-    movq %gs:16, %rsp
-    pushq ${user_data}
-    pushq %gs:8
-    pushq %r11
-    pushq ${user_code}
-    pushq %rcx
-    pushq $0
-    pushq ${vector}
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    movq %rsp, %rdi
-    cld
-    call stardust_syscall
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp
-    /* RIP, CS, RFLAGS, RSP, SS: SYSRET takes RIP from RCX and RFLAGS from R11. */
-    popq %rcx
-    addq $8, %rsp
-    popq %r11
-    popq %rsp
-    swapgs
-    sysretq
-    .popsection
-"#,
-    user_data = const gdt::USER_DATA_SELECTOR,
-    user_code = const gdt::USER_CODE_SELECTOR,
-    vector = const SYSCALL_VECTOR,
-    options(att_syntax)
-);
-
+// The SYSCALL entry, `stardust_syscall_entry`, is in exceptions.rs, beside the exception entry
+// whose register-saving macros it shares.
 unsafe extern "C" {
     fn stardust_syscall_entry();
 }

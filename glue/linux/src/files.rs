@@ -23,7 +23,7 @@ use stardust_linux_abi::{
 };
 
 /// The most bytes one read or write moves through the kernel's buffer at a time.
-const CHUNK: usize = 64 * 1024;
+pub const CHUNK: usize = 64 * 1024;
 
 /// What a descriptor refers to.
 pub enum Object {
@@ -166,23 +166,18 @@ fn resolve_path(directory: u64, path_address: u64) -> Result<String, Errno> {
 // ---------------------------------------------------------------------------------------------
 // Reading and writing.
 
-/// `read(fd, buffer, count)`.
-pub fn read(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
-    let (description, status) = descriptor(fd)?;
-    if !status.access.can_read() {
-        return Err(Errno::EBADF);
-    }
-    read_from(&description, status, buffer, count, None)
+/// A positioned call's offset (pread64, pwrite64): negative is `EINVAL`.
+fn position(offset: Option<u64>) -> Result<Option<u64>, Errno> {
+    offset.map(|offset| i64::try_from(offset).map(|_| offset).map_err(|_| Errno::EINVAL)).transpose()
 }
 
-/// `pread64(fd, buffer, count, offset)`.
-pub fn pread(fd: u64, buffer: u64, count: u64, offset: u64) -> Result<u64, Errno> {
+/// `read(fd, buffer, count)`, and `pread64` with `offset`.
+pub fn read(fd: u64, buffer: u64, count: u64, offset: Option<u64>) -> Result<u64, Errno> {
     let (description, status) = descriptor(fd)?;
     if !status.access.can_read() {
         return Err(Errno::EBADF);
     }
-    let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-    read_from(&description, status, buffer, count, Some(offset as u64))
+    read_from(&description, status, buffer, count, position(offset)?)
 }
 
 fn read_from(
@@ -207,23 +202,13 @@ fn read_from(
     }
 }
 
-/// `write(fd, buffer, count)`.
-pub fn write(fd: u64, buffer: u64, count: u64) -> Result<u64, Errno> {
+/// `write(fd, buffer, count)`, and `pwrite64` with `offset`.
+pub fn write(fd: u64, buffer: u64, count: u64, offset: Option<u64>) -> Result<u64, Errno> {
     let (description, status) = descriptor(fd)?;
     if !status.access.can_write() {
         return Err(Errno::EBADF);
     }
-    write_to(&description, status, buffer, count, None)
-}
-
-/// `pwrite64(fd, buffer, count, offset)`.
-pub fn pwrite(fd: u64, buffer: u64, count: u64, offset: u64) -> Result<u64, Errno> {
-    let (description, status) = descriptor(fd)?;
-    if !status.access.can_write() {
-        return Err(Errno::EBADF);
-    }
-    let offset = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
-    write_to(&description, status, buffer, count, Some(offset as u64))
+    write_to(&description, status, buffer, count, position(offset)?)
 }
 
 fn write_to(
@@ -277,7 +262,7 @@ pub fn readv(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
         if vector.length == 0 {
             continue;
         }
-        let got = match read(fd, vector.base, vector.length) {
+        let got = match read(fd, vector.base, vector.length, None) {
             Ok(got) => got,
             Err(error) if total == 0 => return Err(error),
             Err(_) => break,

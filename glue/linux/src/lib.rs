@@ -40,9 +40,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 pub use loader::LoadError;
 
-/// The kernel stack of each program thread: system calls run on it (the file system's work runs
+/// The kernel stack of each program thread (the first and every `clone`d one): system calls run on it (the file system's work runs
 /// in its own server thread).
-const KERNEL_STACK: usize = 32 * 1024;
+pub(crate) const KERNEL_STACK: usize = 32 * 1024;
 
 /// The heap the kernel keeps for itself at least, whatever the program maps.
 const KERNEL_RESERVE: u64 = 384 * 1024;

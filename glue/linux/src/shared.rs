@@ -5,7 +5,7 @@
 //! unlinked file is renamed out of sight and removed when its last descriptor closes, the way
 //! NFS clients do it).
 
-use crate::files::errno;
+use crate::files::{CHUNK, errno};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
@@ -19,8 +19,6 @@ use stardust_linux_abi::{Errno, seek_position};
 /// Files unlinked while open wait in a folder of this name at their file system's root (hidden
 /// from directory listings), so the folder they were in can be removed meanwhile, as on Linux.
 pub const UNLINKED_PREFIX: &str = ".stardust-unlinked";
-/// The most bytes moved through the kernel's buffer at a time.
-const CHUNK: usize = 64 * 1024;
 
 /// One file's VFS handle, shared by every description open on it.
 struct Shared {

@@ -41,12 +41,12 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         return unknown(number, None);
     };
     match call {
-        Sysno::read => files::read(a[0], a[1], a[2]),
-        Sysno::write => files::write(a[0], a[1], a[2]),
+        Sysno::read => files::read(a[0], a[1], a[2], None),
+        Sysno::write => files::write(a[0], a[1], a[2], None),
         Sysno::readv => files::readv(a[0], a[1], a[2]),
         Sysno::writev => files::writev(a[0], a[1], a[2]),
-        Sysno::pread64 => files::pread(a[0], a[1], a[2], a[3]),
-        Sysno::pwrite64 => files::pwrite(a[0], a[1], a[2], a[3]),
+        Sysno::pread64 => files::read(a[0], a[1], a[2], Some(a[3])),
+        Sysno::pwrite64 => files::write(a[0], a[1], a[2], Some(a[3])),
         Sysno::open => files::openat(stardust_linux_abi::AT_FDCWD as u64, a[0], a[1]),
         Sysno::openat => files::openat(a[0], a[1], a[2]),
         Sysno::creat => files::openat(

@@ -55,9 +55,6 @@ const FUTEX_CLOCK_REALTIME: u64 = 256;
 /// Each thread's `clear_child_tid` address (0: none), by Stardust thread number.
 static CLEAR_CHILD_TID: [AtomicU64; MAX_THREADS] = [const { AtomicU64::new(0) }; MAX_THREADS];
 
-/// The kernel stack of each program thread.
-const KERNEL_STACK: usize = 32 * 1024;
-
 fn current() -> usize {
     stardust::thread::current().id() as usize
 }
@@ -98,8 +95,10 @@ pub fn clone(frame: &ExceptionFrame) -> Result<u64, Errno> {
     let started = Arc::new(AtomicBool::new(false));
     let theirs = Arc::clone(&started);
     process::thread_started();
-    let spawned = stardust::thread::Builder::new().name(String::from("program thread")).stack_size(KERNEL_STACK).spawn(
-        move || {
+    let spawned = stardust::thread::Builder::new()
+        .name(String::from("program thread"))
+        .stack_size(crate::KERNEL_STACK)
+        .spawn(move || {
             while !theirs.load(Ordering::Acquire) {
                 stardust::thread::yield_now();
             }
@@ -110,8 +109,7 @@ pub fn clone(frame: &ExceptionFrame) -> Result<u64, Errno> {
                 slot.store(child_tid, Ordering::Relaxed);
             }
             hal::user::enter(me, &registers, fs_base)
-        },
-    );
+        });
     let handle = match spawned {
         Ok(handle) => handle,
         Err(_) => {
