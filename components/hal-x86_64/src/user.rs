@@ -27,7 +27,8 @@ use core::alloc::Layout;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use stardust_api::{MAX_THREADS, ThreadId};
 
-/// The lowest user address: the second PML4 entry's first byte (512 GiB).
+/// The lowest user address: the second PML4 entry's first byte (512 GiB). apps/posix/build.rs
+/// repeats this region to refuse programs at build time (a build script cannot link the hal).
 pub const USER_BASE: u64 = 1 << 39;
 /// One past the highest user address (1 TiB).
 pub const USER_END: u64 = 2 << 39;
