@@ -1,22 +1,33 @@
 //! httpd: an HTTP/1.1 server for Stardust. GET and HEAD of an embedded page (`/` and
-//! `/index.html`), keep-alive, 400/404/405/413/414/431/501/505 from the parser's verdicts, and
-//! a fixed pool of worker threads that each accept a connection and serve it to its end. Built
-//! with feature `files` (profile `web`), it serves the files under `--root` (default `/data`),
-//! a folder's `index.html` for the folder, and the embedded page for `/` when the root has no
-//! `index.html`.
+//! `/index.html`), keep-alive and pipelining, 400/404/405/413/414/431/501/505 from the parser's
+//! verdicts. Built with feature `files` (profile `web`), it serves the files under `--root`
+//! (default `/data`), a folder's `index.html` for the folder, and the embedded page for `/` when
+//! the root has no `index.html`.
 //!
-//! `httpd [--port N] [--workers N] [--idle SECONDS] [--root DIR]`; exit codes: 0 never (it
+//! **One event loop serves every connection**, as nginx does: the listener and every
+//! connection are registered with one [`Poll`]; each connection is a small state machine (the
+//! request head read so far, the answer not yet sent) that advances when its socket is ready and
+//! never waits. A connection costs its socket's buffers and about 200 bytes here while idle (its
+//! head buffer is freed between requests), so clients that send nothing, or a byte at a time,
+//! hold no thread: they only wait for their deadlines. Deadlines: `--idle` for a request to
+//! start, 10 s for a head to finish, twice `--idle` for a client to take its answer. When the
+//! connections reach `--connections` (or the network's socket limit is near), the connection
+//! idle longest is closed to make room, then the slowest half-sent head.
+//!
+//! `httpd [--port N] [--idle SECONDS] [--connections N] [--root DIR]`; exit codes: 0 never (it
 //! serves until the VM is stopped), 1 the port cannot be listened on, 2 usage.
 
 #![no_std]
 #![forbid(unsafe_code)]
 
+use alloc::collections::BTreeSet;
 use httpd_http::{Limits, Method, Parsed, Status};
 use stardust::io::{ErrorKind, Read, Write};
-use stardust::net::{Ipv4Addr, TcpListener, TcpStream};
+use stardust::net::{Events, Interest, Ipv4Addr, Poll, TcpListener, TcpStream, Token};
 use stardust::prelude::*;
-use stardust::sync::Arc;
-use stardust::time::Duration;
+use stardust::time::{Duration, Instant};
+
+extern crate alloc;
 
 /// The longest a client may take to send one request head.
 const HEAD_TIME: Duration = Duration::from_secs(10);
@@ -24,25 +35,37 @@ const HEAD_TIME: Duration = Duration::from_secs(10);
 /// The page served at `/`: 612 bytes, the size the benchmarks ask for.
 const INDEX: &[u8] = include_bytes!("index.html");
 
+/// The listener's token (connections' tokens are their slots).
+const LISTENER: Token = Token(usize::MAX);
+
+/// Sockets the network keeps free for new clients: shedding starts this close to its limit
+/// (its listener pool, and connections closing in the background, use sockets too).
+const SOCKET_HEADROOM: usize = 8;
+
+const OPTIONS: &str = "  --port N           TCP port to listen on (default 80)
+  --idle SECONDS     close a connection that sends nothing for this long (default 5)
+  --connections N    connections held at once (default: as many as the network's sockets
+                     allow); past it the one idle longest is closed";
+
 #[cfg(not(feature = "files"))]
-const USAGE: &str = "usage: httpd [--port N] [--workers N] [--idle SECONDS]
-  --port N        TCP port to listen on (default 80)
-  --workers N     connections served at once, one thread each (default 16, 1..=64)
-  --idle SECONDS  close a connection that sends nothing for this long (default 5)
-Serves an embedded page at / and /index.html (GET and HEAD, HTTP/1.0 and 1.1, keep-alive).";
+const ABOUT: &str = "Serves an embedded page at / and /index.html (GET and HEAD, HTTP/1.0 and 1.1, keep-alive).";
 #[cfg(feature = "files")]
-const USAGE: &str = "usage: httpd [--port N] [--workers N] [--idle SECONDS] [--root DIR]
-  --port N        TCP port to listen on (default 80)
-  --workers N     connections served at once, one thread each (default 16, 1..=64)
-  --idle SECONDS  close a connection that sends nothing for this long (default 5)
-  --root DIR      serve the files under DIR (default /data; a folder gives its index.html)
+const ABOUT: &str = "  --root DIR         serve the files under DIR (default /data; a folder gives its index.html)
 Serves files (GET and HEAD, HTTP/1.0 and 1.1, keep-alive); / without an index.html under the
 root gives the embedded page.";
 
+fn usage() -> String {
+    #[cfg(not(feature = "files"))]
+    let synopsis = "usage: httpd [--port N] [--idle SECONDS] [--connections N]";
+    #[cfg(feature = "files")]
+    let synopsis = "usage: httpd [--port N] [--idle SECONDS] [--connections N] [--root DIR]";
+    format!("{synopsis}\n{OPTIONS}\n{ABOUT}")
+}
+
 struct Options {
     port: u16,
-    workers: usize,
     idle: Duration,
+    connections: Option<usize>,
     #[cfg(feature = "files")]
     root: String,
 }
@@ -50,8 +73,8 @@ struct Options {
 fn options(words: &[String]) -> Result<Options, String> {
     let mut options = Options {
         port: 80,
-        workers: 16,
         idle: Duration::from_secs(5),
+        connections: None,
         #[cfg(feature = "files")]
         root: String::from("/data"),
     };
@@ -63,17 +86,24 @@ fn options(words: &[String]) -> Result<Options, String> {
                 options.port =
                     value("--port")?.parse().ok().filter(|&p| p > 0).ok_or("--port takes a number 1..=65535")?
             }
-            "--workers" => {
-                options.workers = value("--workers")?
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=64).contains(n))
-                    .ok_or("--workers takes a number 1..=64")?
-            }
             "--idle" => {
                 options.idle = Duration::from_secs(
                     value("--idle")?.parse().ok().filter(|&s| s > 0).ok_or("--idle takes a number of seconds > 0")?,
                 )
+            }
+            "--connections" => {
+                options.connections = Some(
+                    value("--connections")?
+                        .parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or("--connections takes a number > 0")?,
+                )
+            }
+            "--workers" => {
+                return Err(String::from(
+                    "--workers is gone: one event loop serves every connection (see --connections)",
+                ));
             }
             #[cfg(feature = "files")]
             "--root" => {
@@ -92,50 +122,47 @@ fn options(words: &[String]) -> Result<Options, String> {
 pub fn main() -> i32 {
     let words: Vec<String> = stardust::env::args().skip(1).collect();
     if words.iter().any(|w| w == "--help" || w == "-h") {
-        println!("{USAGE}");
+        println!("{}", usage());
         return 0;
     }
     let options = match options(&words) {
         Ok(options) => options,
         Err(message) => {
-            eprintln!("httpd: {message}\n{USAGE}");
+            eprintln!("httpd: {message}\n{}", usage());
             return 2;
         }
     };
     let listener = match TcpListener::bind((Ipv4Addr::UNSPECIFIED, options.port)) {
-        Ok(listener) => Arc::new(listener),
+        Ok(listener) => listener,
         Err(error) => {
             eprintln!("httpd: cannot listen on port {}: {error}", options.port);
             return 1;
         }
     };
+    let socket_limit = stardust::net::socket_usage().map_or(16, |(_, limit)| limit);
+    let most = socket_limit.saturating_sub(SOCKET_HEADROOM).max(1);
+    let connections = options.connections.unwrap_or(most).min(most);
     match stardust::net::wait_for_address(Duration::from_secs(30)) {
         Ok((address, _)) => {
-            println!("httpd: serving http://{address}:{}/ with {} workers", options.port, options.workers)
+            println!("httpd: serving http://{address}:{}/ (up to {connections} connections)", options.port)
         }
         Err(error) => println!("httpd: listening on port {} ({error})", options.port),
     }
-    let site = Arc::new(Site {
+    let site = Site {
         idle: options.idle,
         #[cfg(feature = "files")]
         root: options.root.clone(),
-    });
-    for worker in 1..options.workers {
-        let listener = Arc::clone(&listener);
-        let site = Arc::clone(&site);
-        let spawned = stardust::thread::Builder::new()
-            .name(format!("worker{worker}"))
-            .stack_size(16 * 1024)
-            .spawn(move || serve(&listener, &site));
-        if let Err(error) = spawned {
-            eprintln!("httpd: only {worker} workers: {error}");
-            break;
+    };
+    match Server::new(listener, site, connections, socket_limit) {
+        Ok(mut server) => server.run(),
+        Err(error) => {
+            eprintln!("httpd: cannot start the event loop: {error}");
+            1
         }
     }
-    serve(&listener, &site)
 }
 
-/// What every worker needs to know.
+/// What every connection needs to know.
 struct Site {
     idle: Duration,
     #[cfg(feature = "files")]
@@ -149,29 +176,261 @@ enum Body {
     File(stardust::fs::File),
 }
 
-/// A worker's life: accept a connection, serve it to its end, again.
-fn serve(listener: &TcpListener, site: &Site) -> ! {
-    let mut buffer = Vec::with_capacity(httpd_http::DEFAULT_MAX_HEAD);
-    let mut out = Vec::with_capacity(1024);
-    loop {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                buffer.clear();
-                if let Err(error) = connection(&stream, site, &mut buffer, &mut out) {
-                    log_error(error);
+/// One client's connection and where its conversation stands.
+struct Connection {
+    stream: TcpStream,
+    /// The request head read so far (and pipelined requests after it); freed while idle.
+    input: Vec<u8>,
+    /// The answer being sent, and how much of it has gone.
+    output: Vec<u8>,
+    sent: usize,
+    /// A file whose bytes follow the answer's head.
+    #[cfg(feature = "files")]
+    file: Option<stardust::fs::File>,
+    /// Close once the answer has gone (`Connection: close`, or an error answer).
+    close_after: bool,
+    /// When the first byte of the head being read came.
+    head_started: Option<Instant>,
+    /// The registered interest includes WRITABLE (an answer waits for room).
+    wants_write: bool,
+    /// The current deadline (ms since the server started), as filed in the timers.
+    deadline: u64,
+    /// When something last happened on it (ms), for choosing whom to shed.
+    last_active: u64,
+}
+
+impl Connection {
+    fn idle(&self) -> bool {
+        self.input.is_empty() && self.sent == self.output.len() && !self.sending_file()
+    }
+
+    fn sending_file(&self) -> bool {
+        #[cfg(feature = "files")]
+        return self.file.is_some();
+        #[cfg(not(feature = "files"))]
+        false
+    }
+}
+
+/// What a connection's turn ended with.
+enum Next {
+    /// Wait for its socket (reading, or writing when `true`).
+    Wait(bool),
+    Close,
+}
+
+struct Server {
+    poll: Poll,
+    listener: TcpListener,
+    /// Connections by slot (their token).
+    connections: Vec<Option<Connection>>,
+    free: Vec<usize>,
+    open: usize,
+    /// (deadline ms, slot): every connection has exactly one.
+    timers: BTreeSet<(u64, usize)>,
+    site: Site,
+    limit: usize,
+    socket_limit: usize,
+    started: Instant,
+    scratch: Vec<u8>,
+    head_limits: Limits,
+}
+
+impl Server {
+    fn new(listener: TcpListener, site: Site, limit: usize, socket_limit: usize) -> stardust::io::Result<Server> {
+        let poll = Poll::new()?;
+        listener.set_nonblocking(true)?;
+        poll.registry().register(&listener, LISTENER, Interest::READABLE)?;
+        Ok(Server {
+            poll,
+            listener,
+            connections: Vec::new(),
+            free: Vec::new(),
+            open: 0,
+            timers: BTreeSet::new(),
+            site,
+            limit,
+            socket_limit,
+            started: Instant::now(),
+            scratch: vec![0; 4096],
+            head_limits: Limits::default(),
+        })
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn run(&mut self) -> ! {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let timeout =
+                self.timers.first().map(|&(deadline, _)| Duration::from_millis(deadline.saturating_sub(self.now())));
+            if let Err(error) = self.poll.poll(&mut events, timeout) {
+                eprintln!("httpd: poll: {error}");
+                stardust::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            for event in &events {
+                if event.token() == LISTENER {
+                    self.accept_all();
+                } else {
+                    self.advance(event.token().0);
                 }
             }
-            // A client that gave up between its handshake and our accept: nothing to say.
-            Err(error) if matches!(error.kind(), ErrorKind::NotConnected | ErrorKind::ConnectionReset) => {}
+            let now = self.now();
+            while let Some(&(deadline, slot)) = self.timers.first() {
+                if deadline > now {
+                    break;
+                }
+                self.close(slot);
+            }
+        }
+    }
+
+    /// Takes every connection waiting on the listener.
+    fn accept_all(&mut self) {
+        loop {
+            let stream = match self.listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+                // A client that gave up between its handshake and our accept: nothing to say.
+                Err(error) if matches!(error.kind(), ErrorKind::NotConnected | ErrorKind::ConnectionReset) => {
+                    continue;
+                }
+                Err(error) => {
+                    eprintln!("httpd: accept: {error}");
+                    return;
+                }
+            };
+            self.make_room();
+            if let Err(error) = self.adopt(stream) {
+                log_error(&error);
+            }
+        }
+    }
+
+    /// Sheds connections while there are too many, or the network is near its socket limit:
+    /// the one idle longest first, then the one whose head has been coming longest.
+    fn make_room(&mut self) {
+        loop {
+            let sockets = stardust::net::socket_usage().map_or(0, |(used, _)| used);
+            if self.open < self.limit && sockets + SOCKET_HEADROOM < self.socket_limit {
+                return;
+            }
+            let oldest = |want_idle: bool| {
+                self.connections
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(slot, c)| c.as_ref().map(|c| (slot, c)))
+                    .filter(|(_, c)| c.idle() == want_idle && (want_idle || c.head_started.is_some()))
+                    .min_by_key(|(_, c)| c.last_active)
+                    .map(|(slot, _)| slot)
+            };
+            match oldest(true).or_else(|| oldest(false)) {
+                Some(slot) => self.close(slot),
+                // Every connection is busy answering: the new one is over the limit and goes.
+                None => return,
+            }
+        }
+    }
+
+    fn adopt(&mut self, stream: TcpStream) -> stardust::io::Result<()> {
+        stream.set_nonblocking(true)?;
+        stream.set_nodelay(true)?;
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.connections.push(None);
+            self.connections.len() - 1
+        });
+        if let Err(error) = self.poll.registry().register(&stream, Token(slot), Interest::READABLE) {
+            self.free.push(slot);
+            return Err(error);
+        }
+        let now = self.now();
+        let deadline = now.saturating_add(millis(self.site.idle));
+        self.connections[slot] = Some(Connection {
+            stream,
+            input: Vec::new(),
+            output: Vec::new(),
+            sent: 0,
+            #[cfg(feature = "files")]
+            file: None,
+            close_after: false,
+            head_started: None,
+            wants_write: false,
+            deadline,
+            last_active: now,
+        });
+        self.timers.insert((deadline, slot));
+        self.open += 1;
+        Ok(())
+    }
+
+    fn close(&mut self, slot: usize) {
+        if let Some(connection) = self.connections.get_mut(slot).and_then(Option::take) {
+            self.timers.remove(&(connection.deadline, slot));
+            self.free.push(slot);
+            self.open -= 1;
+            // Dropping the stream closes the socket (and deregisters it).
+        }
+    }
+
+    /// Runs connection `slot` as far as it can go without waiting.
+    fn advance(&mut self, slot: usize) {
+        let now = self.now();
+        let Some(Some(connection)) = self.connections.get_mut(slot) else { return };
+        let next = match converse(connection, &self.site, &self.head_limits, &mut self.scratch) {
+            Ok(next) => next,
             Err(error) => {
-                eprintln!("httpd: accept: {error}");
-                stardust::thread::sleep(Duration::from_millis(10));
+                log_error(&error);
+                Next::Close
+            }
+        };
+        match next {
+            Next::Close => self.close(slot),
+            Next::Wait(write) => {
+                if write != connection.wants_write {
+                    let interest = if write { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+                    if let Err(error) = self.poll.registry().reregister(&connection.stream, Token(slot), interest) {
+                        log_error(&error);
+                        self.close(slot);
+                        return;
+                    }
+                    connection.wants_write = write;
+                }
+                connection.last_active = now;
+                let deadline = deadline(connection, &self.site, now);
+                if deadline != connection.deadline {
+                    self.timers.remove(&(connection.deadline, slot));
+                    self.timers.insert((deadline, slot));
+                    connection.deadline = deadline;
+                }
             }
         }
     }
 }
 
-fn log_error(error: stardust::io::Error) {
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// When a waiting connection is closed if nothing happens: a client must start a request
+/// within the idle time, finish its head within `HEAD_TIME` (and never pause longer than the
+/// idle time in it), and take its answer (room for more of it) within twice the idle time.
+fn deadline(connection: &Connection, site: &Site, now: u64) -> u64 {
+    let idle = millis(site.idle);
+    if connection.sent < connection.output.len() || connection.sending_file() {
+        return now.saturating_add(idle.saturating_mul(2));
+    }
+    let mut deadline = now.saturating_add(idle);
+    if let Some(started) = connection.head_started {
+        let left = millis(HEAD_TIME.saturating_sub(started.elapsed()));
+        deadline = deadline.min(now.saturating_add(left));
+    }
+    deadline
+}
+
+fn log_error(error: &stardust::io::Error) {
     // What clients do every day is not worth a line on the console.
     use ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, NotConnected, TimedOut};
     if !matches!(error.kind(), ConnectionReset | TimedOut | BrokenPipe | NotConnected | ConnectionAborted) {
@@ -179,68 +438,77 @@ fn log_error(error: stardust::io::Error) {
     }
 }
 
-/// Serves one connection: requests until the client closes, asks to close, goes quiet for
-/// `idle`, or sends something the parser refuses (answered, then closed).
-fn connection(stream: &TcpStream, site: &Site, buffer: &mut Vec<u8>, out: &mut Vec<u8>) -> stardust::io::Result<()> {
-    let limits = Limits::default();
-    stream.set_read_timeout(Some(site.idle))?;
-    // A client that does not read its answers (a full window) is dropped, as is one that
-    // trickles a request head in (a byte every few seconds would hold a worker for hours).
-    stream.set_write_timeout(Some(site.idle * 2))?;
-    let mut head_started: Option<stardust::time::Instant> = None;
-    stream.set_nodelay(true)?;
-    let mut reader = stream;
-    let mut chunk = [0u8; 1024];
+/// Moves one connection's conversation on: sends what is waiting, answers every complete
+/// request buffered, reads what arrived, until it would have to wait (or the connection ends).
+fn converse(c: &mut Connection, site: &Site, limits: &Limits, scratch: &mut [u8]) -> stardust::io::Result<Next> {
     loop {
-        // Parse what is buffered; read more only when a whole head is not there yet.
-        let (keep_alive, consumed, body) = match httpd_http::parse(buffer, &limits) {
-            Ok(Parsed::Complete(request)) => {
-                out.clear();
-                let head_only = request.method == Method::Head;
-                let keep_alive = request.keep_alive;
-                let body = respond(site, request.path, head_only, keep_alive, out);
-                (keep_alive, request.head_len, body)
+        // 1. Send the answer in progress.
+        while c.sent < c.output.len() {
+            match (&c.stream).write(&c.output[c.sent..]) {
+                Ok(n) => c.sent += n,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(Next::Wait(true)),
+                Err(error) => return Err(error),
             }
-            Ok(Parsed::Partial) => {
-                if !buffer.is_empty() {
-                    let started = *head_started.get_or_insert_with(stardust::time::Instant::now);
-                    let left = HEAD_TIME.saturating_sub(started.elapsed());
-                    if left.is_zero() {
-                        return Ok(());
-                    }
-                    stream.set_read_timeout(Some(left.min(site.idle)))?;
-                }
-                // A client that goes quiet (between requests or halfway through one) is
-                // closed: the read times out.
-                let n = reader.read(&mut chunk)?;
-                if n == 0 {
-                    return Ok(());
-                }
-                buffer.extend_from_slice(&chunk[..n]);
+        }
+        #[cfg(feature = "files")]
+        if let Some(file) = &mut c.file {
+            c.output.resize(scratch.len(), 0);
+            let n = file.read(&mut c.output)?;
+            c.output.truncate(n);
+            c.sent = 0;
+            if n > 0 {
                 continue;
             }
-            Err(status) => {
-                out.clear();
-                httpd_http::error_response(out, status, false, false);
-                (&*stream).write_all(out)?;
-                return Ok(());
+            c.file = None;
+        }
+        c.output.clear();
+        c.sent = 0;
+        if c.close_after {
+            return Ok(Next::Close);
+        }
+        // 2. Answer the next request if its head is all here.
+        match httpd_http::parse(&c.input, limits) {
+            Ok(Parsed::Complete(request)) => {
+                let head_only = request.method == Method::Head;
+                let keep_alive = request.keep_alive;
+                let consumed = request.head_len;
+                let body = respond(site, request.path, head_only, keep_alive, &mut c.output);
+                c.input.drain(..consumed.min(c.input.len()));
+                c.head_started = (!c.input.is_empty()).then(Instant::now);
+                if c.input.is_empty() && c.input.capacity() > 1024 {
+                    c.input = Vec::new();
+                }
+                match body {
+                    Body::Written => {}
+                    #[cfg(feature = "files")]
+                    Body::File(file) => c.file = Some(file),
+                }
+                if !keep_alive {
+                    // The answer and the FIN in one segment: the client closes last.
+                    c.stream.set_cork(true)?;
+                    c.close_after = true;
+                }
+                continue;
             }
-        };
-        if !keep_alive {
-            // The answer and the FIN in one segment: the client closes last.
-            stream.set_cork(true)?;
+            Ok(Parsed::Partial) => {}
+            Err(status) => {
+                httpd_http::error_response(&mut c.output, status, false, false);
+                c.close_after = true;
+                continue;
+            }
         }
-        (&*stream).write_all(out)?;
-        match body {
-            Body::Written => {}
-            #[cfg(feature = "files")]
-            Body::File(file) => send_file(stream, file, out)?,
-        }
-        buffer.drain(..consumed.min(buffer.len()));
-        head_started = None;
-        stream.set_read_timeout(Some(site.idle))?;
-        if !keep_alive {
-            return Ok(());
+        // 3. Read more of the head.
+        let room = limits.max_head.saturating_sub(c.input.len()).max(1).min(scratch.len());
+        match (&c.stream).read(&mut scratch[..room]) {
+            Ok(0) => return Ok(Next::Close),
+            Ok(n) => {
+                if c.input.is_empty() {
+                    c.head_started = Some(Instant::now());
+                }
+                c.input.extend_from_slice(&scratch[..n]);
+            }
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(Next::Wait(false)),
+            Err(error) => return Err(error),
         }
     }
 }
@@ -274,19 +542,6 @@ fn respond(site: &Site, path: &str, head_only: bool, keep_alive: bool, out: &mut
         _ => httpd_http::error_response(out, Status::NotFound404, head_only, keep_alive),
     }
     Body::Written
-}
-
-/// Sends a file's bytes after its head.
-#[cfg(feature = "files")]
-fn send_file(stream: &TcpStream, mut file: stardust::fs::File, chunk: &mut Vec<u8>) -> stardust::io::Result<()> {
-    chunk.resize(4096, 0);
-    loop {
-        let n = file.read(chunk)?;
-        if n == 0 {
-            return Ok(());
-        }
-        (&*stream).write_all(&chunk[..n])?;
-    }
 }
 
 #[cfg(feature = "files")]

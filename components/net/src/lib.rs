@@ -30,5 +30,5 @@ mod stack;
 pub use config::{Ipv4Config, Limits};
 pub use core::net::{Ipv4Addr, SocketAddrV4};
 pub use error::NetError;
-pub use stack::{CLOSE_TIMEOUT_MS, MAX_DATAGRAM, SocketId, Stack};
+pub use stack::{CLOSE_TIMEOUT_MS, MAX_DATAGRAM, Readiness, SocketId, Stack};
 pub use stardust_api::{Nic, NicStats};

@@ -7,6 +7,8 @@ mod datagram;
 mod listener;
 mod readiness;
 
+pub use readiness::Readiness;
+
 use crate::{Ipv4Config, Limits, NetError, device, frame};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -178,6 +180,12 @@ impl<N: Nic> Stack<N> {
     /// Sockets in use, listeners' pools and closing connections included.
     pub fn socket_count(&self) -> usize {
         self.count
+    }
+
+    /// The most sockets the stack allows at once ([`Limits::max_sockets`], lowered at start
+    /// when the heap could not hold the table for that many).
+    pub fn socket_limit(&self) -> usize {
+        self.limits.max_sockets
     }
 
     /// Handles every received frame, runs timers, and sends what sockets have queued. Returns

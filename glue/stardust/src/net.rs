@@ -24,6 +24,9 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
 
+mod poll;
+pub use poll::{Event, Events, Interest, Poll, Registry, Source, Token};
+
 /// Established connections a listener keeps for `accept` (SYNs beyond are dropped; the client
 /// retries).
 pub const BACKLOG: usize = 128;
@@ -42,7 +45,7 @@ fn socket_limit() -> usize {
     (free / 2 / per_socket).clamp(16, 1024)
 }
 
-/// Where a blocked thread waits for its socket to change.
+/// Where a blocked thread waits for its socket to change, and the [`Poll`] that watches it.
 #[derive(Debug, Default)]
 struct Waker {
     queue: WaitQueue,
@@ -50,12 +53,21 @@ struct Waker {
     generation: AtomicU32,
     /// The earliest time (ms) a waiter wants to be woken whatever happens; `u64::MAX`: never.
     deadline: AtomicU64,
+    /// The poll the socket is registered with, and its token there.
+    registration: crate::sync::Mutex<Option<(crate::sync::Weak<poll::Shared>, Token)>>,
 }
 
 impl Waker {
     fn wake(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         crate::sync::wake_all(&self.queue);
+        // Taken only here and by (de)registration, never while a poll's own lock is held.
+        let registration = self.registration.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).clone();
+        if let Some((poll, token)) = registration
+            && let Some(poll) = poll.upgrade()
+        {
+            poll.notify(token);
+        }
     }
 }
 
@@ -63,6 +75,8 @@ struct Shared {
     stack: Stack<Card>,
     /// Each open socket's waker, by `SocketId::slot`.
     wakers: Vec<Option<Arc<Waker>>>,
+    /// Every `Poll`, for its timeout.
+    polls: Vec<crate::sync::Weak<poll::Shared>>,
 }
 
 static NET: spin::Once<crate::sync::Mutex<Shared>> = spin::Once::new();
@@ -143,7 +157,7 @@ pub fn start(ip: Option<&str>, gateway: Option<&str>) {
         }
         None => log::info!("net: {} asking DHCP for an address, up to {} sockets", Mac(mac), limits.max_sockets),
     }
-    NET.call_once(|| crate::sync::Mutex::new(Shared { stack, wakers: Vec::new() }));
+    NET.call_once(|| crate::sync::Mutex::new(Shared { stack, wakers: Vec::new(), polls: Vec::new() }));
     if let Err(error) = crate::thread::Builder::new().name("net".into()).stack_size(16 * 1024).spawn(poll_forever) {
         log::error!("net: the net thread cannot start ({error}); sockets will not receive");
     }
@@ -173,7 +187,7 @@ fn poll_forever() {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
             let now = now_ms();
             let busy = shared.stack.poll(now);
-            let Shared { stack, wakers } = &mut *shared;
+            let Shared { stack, wakers, polls } = &mut *shared;
             stack.changed(|id| {
                 if let Some(Some(waker)) = wakers.get(id.slot()) {
                     waker.wake();
@@ -185,6 +199,7 @@ fn poll_forever() {
                     waker.wake();
                 }
             }
+            polls.retain(|poll| poll.upgrade().inspect(|poll| poll.time_out(now)).is_some());
             busy
         };
         if busy {
@@ -234,6 +249,8 @@ fn error(error: NetError) -> io::Error {
 }
 
 const TIMED_OUT: io::Error = io::Error::new(io::ErrorKind::TimedOut, "timed out");
+const WOULD_BLOCK: io::Error =
+    io::Error::new(io::ErrorKind::WouldBlock, "the operation would block (the socket is non-blocking)");
 const ONLY_IPV4: io::Error = io::Error::new(io::ErrorKind::Unsupported, "only IPv4 is supported");
 
 /// A socket's id and wait queue; closes the socket when dropped.
@@ -241,6 +258,8 @@ const ONLY_IPV4: io::Error = io::Error::new(io::ErrorKind::Unsupported, "only IP
 struct Handle {
     id: SocketId,
     waker: Arc<Waker>,
+    /// Set by `set_nonblocking`: an operation that would wait fails with `WouldBlock`.
+    nonblocking: core::sync::atomic::AtomicBool,
 }
 
 impl Handle {
@@ -253,7 +272,7 @@ impl Handle {
             shared.wakers.resize(id.slot() + 1, None);
         }
         shared.wakers[id.slot()] = Some(Arc::clone(&waker));
-        Ok(Handle { id, waker })
+        Ok(Handle { id, waker, nonblocking: core::sync::atomic::AtomicBool::new(false) })
     }
 
     /// Runs `op` on the stack; `Some(value)` ends at once (sending what it queued), `None`
@@ -299,6 +318,9 @@ impl Handle {
                     // waiters must look again, as `changed` will not report it now.
                     self.waker.wake();
                 }
+                if self.nonblocking.load(Ordering::Relaxed) {
+                    return Err(WOULD_BLOCK);
+                }
                 let seen = self.waker.generation.load(Ordering::SeqCst);
                 // Several threads may wait on one socket (a reader and a writer): the earliest
                 // deadline wins, and the others, woken early, wait again.
@@ -308,6 +330,12 @@ impl Handle {
             let waker = &self.waker;
             crate::sync::wait(&waker.queue, &mut || waker.generation.load(Ordering::SeqCst) == seen, &mut || {});
         }
+    }
+
+    fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        shared()?;
+        self.nonblocking.store(nonblocking, Ordering::Relaxed);
+        Ok(())
     }
 
     fn with<T>(&self, op: impl FnOnce(&mut Stack<Card>, SocketId) -> Result<T, NetError>) -> io::Result<T> {
@@ -321,6 +349,7 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
+        poll::forget(self);
         if let Ok(net) = shared() {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
             if let Some(slot) = shared.wakers.get_mut(self.id.slot()) {
@@ -424,6 +453,16 @@ pub fn wait_for_address(timeout: Duration) -> io::Result<(Ipv4Addr, u8)> {
     }
 }
 
+/// Sockets open (every kind, those closing in the background too) and the most the stack
+/// allows (set at start from the memory: see the module's notes), or `None` without a network.
+/// A server near the limit sheds its oldest idle connections: past it, new clients' SYNs wait.
+pub fn socket_usage() -> Option<(usize, usize)> {
+    NET.get().map(|net| {
+        let shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        (shared.stack.socket_count(), shared.stack.socket_limit())
+    })
+}
+
 /// Frames received, sent and dropped by the network card (and the stack's backpressure).
 pub fn stats() -> Option<stardust_api::NicStats> {
     NET.get().map(|net| net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.stats())
@@ -470,6 +509,12 @@ impl TcpListener {
     /// The address it listens on.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+    }
+
+    /// `true`: `accept` fails with `WouldBlock` instead of waiting (for use with [`Poll`]).
+    /// Accepted streams start blocking, as std's.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.handle.set_nonblocking(nonblocking)
     }
 }
 
@@ -588,6 +633,22 @@ impl TcpStream {
     /// The write timeout.
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(timeout_of(&self.write_timeout))
+    }
+
+    /// `true`: reads, writes and a connect in progress fail with `WouldBlock` instead of
+    /// waiting (for use with [`Poll`]); the timeouts then do not apply.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.handle.set_nonblocking(nonblocking)
+    }
+
+    /// Reads received bytes as `read` does, but leaves them to be read again.
+    pub fn peek(&self, buffer: &mut [u8]) -> io::Result<usize> {
+        self.handle.block(timeout_of(&self.read_timeout), |stack, id| stack.tcp_peek(id, buffer))
+    }
+
+    /// The connection's failure, if it failed (refused or reset); `None` while it is healthy.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.handle.with(|stack, id| stack.tcp_error(id)).map(|failure| failure.map(error))
     }
 
     fn receive(&self, buffer: &mut [u8]) -> io::Result<usize> {
@@ -712,6 +773,11 @@ impl UdpSocket {
                 return Ok(n);
             }
         }
+    }
+
+    /// `true`: sends and receives fail with `WouldBlock` instead of waiting.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.handle.set_nonblocking(nonblocking)
     }
 
     /// How long `recv`/`recv_from` may wait.

@@ -61,6 +61,15 @@ impl<N: Nic> Stack<N> {
     /// the stream (the peer closed its side, or this side shut reading down) or for an empty
     /// `buffer` on an open stream, `None` if nothing is there yet.
     pub fn tcp_recv(&mut self, id: SocketId, buffer: &mut [u8]) -> Result<Option<usize>, NetError> {
+        self.tcp_take(id, buffer, false)
+    }
+
+    /// As [`tcp_recv`](Self::tcp_recv), but the bytes stay in the socket for the next read.
+    pub fn tcp_peek(&mut self, id: SocketId, buffer: &mut [u8]) -> Result<Option<usize>, NetError> {
+        self.tcp_take(id, buffer, true)
+    }
+
+    fn tcp_take(&mut self, id: SocketId, buffer: &mut [u8], peek: bool) -> Result<Option<usize>, NetError> {
         let Kind::Tcp { handle, shut_read, connecting, .. } = self.entry(id)?.kind else {
             return Err(NetError::BadSocket);
         };
@@ -71,7 +80,8 @@ impl<N: Nic> Stack<N> {
         if buffer.is_empty() && socket.may_recv() {
             return Ok(Some(0));
         }
-        match socket.recv_slice(buffer) {
+        let taken = if peek { socket.peek_slice(buffer) } else { socket.recv_slice(buffer) };
+        match taken {
             Ok(0) => Ok(None),
             Ok(n) => Ok(Some(n)),
             Err(tcp::RecvError::Finished) => Ok(Some(0)),

@@ -336,3 +336,89 @@ fn half_open_handshakes_give_up_and_a_reset_one_goes_back_to_listening() {
     let (_client, server) = net.connect(listener, 80);
     assert!(net.server.peer_addr(server).is_ok());
 }
+
+#[test]
+fn readiness_follows_a_connection_through_its_life() {
+    const R: Readiness = Readiness::READABLE;
+    const W: Readiness = Readiness::WRITABLE;
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    assert_eq!(net.server.readiness(listener), Ok(Readiness::NONE));
+    let client = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
+    assert_eq!(net.client.readiness(client), Ok(Readiness::NONE), "still connecting");
+    net.settle();
+    assert_eq!(net.server.readiness(listener), Ok(R), "a connection waits");
+    let server = net.server.tcp_accept(listener).unwrap().unwrap();
+    assert_eq!(net.server.readiness(listener), Ok(Readiness::NONE));
+    assert_eq!(net.server.readiness(server), Ok(W), "established, nothing to read");
+    assert_eq!(net.client.readiness(client), Ok(W));
+
+    net.client.tcp_send(client, b"hello").unwrap();
+    net.settle();
+    assert_eq!(net.server.readiness(server), Ok(R | W));
+    let mut peeked = [0u8; 3];
+    assert_eq!(net.server.tcp_peek(server, &mut peeked), Ok(Some(3)));
+    assert_eq!(&peeked, b"hel");
+    assert_eq!(net.server.readiness(server), Ok(R | W), "a peek leaves the bytes");
+    assert_eq!(read_all(&mut net.server, server), b"hello");
+    assert_eq!(net.server.readiness(server), Ok(W));
+
+    // A full send buffer is not writable; the peer's ACKs make room again.
+    let limit = Limits::default().tcp_send;
+    let mut queued = 0;
+    while let Some(n) = net.server.tcp_send(server, &vec![1; limit]).unwrap() {
+        queued += n;
+        if net.server.readiness(server) == Ok(Readiness::NONE) {
+            break;
+        }
+    }
+    assert!(queued >= limit);
+    assert_eq!(net.server.readiness(server), Ok(Readiness::NONE), "the send buffer is full");
+    net.settle();
+    read_all(&mut net.client, client);
+    net.wait(50);
+    assert!(net.server.readiness(server).unwrap().contains(W), "room again");
+    read_all(&mut net.client, client);
+
+    // The peer's FIN: readable (end of stream) and read-closed, still writable.
+    net.client.tcp_shutdown(client, false, true).unwrap();
+    net.wait(50);
+    assert_eq!(net.server.readiness(server), Ok(R | W | Readiness::READ_CLOSED));
+    assert_eq!(net.server.tcp_error(server), Ok(None));
+    net.server.tcp_shutdown(server, false, true).unwrap();
+    assert_eq!(net.server.readiness(server), Ok(R | Readiness::READ_CLOSED | Readiness::WRITE_CLOSED));
+    net.server.tcp_shutdown(server, true, false).unwrap_or(());
+}
+
+#[test]
+fn readiness_reports_refusals_and_resets_as_errors() {
+    let mut net = net();
+    let refused = net.client.tcp_connect(SocketAddrV4::new(SERVER, 81)).unwrap();
+    net.settle();
+    let everything =
+        Readiness::READABLE | Readiness::WRITABLE | Readiness::READ_CLOSED | Readiness::WRITE_CLOSED | Readiness::ERROR;
+    assert_eq!(net.client.readiness(refused), Ok(everything));
+    assert_eq!(net.client.tcp_error(refused), Ok(Some(NetError::ConnectionRefused)));
+
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let (client, server) = net.connect(listener, 80);
+    let handle = net.client.tcp_handle(client).unwrap();
+    net.client.sockets.get_mut::<tcp::Socket>(handle).abort();
+    net.settle();
+    assert_eq!(net.server.readiness(server), Ok(everything));
+    assert_eq!(net.server.tcp_error(server), Ok(Some(NetError::ConnectionReset)));
+    assert_eq!(net.server.tcp_error(listener), Err(NetError::BadSocket));
+    net.server.close(server).unwrap();
+    assert_eq!(net.server.readiness(server), Err(NetError::BadSocket));
+}
+
+#[test]
+fn a_udp_socket_is_writable_and_readable_when_a_datagram_waits() {
+    let mut net = net();
+    let echo = net.server.udp_bind(7).unwrap();
+    let client = net.client.udp_bind(0).unwrap();
+    assert_eq!(net.server.readiness(echo), Ok(Readiness::WRITABLE));
+    net.client.udp_send_to(client, b"ping", SocketAddrV4::new(SERVER, 7)).unwrap();
+    net.settle();
+    assert_eq!(net.server.readiness(echo), Ok(Readiness::READABLE | Readiness::WRITABLE));
+}

@@ -1,0 +1,415 @@
+//! Readiness: one thread waits on many sockets at once, in the shape of `mio`'s
+//! `Poll`/`Registry`/`Events`.
+//!
+//! A socket registered with a [`Poll`] (under a [`Token`] of the caller's choosing, for an
+//! [`Interest`]) is reported by [`Poll::poll`] when its readiness changes, and once at
+//! registration. Reports are edge-triggered, as `mio`'s: after an event, the caller reads (or
+//! accepts, or writes) until the operation fails with `WouldBlock`; the next change after that
+//! brings the next event. An event may also come when nothing changed for the caller (a spurious
+//! wake-up); operations then just give `WouldBlock`. Sockets used with a poll are made
+//! non-blocking with `set_nonblocking(true)`.
+//!
+//! **How it waits.** The net thread already learns which sockets changed after every burst of
+//! frames ([`Stack::changed`](stardust_net::Stack::changed)) and wakes their waiters; a socket
+//! registered with a poll also puts its token on the poll's pending list and wakes the polling
+//! thread. `poll` looks only at pending sockets: the cost of a wake-up is the sockets that
+//! changed, not the sockets registered, and a poll with nothing pending costs no CPU until its
+//! timeout (which the net thread's timer pass ends).
+//!
+//! Contract (MUST): a socket is registered with at most one poll at a time (registering it
+//! again is `AlreadyExists`; `reregister` changes token and interest); closing a socket
+//! deregisters it; events for a token come only while its socket is registered, except one
+//! spurious event that may follow a `reregister` or a token reused at once.
+
+use super::{Handle, NET, Ordering, SocketId, WaitQueue, now_ms, shared};
+use crate::io;
+use crate::sync::{Arc, Mutex, PoisonError};
+use crate::time::Duration;
+use alloc_crate::collections::{BTreeMap, BTreeSet};
+use alloc_crate::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64};
+use stardust_net::Readiness;
+
+/// The caller's name for a registered socket, given back in its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Token(pub usize);
+
+/// What a registration waits for: [`Interest::READABLE`], [`Interest::WRITABLE`] or both
+/// (`READABLE | WRITABLE`). Closing and errors are reported whatever the interest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interest(u8);
+
+impl Interest {
+    /// Data to read, a connection to accept, the end of the stream.
+    pub const READABLE: Interest = Interest(Readiness::READABLE.bits());
+    /// Room to write.
+    pub const WRITABLE: Interest = Interest(Readiness::WRITABLE.bits());
+
+    /// Both interests.
+    pub const fn add(self, other: Interest) -> Interest {
+        Interest(self.0 | other.0)
+    }
+
+    /// Whether readability is of interest.
+    pub const fn is_readable(self) -> bool {
+        self.0 & Self::READABLE.0 != 0
+    }
+
+    /// Whether writability is of interest.
+    pub const fn is_writable(self) -> bool {
+        self.0 & Self::WRITABLE.0 != 0
+    }
+
+    /// The readiness flags an event for this interest reports.
+    fn reported(self) -> u8 {
+        self.0 | Readiness::READ_CLOSED.bits() | Readiness::WRITE_CLOSED.bits() | Readiness::ERROR.bits()
+    }
+}
+
+impl core::ops::BitOr for Interest {
+    type Output = Interest;
+    fn bitor(self, other: Interest) -> Interest {
+        self.add(other)
+    }
+}
+
+/// One socket's readiness, as `poll` found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    token: Token,
+    readiness: Readiness,
+}
+
+impl Event {
+    /// The token the socket was registered with.
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    /// A read, accept or receive would not wait (and the interest asked for it).
+    pub fn is_readable(&self) -> bool {
+        self.readiness.contains(Readiness::READABLE)
+    }
+
+    /// A write or send would not wait (and the interest asked for it).
+    pub fn is_writable(&self) -> bool {
+        self.readiness.contains(Readiness::WRITABLE)
+    }
+
+    /// The peer finished sending (or reading was shut down, or the connection is gone).
+    pub fn is_read_closed(&self) -> bool {
+        self.readiness.contains(Readiness::READ_CLOSED)
+    }
+
+    /// Writing has ended (shut down, or the connection is gone).
+    pub fn is_write_closed(&self) -> bool {
+        self.readiness.contains(Readiness::WRITE_CLOSED)
+    }
+
+    /// The connection failed; `TcpStream::take_error` says how.
+    pub fn is_error(&self) -> bool {
+        self.readiness.contains(Readiness::ERROR)
+    }
+
+    /// Every flag, as the network stack reports it.
+    pub fn readiness(&self) -> Readiness {
+        self.readiness
+    }
+}
+
+/// Room for the events of one `poll`.
+#[derive(Debug)]
+pub struct Events {
+    list: Vec<Event>,
+    capacity: usize,
+}
+
+impl Events {
+    /// Room for `capacity` events (at least 1); sockets beyond wait for the next `poll`.
+    pub fn with_capacity(capacity: usize) -> Events {
+        let capacity = capacity.max(1);
+        Events { list: Vec::with_capacity(capacity), capacity }
+    }
+
+    /// The events of the last `poll`.
+    pub fn iter(&self) -> core::slice::Iter<'_, Event> {
+        self.list.iter()
+    }
+
+    /// Whether the last `poll` found nothing (it timed out).
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// How many events the last `poll` found.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Forgets the events.
+    pub fn clear(&mut self) {
+        self.list.clear();
+    }
+}
+
+impl<'a> IntoIterator for &'a Events {
+    type Item = &'a Event;
+    type IntoIter = core::slice::Iter<'a, Event>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+/// Sockets that can be registered with a [`Poll`]: `TcpListener`, `TcpStream`, `UdpSocket`.
+pub trait Source: sealed::Sealed {}
+
+// The trait is public only so that `Source` can name it; nothing outside can implement it or
+// call it (its module is private), so the private `Handle` it gives does not leak.
+#[allow(private_interfaces)]
+pub(super) mod sealed {
+    /// Gives the poll the socket's handle.
+    pub trait Sealed {
+        #[doc(hidden)]
+        fn handle(&self) -> &super::Handle;
+    }
+}
+
+#[allow(private_interfaces)]
+impl sealed::Sealed for super::TcpListener {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+impl Source for super::TcpListener {}
+#[allow(private_interfaces)]
+impl sealed::Sealed for super::TcpStream {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+impl Source for super::TcpStream {}
+#[allow(private_interfaces)]
+impl sealed::Sealed for super::UdpSocket {
+    fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+impl Source for super::UdpSocket {}
+
+#[derive(Debug, Clone, Copy)]
+struct Registration {
+    id: SocketId,
+    interest: Interest,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    registrations: BTreeMap<Token, Registration>,
+    /// Tokens whose sockets may have changed since the last `poll`.
+    pending: BTreeSet<Token>,
+}
+
+/// A poll's state, shared with the wakers of its sockets and the net thread (for the timeout).
+#[derive(Debug)]
+pub(super) struct Shared {
+    state: Mutex<State>,
+    queue: WaitQueue,
+    /// Bumped by every notification; the polling thread sleeps while it stays what it saw.
+    generation: AtomicU32,
+    /// When (ms) the polling thread wants to be woken whatever happens; `u64::MAX`: never.
+    deadline: AtomicU64,
+}
+
+impl Shared {
+    /// `token`'s socket changed (called by its waker, with the stack locked).
+    pub(super) fn notify(&self, token: Token) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).pending.insert(token);
+        self.wake();
+    }
+
+    /// Wakes the polling thread if its timeout has come (called by the net thread).
+    pub(super) fn time_out(&self, now: u64) {
+        if self.deadline.load(Ordering::SeqCst) <= now {
+            self.deadline.store(u64::MAX, Ordering::SeqCst);
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        crate::sync::wake_all(&self.queue);
+    }
+
+    fn lock(&self) -> crate::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drops a closing socket's registration (called when its handle is dropped).
+pub(super) fn forget(handle: &Handle) {
+    let registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some((poll, token)) = registration
+        && let Some(poll) = poll.upgrade()
+    {
+        let mut state = poll.lock();
+        if state.registrations.get(&token).is_some_and(|r| r.id == handle.id) {
+            state.registrations.remove(&token);
+        }
+    }
+}
+
+/// Registers sockets with a [`Poll`]; shared by reference with whoever adds sockets.
+#[derive(Debug)]
+pub struct Registry {
+    shared: Arc<Shared>,
+}
+
+impl Registry {
+    /// Watches `source` for `interest`, reporting it as `token`. The socket is reported once
+    /// at once (it may already be ready). `AlreadyExists` if it is registered with a poll.
+    pub fn register(&self, source: &impl Source, token: Token, interest: Interest) -> io::Result<()> {
+        let handle = source.handle();
+        {
+            let mut registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner);
+            if registration.as_ref().is_some_and(|(poll, _)| poll.strong_count() > 0) {
+                return Err(io::Error::new(io::ErrorKind::AlreadyExists, "the socket is registered with a poll"));
+            }
+            *registration = Some((Arc::downgrade(&self.shared), token));
+        }
+        self.watch(handle.id, token, interest);
+        Ok(())
+    }
+
+    /// Changes a registered socket's token and interest; it is reported once at once.
+    /// `NotFound` if it is not registered with this poll.
+    pub fn reregister(&self, source: &impl Source, token: Token, interest: Interest) -> io::Result<()> {
+        let handle = source.handle();
+        let old = {
+            let mut registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner);
+            let old = match registration.as_ref() {
+                Some((poll, old)) if core::ptr::eq(poll.as_ptr(), Arc::as_ptr(&self.shared)) => *old,
+                _ => return Err(NOT_REGISTERED),
+            };
+            *registration = Some((Arc::downgrade(&self.shared), token));
+            old
+        };
+        self.shared.lock().registrations.remove(&old);
+        self.watch(handle.id, token, interest);
+        Ok(())
+    }
+
+    /// Stops watching `source`. `NotFound` if it is not registered with this poll.
+    pub fn deregister(&self, source: &impl Source) -> io::Result<()> {
+        let handle = source.handle();
+        let token = {
+            let mut registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner);
+            let token = match registration.as_ref() {
+                Some((poll, token)) if core::ptr::eq(poll.as_ptr(), Arc::as_ptr(&self.shared)) => *token,
+                _ => return Err(NOT_REGISTERED),
+            };
+            *registration = None;
+            token
+        };
+        self.shared.lock().registrations.remove(&token);
+        Ok(())
+    }
+
+    fn watch(&self, id: SocketId, token: Token, interest: Interest) {
+        let mut state = self.shared.lock();
+        state.registrations.insert(token, Registration { id, interest });
+        state.pending.insert(token);
+        drop(state);
+        self.shared.wake();
+    }
+}
+
+const NOT_REGISTERED: io::Error =
+    io::Error::new(io::ErrorKind::NotFound, "the socket is not registered with this poll");
+
+/// Waits for readiness events on the sockets registered with its [`Registry`].
+#[derive(Debug)]
+pub struct Poll {
+    registry: Registry,
+}
+
+impl Poll {
+    /// A poll with nothing registered. Fails without a network card, as sockets do.
+    pub fn new() -> io::Result<Poll> {
+        let net = shared()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            queue: WaitQueue::default(),
+            generation: AtomicU32::new(0),
+            deadline: AtomicU64::new(u64::MAX),
+        });
+        net.lock().unwrap_or_else(PoisonError::into_inner).polls.push(Arc::downgrade(&shared));
+        Ok(Poll { registry: Registry { shared } })
+    }
+
+    /// Where sockets are registered.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Waits until a registered socket is ready for what it was registered for, or `timeout`
+    /// passes (`None`: no limit; zero: only look), and puts what it found in `events`
+    /// (replacing what was there). Timeouts count whole milliseconds and never end early.
+    pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        events.list.clear();
+        let poll = &self.registry.shared;
+        let deadline = timeout.map(|timeout| {
+            let ms = u64::try_from(timeout.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
+            now_ms().saturating_add(ms).saturating_add(u64::from(!timeout.is_zero()))
+        });
+        let Some(net) = NET.get() else { return Err(io::Error::new(io::ErrorKind::NetworkUnreachable, "no network")) };
+        loop {
+            let seen = poll.generation.load(Ordering::SeqCst);
+            // The pending sockets and what they were registered for, taken from the list
+            // (those beyond the events' room stay for the next call).
+            let candidates: Vec<(Token, Registration)> = {
+                let mut state = poll.lock();
+                let State { registrations, pending } = &mut *state;
+                let mut candidates = Vec::new();
+                while candidates.len() < events.capacity
+                    && let Some(token) = pending.pop_first()
+                {
+                    if let Some(registration) = registrations.get(&token) {
+                        candidates.push((token, *registration));
+                    }
+                }
+                candidates
+            };
+            if !candidates.is_empty() {
+                let mut shared = net.lock().unwrap_or_else(PoisonError::into_inner);
+                for (token, registration) in candidates {
+                    // A socket closed since: its registration is gone with it.
+                    let Ok(readiness) = shared.stack.readiness(registration.id) else { continue };
+                    // The next change is measured from what the caller is told now.
+                    let _ = shared.stack.rearm(registration.id);
+                    let reported = readiness.bits() & registration.interest.reported();
+                    if reported != 0 {
+                        events.list.push(Event { token, readiness: readiness_from(reported) });
+                    }
+                }
+            }
+            if !events.list.is_empty() {
+                return Ok(());
+            }
+            let now = now_ms();
+            if deadline.is_some_and(|deadline| now >= deadline) {
+                return Ok(());
+            }
+            poll.deadline.store(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
+            crate::sync::wait(&poll.queue, &mut || poll.generation.load(Ordering::SeqCst) == seen, &mut || {});
+            poll.deadline.store(u64::MAX, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The readiness with exactly `bits` (those a registration reports).
+fn readiness_from(bits: u8) -> Readiness {
+    [Readiness::READABLE, Readiness::WRITABLE, Readiness::READ_CLOSED, Readiness::WRITE_CLOSED, Readiness::ERROR]
+        .into_iter()
+        .filter(|flag| bits & flag.bits() != 0)
+        .fold(Readiness::NONE, |all, flag| all | flag)
+}
