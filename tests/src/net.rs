@@ -322,3 +322,49 @@ fn ip(args: &[&str]) {
     let status = Command::new("ip").args(args).status().expect("ip (iproute2) runs");
     assert!(status.success(), "ip {} failed", args.join(" "));
 }
+
+/// Raises this process's open-files limit (inherited by the VMs it starts) to at least `wanted`, with util-linux's
+/// `prlimit`; why it cannot, if it cannot.
+pub fn raise_open_files(wanted: u64) -> Result<(), String> {
+    let limits = || -> Option<(u64, u64)> {
+        let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let line = text.lines().find(|line| line.starts_with("Max open files"))?;
+        let mut numbers = line.split_whitespace().skip(3);
+        let soft = numbers.next()?.parse().unwrap_or(u64::MAX);
+        let hard = numbers.next()?.parse().unwrap_or(u64::MAX);
+        Some((soft, hard))
+    };
+    let (soft, hard) = limits().ok_or("/proc/self/limits has no open-files line")?;
+    if soft >= wanted {
+        return Ok(());
+    }
+    if hard < wanted {
+        return Err(format!("open files are limited to {hard} here (needs {wanted})"));
+    }
+    let raised = Command::new("prlimit")
+        .args(["--pid", &std::process::id().to_string(), &format!("--nofile={wanted}:{hard}")])
+        .status()
+        .map_err(|error| format!("prlimit (util-linux) cannot run: {error}"))?;
+    match limits() {
+        Some((soft, _)) if raised.success() && soft >= wanted => Ok(()),
+        _ => Err(format!("prlimit could not raise the open-files limit from {soft} to {wanted}")),
+    }
+}
+
+/// The counters httpd at `address` serves at `--status PATH`: each line's name and its first
+/// number.
+pub fn server_status(address: (&str, u16), path: &str) -> std::collections::HashMap<String, u64> {
+    let mut stream = connect_to(address);
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("the status request is sent");
+    let response = read_response(&mut stream, false).expect("an answer from the status page");
+    assert_eq!(response.status, 200, "the status page");
+    String::from_utf8(response.body)
+        .expect("a text status page")
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.split_once(':')?;
+            Some((name.to_string(), rest.split_whitespace().next()?.parse().ok()?))
+        })
+        .collect()
+}

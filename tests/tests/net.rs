@@ -418,3 +418,103 @@ fn virtio_net_meets_the_nic_contract_on_both_transports() {
             ]);
     }
 }
+
+#[test]
+fn a_thousand_idle_and_64_half_sent_clients_do_not_keep_a_new_one_waiting() {
+    const NAME: &str = "a_thousand_idle_and_64_half_sent_clients_do_not_keep_a_new_one_waiting";
+    const IDLE: usize = 1000;
+    const HALF: usize = 64;
+    const VM: (&str, u16) = ("10.0.10.2", 80);
+    if !net::root_user() {
+        return skip(NAME, "the tap device needs root (CI runs as root)");
+    }
+    if let Err(why) = net::raise_open_files(4096) {
+        return skip(NAME, &why);
+    }
+    // Over a tap device: QEMU's forwarded port accepts about two connections a second once
+    // its backlog (1) is full.
+    let tap = Tap::create("sdidle0", "10.0.10.1");
+    let mut vm = Vm::start(
+        &image("net", &[]),
+        &[
+            "--machine",
+            "microvm",
+            "--mem",
+            "64M",
+            "--net",
+            "tap",
+            "--tap",
+            &tap.name,
+            "--kernel-opt",
+            "stardust.ip=10.0.10.2/24",
+            "--",
+            "--idle",
+            "300",
+            "--status",
+            "/status",
+        ],
+        "httpd: serving http://10.0.10.2:80/",
+        80,
+    );
+    let status = || net::server_status(VM, "/status");
+    let before = status();
+
+    // Half a request head each (slowloris), then a thousand connections that send nothing.
+    let mut half: Vec<_> = (0..HALF).map(|_| connect_to(VM)).collect();
+    for stream in &mut half {
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n").unwrap();
+    }
+    let mut idle: Vec<_> = (0..IDLE).map(|_| connect_to(VM)).collect();
+    // The server holds every one of them (and this status request's connection).
+    let start = std::time::Instant::now();
+    let held = loop {
+        let now = status();
+        if now["connections"] as usize == HALF + IDLE + 1 {
+            break now;
+        }
+        assert!(start.elapsed().as_secs() < 60, "the server never held them all: {now:?}\n{}", vm.output());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+
+    // A new client gets its page while they are all held...
+    let asked = std::time::Instant::now();
+    let mut client = connect_to(VM);
+    client.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    assert_page(&read_response(&mut client, false).expect("the new client's page"));
+    eprintln!("{NAME}: a new client's page took {:?} with {} clients held", asked.elapsed(), HALF + IDLE);
+    let per_connection = (held["heap in use"] - before["heap in use"]) / (HALF + IDLE) as u64;
+    eprintln!("{NAME}: {per_connection} bytes of guest heap per held connection");
+
+    // ...and every held client was kept: each finishes (or starts) its request and is answered.
+    for stream in &mut half {
+        stream.write_all(b"\r\n").unwrap();
+    }
+    for stream in &mut idle {
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    }
+    for (n, stream) in half.iter_mut().chain(idle.iter_mut()).enumerate() {
+        match read_response(stream, false) {
+            Some(response) => assert_page(&response),
+            None => panic!("held client {n} was not answered\n{}", vm.output()),
+        }
+    }
+
+    // All released: the connections and their memory go back to where they were.
+    drop(half);
+    drop(idle);
+    let start = std::time::Instant::now();
+    let after = loop {
+        let now = status();
+        if now["connections"] == 1 && now["sockets"] <= before["sockets"] {
+            break now;
+        }
+        assert!(start.elapsed().as_secs() < 60, "connections were not all released: {now:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let kept = after["heap in use"].saturating_sub(before["heap in use"]);
+    eprintln!(
+        "{NAME}: heap in use {} before, {} held, {} after",
+        before["heap in use"], held["heap in use"], after["heap in use"]
+    );
+    assert!(kept <= 64 * 1024, "{kept} bytes of heap were not given back: before {before:?}, after {after:?}");
+}

@@ -45,7 +45,8 @@ const SOCKET_HEADROOM: usize = 8;
 const OPTIONS: &str = "  --port N           TCP port to listen on (default 80)
   --idle SECONDS     close a connection that sends nothing for this long (default 5)
   --connections N    connections held at once (default: as many as the network's sockets
-                     allow); past it the one idle longest is closed";
+                     allow); past it the one idle longest is closed
+  --status PATH      answer GET PATH with the server's counters (connections, sockets, heap)";
 
 #[cfg(not(feature = "files"))]
 const ABOUT: &str = "Serves an embedded page at / and /index.html (GET and HEAD, HTTP/1.0 and 1.1, keep-alive).";
@@ -66,6 +67,7 @@ struct Options {
     port: u16,
     idle: Duration,
     connections: Option<usize>,
+    status: Option<String>,
     #[cfg(feature = "files")]
     root: String,
 }
@@ -75,6 +77,7 @@ fn options(words: &[String]) -> Result<Options, String> {
         port: 80,
         idle: Duration::from_secs(5),
         connections: None,
+        status: None,
         #[cfg(feature = "files")]
         root: String::from("/data"),
     };
@@ -99,6 +102,13 @@ fn options(words: &[String]) -> Result<Options, String> {
                         .filter(|&n| n > 0)
                         .ok_or("--connections takes a number > 0")?,
                 )
+            }
+            "--status" => {
+                let path = value("--status")?;
+                if !path.starts_with('/') {
+                    return Err(String::from("--status takes a path starting with /"));
+                }
+                options.status = Some(path.clone());
             }
             "--workers" => {
                 return Err(String::from(
@@ -150,6 +160,8 @@ pub fn main() -> i32 {
     }
     let site = Site {
         idle: options.idle,
+        status: options.status.clone(),
+        open: core::cell::Cell::new(0),
         #[cfg(feature = "files")]
         root: options.root.clone(),
     };
@@ -165,6 +177,10 @@ pub fn main() -> i32 {
 /// What every connection needs to know.
 struct Site {
     idle: Duration,
+    /// Where the counters are served, if anywhere.
+    status: Option<String>,
+    /// Connections open now.
+    open: core::cell::Cell<usize>,
     #[cfg(feature = "files")]
     root: String,
 }
@@ -224,7 +240,8 @@ struct Server {
     listener: TcpListener,
     /// Connections by slot (their token).
     connections: Vec<Option<Connection>>,
-    free: Vec<usize>,
+    /// Free slots below the end, lowest first (so the table stays compact and can shrink).
+    free: BTreeSet<usize>,
     open: usize,
     /// (deadline ms, slot): every connection has exactly one.
     timers: BTreeSet<(u64, usize)>,
@@ -245,7 +262,7 @@ impl Server {
             poll,
             listener,
             connections: Vec::new(),
-            free: Vec::new(),
+            free: BTreeSet::new(),
             open: 0,
             timers: BTreeSet::new(),
             site,
@@ -338,12 +355,12 @@ impl Server {
     fn adopt(&mut self, stream: TcpStream) -> stardust::io::Result<()> {
         stream.set_nonblocking(true)?;
         stream.set_nodelay(true)?;
-        let slot = self.free.pop().unwrap_or_else(|| {
+        let slot = self.free.pop_first().unwrap_or_else(|| {
             self.connections.push(None);
             self.connections.len() - 1
         });
         if let Err(error) = self.poll.registry().register(&stream, Token(slot), Interest::READABLE) {
-            self.free.push(slot);
+            self.free.insert(slot);
             return Err(error);
         }
         let now = self.now();
@@ -363,14 +380,24 @@ impl Server {
         });
         self.timers.insert((deadline, slot));
         self.open += 1;
+        self.site.open.set(self.open);
         Ok(())
     }
 
     fn close(&mut self, slot: usize) {
         if let Some(connection) = self.connections.get_mut(slot).and_then(Option::take) {
             self.timers.remove(&(connection.deadline, slot));
-            self.free.push(slot);
+            self.free.insert(slot);
+            // Free slots at the end go, and the table shrinks after a crowd has left.
+            while self.connections.last().is_some_and(Option::is_none) {
+                self.connections.pop();
+                self.free.remove(&self.connections.len());
+            }
+            if self.connections.capacity() > 2 * self.connections.len() + 16 {
+                self.connections.shrink_to_fit();
+            }
             self.open -= 1;
+            self.site.open.set(self.open);
             // Dropping the stream closes the socket (and deregisters it).
         }
     }
@@ -516,6 +543,21 @@ fn converse(c: &mut Connection, site: &Site, limits: &Limits, scratch: &mut [u8]
 /// Writes the response to a request for `path` into `out` (the head, and the body unless it
 /// is a file's, which follows).
 fn respond(site: &Site, path: &str, head_only: bool, keep_alive: bool, out: &mut Vec<u8>) -> Body {
+    if site.status.as_deref() == Some(path) {
+        let heap = stardust::heap::stats();
+        let (sockets, limit) = stardust::net::socket_usage().unwrap_or((0, 0));
+        let body = format!(
+            "connections: {}\nsockets: {sockets} of {limit}\nheap in use: {} bytes\nheap free: {} bytes\n",
+            site.open.get(),
+            heap.in_use,
+            heap.free
+        );
+        httpd_http::write_head(out, Status::Ok200, "text/plain; charset=utf-8", body.len(), keep_alive);
+        if !head_only {
+            out.extend_from_slice(body.as_bytes());
+        }
+        return Body::Written;
+    }
     let mut decoded = String::new();
     if let Err(status) = httpd_http::decode_path(path, &mut decoded) {
         httpd_http::error_response(out, status, head_only, false);

@@ -42,9 +42,22 @@ impl<T> Slots<T> {
         self.slots.get_mut(number).and_then(Option::as_mut)
     }
 
-    /// Takes the value out; its number is free again.
+    /// Takes the value out; its number is free again. The table shrinks when the values at
+    /// its end are gone (after a crowd of sockets has left, say).
     pub fn remove(&mut self, number: usize) -> Option<T> {
-        self.slots.get_mut(number).and_then(Option::take)
+        let value = self.slots.get_mut(number).and_then(Option::take);
+        while self.slots.last().is_some_and(Option::is_none) {
+            self.slots.pop();
+        }
+        if self.slots.capacity() > 2 * self.slots.len() + 16 {
+            self.slots.shrink_to_fit();
+        }
+        value
+    }
+
+    /// Room kept for values (for memory accounting).
+    pub fn capacity(&self) -> usize {
+        self.slots.capacity()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
@@ -82,5 +95,20 @@ mod tests {
         assert_eq!(slots.iter_mut_numbered().map(|(n, v)| (n, *v)).collect::<Vec<_>>(), [(0, 'c'), (1, 'b')]);
         slots.clear();
         assert_eq!(slots.iter().count(), 0);
+    }
+
+    #[test]
+    fn the_table_shrinks_when_its_end_empties() {
+        let mut slots = Slots::new();
+        let numbers: Vec<usize> = (0..1000).map(|n| slots.insert(n)).collect();
+        for &number in numbers.iter().skip(1) {
+            slots.remove(number);
+        }
+        assert!(slots.capacity() <= 2 + 16, "capacity {} after 999 of 1000 left", slots.capacity());
+        assert_eq!(slots.get(0), Some(&0));
+        assert_eq!(slots.insert(7), 1);
+        slots.remove(0);
+        assert_eq!(slots.get(1), Some(&7), "a freed number below the end stays free");
+        assert_eq!(slots.insert(8), 0);
     }
 }

@@ -37,12 +37,13 @@ pub const BACKLOG: usize = 128;
 const LIMITS: Limits = Limits { tcp_receive: 2048, tcp_send: 4096, udp_packets: 8, udp_bytes: 4096, max_sockets: 0 };
 
 /// Sockets allowed: as many as half the free heap holds (buffers and smoltcp's state, about
-/// 7 KiB each), between 16 and 1024. The other half is for the app, threads' stacks and the
+/// 7 KiB each), between 16 and 8192 (a server holding a thousand idle clients needs more than
+/// a thousand; 8192 is 57 MiB of buffers). The other half is for the app, threads' stacks and the
 /// card's buffers; past the limit SYNs wait, and connect/bind fail with "too many sockets".
 fn socket_limit() -> usize {
     let free = usize::try_from(crate::heap::stats().free).unwrap_or(usize::MAX);
     let per_socket = LIMITS.tcp_receive + LIMITS.tcp_send + 1024;
-    (free / 2 / per_socket).clamp(16, 1024)
+    (free / 2 / per_socket).clamp(16, 8192)
 }
 
 /// Where a blocked thread waits for its socket to change, and the [`Poll`] that watches it.
@@ -354,6 +355,13 @@ impl Drop for Handle {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
             if let Some(slot) = shared.wakers.get_mut(self.id.slot()) {
                 *slot = None;
+            }
+            // The table shrinks after a crowd has left, as the stack's own does.
+            while shared.wakers.last().is_some_and(Option::is_none) {
+                shared.wakers.pop();
+            }
+            if shared.wakers.capacity() > 2 * shared.wakers.len() + 16 {
+                shared.wakers.shrink_to_fit();
             }
             let _ = shared.stack.close(self.id);
         }
