@@ -20,14 +20,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-use alloc::collections::BTreeSet;
 use httpd_http::{Limits, Method, Parsed, Status};
 use stardust::io::{ErrorKind, Read, Write};
 use stardust::net::{Events, Interest, Ipv4Addr, Poll, TcpListener, TcpStream, Token};
 use stardust::prelude::*;
 use stardust::time::{Duration, Instant};
-
-extern crate alloc;
 
 /// The longest a client may take to send one request head.
 const HEAD_TIME: Duration = Duration::from_secs(10);
@@ -209,7 +206,7 @@ struct Connection {
     head_started: Option<Instant>,
     /// The registered interest includes WRITABLE (an answer waits for room).
     wants_write: bool,
-    /// The current deadline (ms since the server started), as filed in the timers.
+    /// When it is closed if nothing happens (ms since the server started).
     deadline: u64,
     /// When something last happened on it (ms), for choosing whom to shed.
     last_active: u64,
@@ -238,13 +235,12 @@ enum Next {
 struct Server {
     poll: Poll,
     listener: TcpListener,
-    /// Connections by slot (their token).
+    /// Connections by slot (their token); a new one takes the lowest free slot, so the table
+    /// stays compact and shrinks after a crowd has left.
     connections: Vec<Option<Connection>>,
-    /// Free slots below the end, lowest first (so the table stays compact and can shrink).
-    free: BTreeSet<usize>,
     open: usize,
-    /// (deadline ms, slot): every connection has exactly one.
-    timers: BTreeSet<(u64, usize)>,
+    /// No connection's deadline is before this (ms): the next sweep for expired ones.
+    next_sweep: u64,
     site: Site,
     limit: usize,
     socket_limit: usize,
@@ -262,9 +258,8 @@ impl Server {
             poll,
             listener,
             connections: Vec::new(),
-            free: BTreeSet::new(),
             open: 0,
-            timers: BTreeSet::new(),
+            next_sweep: u64::MAX,
             site,
             limit,
             socket_limit,
@@ -281,8 +276,8 @@ impl Server {
     fn run(&mut self) -> ! {
         let mut events = Events::with_capacity(256);
         loop {
-            let timeout =
-                self.timers.first().map(|&(deadline, _)| Duration::from_millis(deadline.saturating_sub(self.now())));
+            let timeout = (self.next_sweep != u64::MAX)
+                .then(|| Duration::from_millis(self.next_sweep.saturating_sub(self.now())));
             if let Err(error) = self.poll.poll(&mut events, timeout) {
                 eprintln!("httpd: poll: {error}");
                 stardust::thread::sleep(Duration::from_millis(10));
@@ -295,14 +290,25 @@ impl Server {
                     self.advance(event.token().0);
                 }
             }
-            let now = self.now();
-            while let Some(&(deadline, slot)) = self.timers.first() {
-                if deadline > now {
-                    break;
-                }
-                self.close(slot);
+            if self.now() >= self.next_sweep {
+                self.sweep();
             }
         }
+    }
+
+    /// Closes the connections whose deadlines have passed, and finds the next deadline.
+    fn sweep(&mut self) {
+        let now = self.now();
+        let mut next = u64::MAX;
+        for slot in 0..self.connections.len() {
+            let Some(Some(connection)) = self.connections.get(slot) else { continue };
+            if connection.deadline <= now {
+                self.close(slot);
+            } else {
+                next = next.min(connection.deadline);
+            }
+        }
+        self.next_sweep = next;
     }
 
     /// Takes every connection waiting on the listener.
@@ -355,14 +361,11 @@ impl Server {
     fn adopt(&mut self, stream: TcpStream) -> stardust::io::Result<()> {
         stream.set_nonblocking(true)?;
         stream.set_nodelay(true)?;
-        let slot = self.free.pop_first().unwrap_or_else(|| {
+        let slot = self.connections.iter().position(Option::is_none).unwrap_or_else(|| {
             self.connections.push(None);
             self.connections.len() - 1
         });
-        if let Err(error) = self.poll.registry().register(&stream, Token(slot), Interest::READABLE) {
-            self.free.insert(slot);
-            return Err(error);
-        }
+        self.poll.registry().register(&stream, Token(slot), Interest::READABLE)?;
         let now = self.now();
         let deadline = now.saturating_add(millis(self.site.idle));
         self.connections[slot] = Some(Connection {
@@ -378,7 +381,7 @@ impl Server {
             deadline,
             last_active: now,
         });
-        self.timers.insert((deadline, slot));
+        self.next_sweep = self.next_sweep.min(deadline);
         self.open += 1;
         self.site.open.set(self.open);
         Ok(())
@@ -386,12 +389,10 @@ impl Server {
 
     fn close(&mut self, slot: usize) {
         if let Some(connection) = self.connections.get_mut(slot).and_then(Option::take) {
-            self.timers.remove(&(connection.deadline, slot));
-            self.free.insert(slot);
+            drop(connection);
             // Free slots at the end go, and the table shrinks after a crowd has left.
             while self.connections.last().is_some_and(Option::is_none) {
                 self.connections.pop();
-                self.free.remove(&self.connections.len());
             }
             if self.connections.capacity() > 2 * self.connections.len() + 16 {
                 self.connections.shrink_to_fit();
@@ -426,12 +427,8 @@ impl Server {
                     connection.wants_write = write;
                 }
                 connection.last_active = now;
-                let deadline = deadline(connection, &self.site, now);
-                if deadline != connection.deadline {
-                    self.timers.remove(&(connection.deadline, slot));
-                    self.timers.insert((deadline, slot));
-                    connection.deadline = deadline;
-                }
+                connection.deadline = deadline(connection, &self.site, now);
+                self.next_sweep = self.next_sweep.min(connection.deadline);
             }
         }
     }

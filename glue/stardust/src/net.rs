@@ -47,28 +47,24 @@ fn socket_limit() -> usize {
 }
 
 /// Where a blocked thread waits for its socket to change, and the [`Poll`] that watches it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Waker {
+    /// The socket.
+    id: SocketId,
     queue: WaitQueue,
     /// Bumped by every change; a waiter sleeps while it stays what it saw.
     generation: AtomicU32,
     /// The earliest time (ms) a waiter wants to be woken whatever happens; `u64::MAX`: never.
     deadline: AtomicU64,
-    /// The poll the socket is registered with, and its token there.
-    registration: crate::sync::Mutex<Option<(crate::sync::Weak<poll::Shared>, Token)>>,
+    /// The poll the socket is registered with, if any.
+    registration: crate::sync::Mutex<Option<poll::Registration>>,
 }
 
 impl Waker {
-    fn wake(&self) {
+    fn wake(self: &Arc<Self>) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         crate::sync::wake_all(&self.queue);
-        // Taken only here and by (de)registration, never while a poll's own lock is held.
-        let registration = self.registration.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).clone();
-        if let Some((poll, token)) = registration
-            && let Some(poll) = poll.upgrade()
-        {
-            poll.notify(token);
-        }
+        poll::notify(self);
     }
 }
 
@@ -268,7 +264,13 @@ impl Handle {
     fn new(make: impl FnOnce(&mut Stack<Card>) -> Result<SocketId, NetError>) -> io::Result<Handle> {
         let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
         let id = make(&mut shared.stack).map_err(error)?;
-        let waker = Arc::new(Waker { deadline: AtomicU64::new(u64::MAX), ..Waker::default() });
+        let waker = Arc::new(Waker {
+            id,
+            queue: WaitQueue::default(),
+            generation: AtomicU32::new(0),
+            deadline: AtomicU64::new(u64::MAX),
+            registration: crate::sync::Mutex::new(None),
+        });
         if shared.wakers.len() <= id.slot() {
             shared.wakers.resize(id.slot() + 1, None);
         }

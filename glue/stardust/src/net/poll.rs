@@ -17,15 +17,14 @@
 //! timeout (which the net thread's timer pass ends).
 //!
 //! Contract (MUST): a socket is registered with at most one poll at a time (registering it
-//! again is `AlreadyExists`; `reregister` changes token and interest); closing a socket
-//! deregisters it; events for a token come only while its socket is registered, except one
-//! spurious event that may follow a `reregister` or a token reused at once.
+//! again is `AlreadyExists`; `reregister` changes token and interest); closing or deregistering
+//! a socket ends its events (none is reported after); a registered socket is reported at
+//! least once after each change of its readiness.
 
-use super::{Handle, NET, Ordering, SocketId, WaitQueue, now_ms, shared};
+use super::{Handle, Ordering, WaitQueue, Waker, now_ms, shared};
 use crate::io;
-use crate::sync::{Arc, Mutex, PoisonError};
+use crate::sync::{Arc, Mutex, PoisonError, Weak};
 use crate::time::Duration;
-use alloc_crate::collections::{BTreeMap, BTreeSet};
 use alloc_crate::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64};
 use stardust_net::Readiness;
@@ -196,23 +195,21 @@ impl sealed::Sealed for super::UdpSocket {
 }
 impl Source for super::UdpSocket {}
 
-#[derive(Debug, Clone, Copy)]
-struct Registration {
-    id: SocketId,
+/// A socket's registration, kept in its waker.
+#[derive(Debug)]
+pub(super) struct Registration {
+    poll: Weak<Shared>,
+    token: Token,
     interest: Interest,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    registrations: BTreeMap<Token, Registration>,
-    /// Tokens whose sockets may have changed since the last `poll`.
-    pending: BTreeSet<Token>,
+    /// On the poll's pending list already (so a burst of changes queues it once).
+    queued: bool,
 }
 
 /// A poll's state, shared with the wakers of its sockets and the net thread (for the timeout).
 #[derive(Debug)]
 pub(super) struct Shared {
-    state: Mutex<State>,
+    /// Sockets that may have changed since the last `poll`, each once.
+    pending: Mutex<Vec<Arc<Waker>>>,
     queue: WaitQueue,
     /// Bumped by every notification; the polling thread sleeps while it stays what it saw.
     generation: AtomicU32,
@@ -221,12 +218,6 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    /// `token`'s socket changed (called by its waker, with the stack locked).
-    pub(super) fn notify(&self, token: Token) {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner).pending.insert(token);
-        self.wake();
-    }
-
     /// Wakes the polling thread if its timeout has come (called by the net thread).
     pub(super) fn time_out(&self, now: u64) {
         if self.deadline.load(Ordering::SeqCst) <= now {
@@ -240,22 +231,34 @@ impl Shared {
         crate::sync::wake_all(&self.queue);
     }
 
-    fn lock(&self) -> crate::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn same(&self, other: &Weak<Shared>) -> bool {
+        core::ptr::eq(other.as_ptr(), self)
     }
+}
+
+/// `waker`'s socket changed: puts it on its poll's pending list (once) and wakes the polling
+/// thread. Called by the waker, with the stack locked; the lock order is stack, registration,
+/// pending list.
+pub(super) fn notify(waker: &Arc<Waker>) {
+    let mut registration = lock(&waker.registration);
+    let Some(registered) = registration.as_mut() else { return };
+    if registered.queued {
+        return;
+    }
+    let Some(poll) = registered.poll.upgrade() else { return };
+    registered.queued = true;
+    drop(registration);
+    lock(&poll.pending).push(Arc::clone(waker));
+    poll.wake();
 }
 
 /// Drops a closing socket's registration (called when its handle is dropped).
 pub(super) fn forget(handle: &Handle) {
-    let registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner).take();
-    if let Some((poll, token)) = registration
-        && let Some(poll) = poll.upgrade()
-    {
-        let mut state = poll.lock();
-        if state.registrations.get(&token).is_some_and(|r| r.id == handle.id) {
-            state.registrations.remove(&token);
-        }
-    }
+    lock(&handle.waker.registration).take();
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> crate::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Registers sockets with a [`Poll`]; shared by reference with whoever adds sockets.
@@ -268,58 +271,44 @@ impl Registry {
     /// Watches `source` for `interest`, reporting it as `token`. The socket is reported once
     /// at once (it may already be ready). `AlreadyExists` if it is registered with a poll.
     pub fn register(&self, source: &impl Source, token: Token, interest: Interest) -> io::Result<()> {
-        let handle = source.handle();
-        {
-            let mut registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner);
-            if registration.as_ref().is_some_and(|(poll, _)| poll.strong_count() > 0) {
-                return Err(io::Error::new(io::ErrorKind::AlreadyExists, "the socket is registered with a poll"));
-            }
-            *registration = Some((Arc::downgrade(&self.shared), token));
+        let waker = &source.handle().waker;
+        let mut registration = lock(&waker.registration);
+        if registration.as_ref().is_some_and(|registered| registered.poll.strong_count() > 0) {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "the socket is registered with a poll"));
         }
-        self.watch(handle.id, token, interest);
+        *registration = Some(Registration { poll: Arc::downgrade(&self.shared), token, interest, queued: false });
+        drop(registration);
+        notify(waker);
         Ok(())
     }
 
     /// Changes a registered socket's token and interest; it is reported once at once.
     /// `NotFound` if it is not registered with this poll.
     pub fn reregister(&self, source: &impl Source, token: Token, interest: Interest) -> io::Result<()> {
-        let handle = source.handle();
-        let old = {
-            let mut registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner);
-            let old = match registration.as_ref() {
-                Some((poll, old)) if core::ptr::eq(poll.as_ptr(), Arc::as_ptr(&self.shared)) => *old,
-                _ => return Err(NOT_REGISTERED),
-            };
-            *registration = Some((Arc::downgrade(&self.shared), token));
-            old
-        };
-        self.shared.lock().registrations.remove(&old);
-        self.watch(handle.id, token, interest);
+        let waker = &source.handle().waker;
+        let mut registration = lock(&waker.registration);
+        match registration.as_mut() {
+            Some(registered) if self.shared.same(&registered.poll) => {
+                registered.token = token;
+                registered.interest = interest;
+            }
+            _ => return Err(NOT_REGISTERED),
+        }
+        drop(registration);
+        notify(waker);
         Ok(())
     }
 
     /// Stops watching `source`. `NotFound` if it is not registered with this poll.
     pub fn deregister(&self, source: &impl Source) -> io::Result<()> {
-        let handle = source.handle();
-        let token = {
-            let mut registration = handle.waker.registration.lock().unwrap_or_else(PoisonError::into_inner);
-            let token = match registration.as_ref() {
-                Some((poll, token)) if core::ptr::eq(poll.as_ptr(), Arc::as_ptr(&self.shared)) => *token,
-                _ => return Err(NOT_REGISTERED),
-            };
-            *registration = None;
-            token
-        };
-        self.shared.lock().registrations.remove(&token);
-        Ok(())
-    }
-
-    fn watch(&self, id: SocketId, token: Token, interest: Interest) {
-        let mut state = self.shared.lock();
-        state.registrations.insert(token, Registration { id, interest });
-        state.pending.insert(token);
-        drop(state);
-        self.shared.wake();
+        let mut registration = lock(&source.handle().waker.registration);
+        match registration.as_ref() {
+            Some(registered) if self.shared.same(&registered.poll) => {
+                *registration = None;
+                Ok(())
+            }
+            _ => Err(NOT_REGISTERED),
+        }
     }
 }
 
@@ -337,12 +326,12 @@ impl Poll {
     pub fn new() -> io::Result<Poll> {
         let net = shared()?;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            pending: Mutex::new(Vec::new()),
             queue: WaitQueue::default(),
             generation: AtomicU32::new(0),
             deadline: AtomicU64::new(u64::MAX),
         });
-        net.lock().unwrap_or_else(PoisonError::into_inner).polls.push(Arc::downgrade(&shared));
+        lock(net).polls.push(Arc::downgrade(&shared));
         Ok(Poll { registry: Registry { shared } })
     }
 
@@ -361,32 +350,33 @@ impl Poll {
             let ms = u64::try_from(timeout.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
             now_ms().saturating_add(ms).saturating_add(u64::from(!timeout.is_zero()))
         });
-        let Some(net) = NET.get() else { return Err(io::Error::new(io::ErrorKind::NetworkUnreachable, "no network")) };
+        let net = shared()?;
+        let mut candidates = Vec::new();
         loop {
             let seen = poll.generation.load(Ordering::SeqCst);
-            // The pending sockets and what they were registered for, taken from the list
-            // (those beyond the events' room stay for the next call).
-            let candidates: Vec<(Token, Registration)> = {
-                let mut state = poll.lock();
-                let State { registrations, pending } = &mut *state;
-                let mut candidates = Vec::new();
-                while candidates.len() < events.capacity
-                    && let Some(token) = pending.pop_first()
-                {
-                    if let Some(registration) = registrations.get(&token) {
-                        candidates.push((token, *registration));
+            // The pending sockets still registered here, with their tokens and interests (those
+            // beyond the events' room stay pending for the next call).
+            {
+                let mut pending = lock(&poll.pending);
+                let take = pending.len().min(events.capacity);
+                for waker in pending.drain(..take) {
+                    let mut registration = lock(&waker.registration);
+                    if let Some(registered) = registration.as_mut()
+                        && poll.same(&registered.poll)
+                    {
+                        registered.queued = false;
+                        candidates.push((waker.id, registered.token, registered.interest));
                     }
                 }
-                candidates
-            };
+            }
             if !candidates.is_empty() {
-                let mut shared = net.lock().unwrap_or_else(PoisonError::into_inner);
-                for (token, registration) in candidates {
-                    // A socket closed since: its registration is gone with it.
-                    let Ok(readiness) = shared.stack.readiness(registration.id) else { continue };
+                let mut shared = lock(net);
+                for (id, token, interest) in candidates.drain(..) {
+                    // A socket closed since: its registration went with it.
+                    let Ok(readiness) = shared.stack.readiness(id) else { continue };
                     // The next change is measured from what the caller is told now.
-                    let _ = shared.stack.rearm(registration.id);
-                    let reported = readiness.bits() & registration.interest.reported();
+                    let _ = shared.stack.rearm(id);
+                    let reported = readiness.bits() & interest.reported();
                     if reported != 0 {
                         events.list.push(Event { token, readiness: readiness_from(reported) });
                     }
@@ -395,8 +385,7 @@ impl Poll {
             if !events.list.is_empty() {
                 return Ok(());
             }
-            let now = now_ms();
-            if deadline.is_some_and(|deadline| now >= deadline) {
+            if deadline.is_some_and(|deadline| now_ms() >= deadline) {
                 return Ok(());
             }
             poll.deadline.store(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
