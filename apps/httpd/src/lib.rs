@@ -327,8 +327,10 @@ impl Server {
                 }
             };
             self.make_room();
-            if let Err(error) = self.adopt(stream) {
-                log_error(&error);
+            match self.adopt(stream) {
+                // Its request has often come with the handshake's last segment.
+                Ok(slot) => self.advance(slot),
+                Err(error) => log_error(&error),
             }
         }
     }
@@ -337,7 +339,13 @@ impl Server {
     /// the one idle longest first, then the one whose head has been coming longest.
     fn make_room(&mut self) {
         loop {
-            let sockets = stardust::net::socket_usage().map_or(0, |(used, _)| used);
+            // The network's count (which takes its lock) matters only past half its limit:
+            // below, connections closing in the background could not fill the rest.
+            let sockets = if 2 * self.open < self.socket_limit {
+                0
+            } else {
+                stardust::net::socket_usage().map_or(0, |(used, _)| used)
+            };
             if self.open < self.limit && sockets + SOCKET_HEADROOM < self.socket_limit {
                 return;
             }
@@ -358,7 +366,8 @@ impl Server {
         }
     }
 
-    fn adopt(&mut self, stream: TcpStream) -> stardust::io::Result<()> {
+    /// Takes a new connection in; its slot.
+    fn adopt(&mut self, stream: TcpStream) -> stardust::io::Result<usize> {
         stream.set_nonblocking(true)?;
         stream.set_nodelay(true)?;
         let slot = self.connections.iter().position(Option::is_none).unwrap_or_else(|| {
@@ -384,7 +393,7 @@ impl Server {
         self.next_sweep = self.next_sweep.min(deadline);
         self.open += 1;
         self.site.open.set(self.open);
-        Ok(())
+        Ok(slot)
     }
 
     fn close(&mut self, slot: usize) {

@@ -341,6 +341,13 @@ impl Handle {
         Ok(())
     }
 
+    /// Runs `op`, which sends nothing (a question, an option), on the stack.
+    fn query<T>(&self, op: impl FnOnce(&mut Stack<Card>, SocketId) -> Result<T, NetError>) -> io::Result<T> {
+        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        op(&mut shared.stack, self.id).map_err(error)
+    }
+
+    /// Runs `op` on the stack and sends what it queued.
     fn with<T>(&self, op: impl FnOnce(&mut Stack<Card>, SocketId) -> Result<T, NetError>) -> io::Result<T> {
         let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
         let now = now_ms();
@@ -518,7 +525,7 @@ impl TcpListener {
 
     /// The address it listens on.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+        self.handle.query(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
     }
 
     /// `true`: `accept` fails with `WouldBlock` instead of waiting (for use with [`Poll`]).
@@ -594,12 +601,12 @@ impl TcpStream {
 
     /// The other end's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.handle.with(|stack, id| stack.peer_addr(id)).map(SocketAddr::V4)
+        self.handle.query(|stack, id| stack.peer_addr(id)).map(SocketAddr::V4)
     }
 
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+        self.handle.query(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
     }
 
     /// Shuts down reading, writing or both.
@@ -614,12 +621,12 @@ impl TcpStream {
 
     /// `true` sends small writes at once (turns Nagle's algorithm off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.handle.with(|stack, id| stack.tcp_set_nodelay(id, nodelay))
+        self.handle.query(|stack, id| stack.tcp_set_nodelay(id, nodelay))
     }
 
     /// Whether small writes go out at once.
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.handle.with(|stack, id| stack.tcp_nodelay(id))
+        self.handle.query(|stack, id| stack.tcp_nodelay(id))
     }
 
     /// How long a read may wait (`None`: forever; a zero duration is `InvalidInput`). A read
@@ -658,7 +665,7 @@ impl TcpStream {
 
     /// The connection's failure, if it failed (refused or reset); `None` while it is healthy.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.handle.with(|stack, id| stack.tcp_error(id)).map(|failure| failure.map(error))
+        self.handle.query(|stack, id| stack.tcp_error(id)).map(|failure| failure.map(error))
     }
 
     fn receive(&self, buffer: &mut [u8]) -> io::Result<usize> {
@@ -798,6 +805,6 @@ impl UdpSocket {
 
     /// The address it is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.handle.with(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
+        self.handle.query(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
     }
 }
