@@ -114,6 +114,21 @@ impl Vm {
         (status, self.output())
     }
 
+    /// Waits up to `limit` for the VM to end by itself (then stops it); its exit status and
+    /// everything it printed.
+    pub fn wait(mut self, limit: Duration) -> (Option<i32>, String) {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // The readers may still hold the last lines.
+                std::thread::sleep(Duration::from_millis(200));
+                return (status.code(), self.output());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.stop()
+    }
+
     fn kill(&mut self) -> Option<i32> {
         if let Ok(Some(status)) = self.child.try_wait() {
             return status.code();

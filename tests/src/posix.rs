@@ -58,13 +58,19 @@ pub fn repository_program(name: &str) -> Result<PathBuf, String> {
 
 /// The posix image with `program` sealed in (built once per program).
 pub fn image(program: &Path) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();
+    image_in("posix", program)
+}
+
+/// The image of `profile` (posix or posix-net) with `program` sealed in (built once each).
+pub fn image_in(profile: &str, program: &Path) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<(String, PathBuf), PathBuf>>> = OnceLock::new();
     let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|poison| poison.into_inner());
-    if let Some(path) = built.get(program) {
+    let key = (profile.to_string(), program.to_path_buf());
+    if let Some(path) = built.get(&key) {
         return path.clone();
     }
     let output = Command::new(crate::root().join("scripts/run"))
-        .args(["posix", "--build-only", "--elf"])
+        .args([profile, "--build-only", "--elf"])
         .arg(program)
         .output()
         .expect("scripts/run starts");
@@ -76,7 +82,7 @@ pub fn image(program: &Path) -> PathBuf {
         String::from_utf8_lossy(&output.stderr)
     );
     let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    built.insert(program.to_path_buf(), path.clone());
+    built.insert(key, path.clone());
     path
 }
 

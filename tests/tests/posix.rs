@@ -372,3 +372,102 @@ fn pipes_between_threads_behave_as_on_the_host() {
             .expect_lines(&["sent 262144, received 262144", "read back 17 bytes: through the pipe"]);
     }
 }
+
+/// A line echo server on the host's loopback for one connection; its port.
+fn host_echo_once() -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a host port");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = reader.read_line(&mut line);
+            let _ = (&stream).write_all(line.as_bytes());
+        }
+    });
+    port
+}
+
+/// What the test does to tests/programs/sockets.c's server at `tcp` and `udp`: three
+/// connections one after the other, then a datagram.
+fn drive_sockets_program(tcp: (&str, u16), udp: (&str, u16)) {
+    use std::io::{Read, Write};
+    for k in ["one", "two", "three"] {
+        let mut stream = stardust_boot_tests::net::connect_to(tcp);
+        stream.write_all(format!("hello {k}\n").as_bytes()).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert_eq!(answer, format!("echo: hello {k}\n"));
+    }
+    assert_eq!(stardust_boot_tests::net::udp_round_trip(udp, b"ping over UDP"), b"pong: ping over UDP");
+}
+
+#[test]
+fn a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host() {
+    const NAME: &str = "a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host";
+    if let Some(reason) = musl_missing() {
+        return skip(NAME, &reason);
+    }
+    let program = program("sockets", &["tests/programs/sockets.c"]);
+    let closed = stardust_boot_tests::net::free_port();
+
+    // Natively: the server on a free host port.
+    let port = stardust_boot_tests::net::free_port();
+    let echo = host_echo_once();
+    let log = std::env::temp_dir().join(format!("stardust-sockets-{}.txt", std::process::id()));
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = Command::new(&program)
+        .args([&port.to_string(), "127.0.0.1", &echo.to_string(), &closed.to_string()])
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .expect("the program starts natively");
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("sockets: ready") {
+        assert!(start.elapsed().as_secs() < 20, "natively, never ready: {}", std::fs::read_to_string(&log).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drive_sockets_program(("127.0.0.1", port), ("127.0.0.1", port));
+    let status = child.wait().unwrap().code().unwrap_or(-1);
+    let native = Native { output: std::fs::read_to_string(&log).unwrap(), status };
+    let _ = std::fs::remove_file(&log);
+    assert_eq!(native.status, 3, "natively: {native:?}");
+
+    // In the VM: the same binary, its port forwarded from the host (TCP and UDP).
+    let image = stardust_boot_tests::posix::image_in("posix-net", &program);
+    let tcp = stardust_boot_tests::net::free_port();
+    let udp = stardust_boot_tests::net::free_port();
+    let echo = host_echo_once();
+    let (forward_tcp, forward_udp) = (format!("{tcp}:8080"), format!("udp:{udp}:8080"));
+    let (echo, closed) = (echo.to_string(), closed.to_string());
+    let vm = stardust_boot_tests::net::Vm::start(
+        &image,
+        &[
+            "--machine",
+            "microvm",
+            "--mem",
+            "32M",
+            "--net",
+            "user",
+            "--forward",
+            &forward_tcp,
+            "--forward",
+            &forward_udp,
+            "--",
+            "8080",
+            "10.0.2.2",
+            &echo,
+            &closed,
+        ],
+        "sockets: ready",
+        tcp,
+    );
+    drive_sockets_program(("127.0.0.1", tcp), ("127.0.0.1", udp));
+    let (status, serial) = vm.wait(std::time::Duration::from_secs(60));
+    let in_vm = Native { output: program_output(&(serial.clone() + "\n")), status: status.unwrap_or(-1) };
+    assert_eq!(in_vm, native, "the VM differs from the host\n--- the VM printed ---\n{serial}");
+}

@@ -40,6 +40,7 @@ mod lock;
 mod memory;
 mod mmap;
 mod seek;
+mod socket;
 mod sysno;
 
 #[cfg(test)]
@@ -77,4 +78,5 @@ pub use mmap::{
     MAP_SYNC, MAP_TYPE, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MapRequest, Placement, Remapped,
 };
 pub use seek::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, seek_position};
+pub use socket::*;
 pub use sysno::{Sysno, TRACKED_NUMBERS, UnknownCalls};

@@ -139,12 +139,15 @@ sysno_table! {
     time = 201;
     futex = 202;
     sched_getaffinity = 204;
+    epoll_create = 213;
     getdents64 = 217;
     set_tid_address = 218;
     clock_gettime = 228;
     clock_getres = 229;
     clock_nanosleep = 230;
     exit_group = 231;
+    epoll_wait = 232;
+    epoll_ctl = 233;
     tgkill = 234;
     openat = 257;
     mkdirat = 258;
@@ -159,6 +162,8 @@ sysno_table! {
     ppoll = 271;
     set_robust_list = 273;
     get_robust_list = 274;
+    epoll_pwait = 281;
+    eventfd = 284;
     accept4 = 288;
     eventfd2 = 290;
     epoll_create1 = 291;

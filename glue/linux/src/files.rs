@@ -17,9 +17,9 @@ use stardust::io::ErrorKind;
 use stardust::sync::Mutex;
 use stardust_linux_abi::{
     AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, DT_DIR, DT_REG, DeviceNumber, DirectoryEntry, Errno,
-    FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFIFO, S_IFREG, StatusFlags,
-    Timespec, check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start, pack_directory_entries,
-    seek_position, transfer_length,
+    FcntlOutcome, FileStatus, LookupStart, OpenFlags, RecordLock, S_IFCHR, S_IFDIR, S_IFIFO, S_IFREG, S_IFSOCK,
+    StatusFlags, Timespec, check_at_flags, decode_io_vectors, io_vector_array_size, lookup_start,
+    pack_directory_entries, seek_position, transfer_length,
 };
 
 /// The most bytes one read or write moves through the kernel's buffer at a time.
@@ -42,18 +42,48 @@ pub enum Object {
         /// entries it has returned.
         position: Mutex<(usize, Vec<(String, u8)>)>,
     },
+    /// A network socket (an uninhabited type in images without a network).
+    #[cfg_attr(not(feature = "sockets"), allow(dead_code))]
+    Socket(crate::sockets::Socket),
+    /// An epoll instance.
+    Epoll(crate::events::Epoll),
+    /// An eventfd counter.
+    EventFd(crate::events::EventFd),
+}
+
+/// What `poll` and `epoll` see of a descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ready {
+    pub readable: bool,
+    pub writable: bool,
+    /// Both directions have ended (POLLHUP).
+    pub hung_up: bool,
+    /// A failed connection (POLLERR).
+    pub error: bool,
 }
 
 /// An open file description.
 pub struct Description {
     /// What it refers to.
     pub object: Object,
+    /// Reads and writes done through it (edge-triggered epoll reports a descriptor again only
+    /// after the program has used it).
+    pub operations: core::sync::atomic::AtomicU64,
 }
 
 impl Description {
+    /// A description of `object`.
+    pub fn new(object: Object) -> Description {
+        Description { object, operations: core::sync::atomic::AtomicU64::new(0) }
+    }
+
     /// The console's.
     pub fn console() -> Description {
-        Description { object: Object::Console }
+        Description::new(Object::Console)
+    }
+
+    pub fn used(&self) {
+        self.operations.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -188,11 +218,18 @@ fn read_from(
     at: Option<u64>,
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
+    description.used();
     match &description.object {
         Object::Pipe(end) => match at {
             Some(_) => Err(Errno::ESPIPE),
             None => end.read(buffer, count, status.nonblocking),
         },
+        Object::Socket(socket) => match at {
+            Some(_) => Err(Errno::ESPIPE),
+            None => socket.read(buffer, count, status.nonblocking),
+        },
+        Object::EventFd(counter) => counter.read(buffer, count, status.nonblocking),
+        Object::Epoll(_) => Err(Errno::EINVAL),
         Object::Console => match at {
             Some(_) => Err(Errno::ESPIPE),
             None => Ok(0),
@@ -219,11 +256,18 @@ fn write_to(
     at: Option<u64>,
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
+    description.used();
     match &description.object {
         Object::Pipe(end) => match at {
             Some(_) => Err(Errno::ESPIPE),
             None => end.write(buffer, count, status.nonblocking),
         },
+        Object::Socket(socket) => match at {
+            Some(_) => Err(Errno::ESPIPE),
+            None => socket.write(buffer, count, status.nonblocking),
+        },
+        Object::EventFd(counter) => counter.write(buffer, count, status.nonblocking),
+        Object::Epoll(_) => Err(Errno::EINVAL),
         Object::Console => {
             if at.is_some() {
                 return Err(Errno::ESPIPE);
@@ -346,7 +390,9 @@ pub fn writev(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
 pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
     let (description, _) = descriptor(fd)?;
     match &description.object {
-        Object::Console | Object::Pipe(_) => Err(Errno::ESPIPE),
+        Object::Console | Object::Pipe(_) | Object::Socket(_) | Object::Epoll(_) | Object::EventFd(_) => {
+            Err(Errno::ESPIPE)
+        }
         Object::Directory { position, .. } => {
             let target = seek_position(0, 0, offset as i64, whence as u32)?;
             let mut position = position.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -395,7 +441,7 @@ pub fn openat(directory: u64, path: u64, flags: u64) -> Result<u64, Errno> {
     let status = flags.status();
     let mut rejected = None;
     let result = process::with(|process| {
-        process.files.open(Arc::new(Description { object }), status, flags.close_on_exec).map(u64::from).map_err(
+        process.files.open(Arc::new(Description::new(object)), status, flags.close_on_exec).map(u64::from).map_err(
             |(error, description)| {
                 // Closed after the process lock is released (a FAT close waits for its server).
                 rejected = Some(description);
@@ -509,6 +555,14 @@ fn description_status(description: &Description) -> Result<FileStatus, Errno> {
             device: DeviceNumber { major: 0, minor: 13 },
             inode: 4,
             mode: S_IFIFO | 0o600,
+            links: 1,
+            block_size: 4096,
+            ..FileStatus::default()
+        }),
+        Object::Socket(_) | Object::Epoll(_) | Object::EventFd(_) => Ok(FileStatus {
+            device: DeviceNumber { major: 0, minor: 8 },
+            inode: 5,
+            mode: if matches!(description.object, Object::Socket(_)) { S_IFSOCK | 0o777 } else { 0o600 },
             links: 1,
             block_size: 4096,
             ..FileStatus::default()
@@ -671,7 +725,9 @@ fn durable_names() -> Result<u64, Errno> {
 pub fn fsync(fd: u64, data_only: bool) -> Result<u64, Errno> {
     let (description, _) = descriptor(fd)?;
     match &description.object {
-        Object::Console | Object::Pipe(_) => Err(Errno::EINVAL),
+        Object::Console | Object::Pipe(_) | Object::Socket(_) | Object::Epoll(_) | Object::EventFd(_) => {
+            Err(Errno::EINVAL)
+        }
         Object::Directory { .. } => stardust::fs::sync().map_err(errno).map(|()| 0),
         Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).sync(data_only).map(|()| 0),
     }
@@ -685,7 +741,7 @@ pub fn ftruncate(fd: u64, length: u64) -> Result<u64, Errno> {
         Object::File(open) if status.access.can_write() => {
             open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).set_len(length as u64).map(|()| 0)
         }
-        Object::File(_) | Object::Console | Object::Pipe(_) | Object::Directory { .. } => Err(Errno::EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -703,9 +759,9 @@ pub fn pipe2(fds: u64, flags: u64) -> Result<u64, Errno> {
     let (reader, writer) = process::with(|process| {
         let reader = process
             .files
-            .open(Arc::new(Description { object: Object::Pipe(read_end) }), reading, close_on_exec)
+            .open(Arc::new(Description::new(Object::Pipe(read_end))), reading, close_on_exec)
             .map_err(|(error, _)| error)?;
-        match process.files.open(Arc::new(Description { object: Object::Pipe(write_end) }), writing, close_on_exec) {
+        match process.files.open(Arc::new(Description::new(Object::Pipe(write_end))), writing, close_on_exec) {
             Ok(writer) => Ok((reader, writer)),
             Err((error, _)) => {
                 let _ = process.files.close(reader);
@@ -724,13 +780,24 @@ pub fn pipe2(fds: u64, flags: u64) -> Result<u64, Errno> {
     Ok(0)
 }
 
-/// poll's answer for one open descriptor: (readable, writable, hung up).
-pub fn readiness(fd: u32) -> Result<(bool, bool, bool), Errno> {
+/// poll's answer for one open descriptor.
+pub fn readiness(fd: u32) -> Result<Ready, Errno> {
     let (description, _) = descriptor(u64::from(fd))?;
-    Ok(match &description.object {
-        Object::Pipe(end) => end.readiness(),
-        _ => (true, true, false),
-    })
+    Ok(object_readiness(&description))
+}
+
+/// What a description is ready for now.
+pub fn object_readiness(description: &Description) -> Ready {
+    match &description.object {
+        Object::Pipe(end) => {
+            let (readable, writable, hung_up) = end.readiness();
+            Ready { readable, writable, hung_up, error: false }
+        }
+        Object::Socket(socket) => socket.readiness(),
+        Object::EventFd(counter) => counter.readiness(),
+        Object::Epoll(_) => Ready { readable: false, writable: false, hung_up: false, error: false },
+        _ => Ready { readable: true, writable: true, hung_up: false, error: false },
+    }
 }
 
 /// `getcwd(buffer, size)`: the length including the NUL.

@@ -16,15 +16,18 @@
 //!
 //! - pipes ([`pipe`]) between the program's threads.
 //!
-//! What is not here yet (the closing notes of issue #13 keep the list): file-backed
-//! `mmap`, sockets and epoll (issue #14), signals beyond accepting handlers, `fork`/`execve`
-//! (one program per VM).
+//! - [`sockets`] (feature `sockets`, in profiles with a network): IPv4 TCP and UDP over
+//!   `stardust::net`; [`events`]: epoll and eventfd, for sockets, pipes and eventfds.
+//!
+//! What is not here yet: file-backed `mmap`, `sendmsg`/`recvmsg`, loopback (127.0.0.1),
+//! signals beyond accepting handlers, `fork`/`execve` (one program per VM).
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+mod events;
 mod files;
 mod loader;
 mod memory;
@@ -32,6 +35,11 @@ mod pipe;
 mod process;
 mod report;
 mod shared;
+#[cfg(feature = "sockets")]
+mod sockets;
+#[cfg(not(feature = "sockets"))]
+#[path = "no_sockets.rs"]
+mod sockets;
 mod syscall;
 mod threads;
 mod user;
@@ -62,6 +70,7 @@ pub fn sealed_program() -> &'static [u8] {
 pub fn run(program: &'static [u8], arguments: Vec<String>, environment: Vec<String>) -> ! {
     hal::user::set_syscall_handler(syscall::handle);
     hal::user::set_fault_handler(report::fault, process::exit_process);
+    sockets::prepare();
     // The program's pages may take the heap but a reserve: the kernel's own allocations (thread
     // stacks, I/O buffers, the file systems' caches) must never be the ones that fail.
     let free = stardust::heap::stats().free;

@@ -1,7 +1,7 @@
 //! The system-call table: Linux's number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9, the
 //! result (or `-errno`) back in RAX.
 
-use crate::{files, memory, process, threads, user};
+use crate::{events, files, memory, process, sockets, threads, user};
 use hal::exceptions::ExceptionFrame;
 use stardust::time::Duration;
 use stardust_linux_abi::{
@@ -97,6 +97,31 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
                 timeout.map(|t| t.seconds.saturating_mul(1000).saturating_add(t.nanoseconds / 1_000_000));
             poll(a[0], a[1], Some(milliseconds.map_or(-1, |ms| ms.clamp(0, i64::from(i32::MAX)) as i32)))
         }
+
+        Sysno::socket => sockets::create(a[0], a[1], a[2]),
+        Sysno::bind
+        | Sysno::listen
+        | Sysno::accept
+        | Sysno::accept4
+        | Sysno::connect
+        | Sysno::sendto
+        | Sysno::recvfrom
+        | Sysno::shutdown
+        | Sysno::getsockname
+        | Sysno::getpeername
+        | Sysno::setsockopt
+        | Sysno::getsockopt => socket_call(call, a),
+        Sysno::epoll_create => {
+            if a[0] as i32 <= 0 {
+                return Err(Errno::EINVAL);
+            }
+            events::create(0)
+        }
+        Sysno::epoll_create1 => events::create(a[0]),
+        Sysno::epoll_ctl => events::control(a[0], a[1], a[2], a[3]),
+        Sysno::epoll_wait | Sysno::epoll_pwait => events::wait(a[0], a[1], a[2], a[3] as i32),
+        Sysno::eventfd => events::create_eventfd(a[0], 0),
+        Sysno::eventfd2 => events::create_eventfd(a[0], a[1]),
 
         Sysno::mmap => memory::mmap(a[0], a[1], a[2], a[3], a[4], a[5]),
         Sysno::munmap => memory::munmap(a[0], a[1]),
@@ -384,8 +409,34 @@ fn rlimit(resource: u64, out: u64) -> Result<u64, Errno> {
     Ok(0)
 }
 
+/// The socket calls on a descriptor.
+#[cfg(feature = "sockets")]
+fn socket_call(call: Sysno, a: [u64; 6]) -> Result<u64, Errno> {
+    match call {
+        Sysno::bind => sockets::bind(a[0], a[1], a[2]),
+        Sysno::listen => sockets::listen(a[0]),
+        Sysno::accept => sockets::accept(a[0], a[1], a[2], 0),
+        Sysno::accept4 => sockets::accept(a[0], a[1], a[2], a[3]),
+        Sysno::connect => sockets::connect(a[0], a[1], a[2]),
+        Sysno::sendto => sockets::send_to(a[0], a[1], a[2], a[3], a[4], a[5]),
+        Sysno::recvfrom => sockets::receive_from(a[0], a[1], a[2], a[3], a[4], a[5]),
+        Sysno::shutdown => sockets::shutdown(a[0], a[1]),
+        Sysno::getsockname => sockets::local_name(a[0], a[1], a[2]),
+        Sysno::getpeername => sockets::peer_name(a[0], a[1], a[2]),
+        Sysno::setsockopt => sockets::set_option(a[0], a[1], a[2], a[3], a[4]),
+        Sysno::getsockopt => sockets::get_option(a[0], a[1], a[2], a[3], a[4]),
+        _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// Without a network no descriptor is a socket.
+#[cfg(not(feature = "sockets"))]
+fn socket_call(_: Sysno, a: [u64; 6]) -> Result<u64, Errno> {
+    sockets::not_a_socket(a[0])
+}
+
 /// `poll(entries, count, timeout_ms)`: the console is always readable (end of file) and
-/// writable, files too, pipes as their buffers say. With nothing ready the call checks again
+/// writable, files too, pipes, sockets and eventfds as their state says. With nothing ready the call checks again
 /// every millisecond until its timeout (a readiness API that wakes pollers is issue #14's).
 fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
     let size = poll_array_size(count, stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT)?;
@@ -404,16 +455,19 @@ fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
             }
             entry.returned_events = match files::readiness(entry.fd as u32) {
                 Err(_) => POLLNVAL,
-                Ok((readable, writable, hung_up)) => {
+                Ok(ready) => {
                     let mut events = 0;
-                    if readable {
+                    if ready.readable {
                         events |= entry.events & POLLIN;
                     }
-                    if writable {
+                    if ready.writable {
                         events |= entry.events & POLLOUT;
                     }
-                    if hung_up {
+                    if ready.hung_up {
                         events |= stardust_linux_abi::POLLHUP;
+                    }
+                    if ready.error {
+                        events |= stardust_linux_abi::POLLERR;
                     }
                     events
                 }

@@ -21,6 +21,7 @@ use crate::time::Duration;
 use alloc_crate::vec::Vec;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+pub use stardust_net::Readiness;
 use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
 
@@ -528,6 +529,11 @@ impl TcpListener {
         self.handle.query(|stack, id| stack.local_addr(id)).map(SocketAddr::V4)
     }
 
+    /// What it is ready for now (READABLE: a connection waits).
+    pub fn readiness(&self) -> io::Result<Readiness> {
+        self.handle.query(|stack, id| stack.readiness(id))
+    }
+
     /// `true`: `accept` fails with `WouldBlock` instead of waiting (for use with [`Poll`]).
     /// Accepted streams start blocking, as std's.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
@@ -656,6 +662,21 @@ impl TcpStream {
     /// waiting (for use with [`Poll`]); the timeouts then do not apply.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         self.handle.set_nonblocking(nonblocking)
+    }
+
+    /// Starts connecting to `address` and returns at once, as a non-blocking `connect` does:
+    /// the stream becomes writable when the connection is established, and `take_error`
+    /// says if it was refused.
+    pub fn connect_start(address: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let remote = v4(&address)?;
+        let handle = Handle::new(|stack| stack.tcp_connect(remote))?;
+        handle.with(|_, _| Ok(()))?;
+        Ok(TcpStream::with_handle(handle))
+    }
+
+    /// What it is ready for now.
+    pub fn readiness(&self) -> io::Result<Readiness> {
+        self.handle.query(|stack, id| stack.readiness(id))
     }
 
     /// Reads received bytes as `read` does, but leaves them to be read again.
@@ -790,6 +811,11 @@ impl UdpSocket {
                 return Ok(n);
             }
         }
+    }
+
+    /// What it is ready for now.
+    pub fn readiness(&self) -> io::Result<Readiness> {
+        self.handle.query(|stack, id| stack.readiness(id))
     }
 
     /// `true`: sends and receives fail with `WouldBlock` instead of waiting.

@@ -1,0 +1,239 @@
+/*
+ * Sockets, epoll and eventfd, checked against the host: the same static binary runs natively
+ * and in profile posix-net, driven by the same test, and must print the same and exit the same.
+ * Nothing printed depends on timing or addresses.
+ *
+ *   sockets PORT ECHO_HOST ECHO_PORT CLOSED_PORT
+ *
+ * 1. Argument checks of socket calls (errno names), eventfd counting, epoll on an eventfd.
+ * 2. Out: a non-blocking connect to ECHO_HOST:ECHO_PORT (a line echo server of the test's),
+ *    waited for with poll, SO_ERROR 0, a line sent and its echo read; a blocking connect to
+ *    CLOSED_PORT is refused.
+ * 3. In: a TCP listener and a UDP socket on PORT under one epoll (the connections
+ *    edge-triggered), "sockets: ready", then three connections (each read to its end and
+ *    answered "echo: ...") and one datagram (answered "pong: ...") in the order the test sends
+ *    them. Exit status: the connections served.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char *name(int error) {
+    switch (error) {
+    case 0: return "ok";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case EINVAL: return "EINVAL";
+    case ENOTSOCK: return "ENOTSOCK";
+    case ENOTCONN: return "ENOTCONN";
+    case EAGAIN: return "EAGAIN";
+    case EINPROGRESS: return "EINPROGRESS";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case EEXIST: return "EEXIST";
+    case ENOENT: return "ENOENT";
+    case EPERM: return "EPERM";
+    case EBADF: return "EBADF";
+    default: return "another error";
+    }
+}
+
+static void result(const char *what, int value) {
+    printf("%s: %s\n", what, value < 0 ? name(errno) : "ok");
+}
+
+static struct sockaddr_in address(const char *host, int port) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, host, &a.sin_addr);
+    return a;
+}
+
+static void checks(void) {
+    result("socket(an unknown family)", socket(12345, SOCK_STREAM, 0));
+    result("socket(TCP over DGRAM)", socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP));
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    result("socket(AF_INET, SOCK_STREAM)", s);
+    int type = 0;
+    socklen_t length = sizeof type;
+    getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &length);
+    printf("SO_TYPE: %s, length %d\n", type == SOCK_STREAM ? "SOCK_STREAM" : "other", (int)length);
+    int one = 1;
+    result("SO_REUSEADDR", setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one));
+    result("TCP_NODELAY", setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one));
+    result("an unknown option", setsockopt(s, SOL_SOCKET, 12345, &one, sizeof one));
+    struct sockaddr_in a = address("0.0.0.0", 1);
+    result("bind with a short address", bind(s, (struct sockaddr *)&a, 8));
+    char byte;
+    result("recv before connect", (int)recv(s, &byte, 1, 0));
+    result("getpeername before connect", getpeername(s, (struct sockaddr *)&a, &length));
+    int ends[2];
+    pipe(ends);
+    result("listen on a pipe", listen(ends[0], 4));
+    close(s);
+
+    int counter = eventfd(3, EFD_NONBLOCK);
+    uint64_t value = 4;
+    write(counter, &value, sizeof value);
+    read(counter, &value, sizeof value);
+    printf("eventfd: read %llu\n", (unsigned long long)value);
+    result("eventfd read at zero", (int)read(counter, &value, sizeof value));
+    result("eventfd read of 4 bytes", (int)read(counter, &value, 4));
+
+    int epoll = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event event = {.events = EPOLLIN, .data.u64 = 77};
+    result("epoll_ctl ADD", epoll_ctl(epoll, EPOLL_CTL_ADD, counter, &event));
+    result("epoll_ctl ADD again", epoll_ctl(epoll, EPOLL_CTL_ADD, counter, &event));
+    result("epoll_ctl MOD of a stranger", epoll_ctl(epoll, EPOLL_CTL_MOD, ends[0], &event));
+    close(ends[0]);
+    close(ends[1]);
+    struct epoll_event out[4];
+    printf("epoll_wait with nothing ready: %d\n", epoll_wait(epoll, out, 4, 0));
+    value = 1;
+    write(counter, &value, sizeof value);
+    int n = epoll_wait(epoll, out, 4, 1000);
+    printf("epoll_wait after a write: %d, data %llu, %s\n", n, (unsigned long long)out[0].data.u64,
+           out[0].events == EPOLLIN ? "EPOLLIN" : "other events");
+    printf("level-triggered, again: %d\n", epoll_wait(epoll, out, 4, 0));
+    event.events = EPOLLIN | EPOLLET;
+    epoll_ctl(epoll, EPOLL_CTL_MOD, counter, &event);
+    printf("edge-triggered, first: %d\n", epoll_wait(epoll, out, 4, 0));
+    printf("edge-triggered, unchanged: %d\n", epoll_wait(epoll, out, 4, 0));
+    result("epoll_ctl DEL", epoll_ctl(epoll, EPOLL_CTL_DEL, counter, NULL));
+    result("epoll_wait with maxevents 0", epoll_wait(epoll, out, 0, 0));
+    close(epoll);
+    close(counter);
+}
+
+static void outbound(const char *host, int port, int closed_port) {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = address(host, port);
+    int started = connect(s, (struct sockaddr *)&a, sizeof a);
+    printf("non-blocking connect: %s\n", started == 0 || errno == EINPROGRESS ? "started" : name(errno));
+    struct pollfd wait = {.fd = s, .events = POLLOUT};
+    printf("poll for the connection: %d\n", poll(&wait, 1, 10000));
+    int error = -1;
+    socklen_t length = sizeof error;
+    getsockopt(s, SOL_SOCKET, SO_ERROR, &error, &length);
+    printf("SO_ERROR: %s\n", name(error));
+    int flags = fcntl(s, F_GETFL);
+    fcntl(s, F_SETFL, flags & ~O_NONBLOCK);
+    const char line[] = "ping over TCP\n";
+    send(s, line, sizeof line - 1, MSG_NOSIGNAL);
+    char reply[64];
+    size_t got = 0;
+    while (got < sizeof line - 1) {
+        ssize_t n = recv(s, reply + got, sizeof reply - 1 - got, 0);
+        if (n <= 0) break;
+        got += n;
+    }
+    reply[got] = 0;
+    printf("echoed: %s", reply);
+    close(s);
+
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    a = address(host, closed_port);
+    result("connect to a closed port", connect(s, (struct sockaddr *)&a, sizeof a));
+    close(s);
+}
+
+static int serve(int port) {
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = address("0.0.0.0", port);
+    result("bind", bind(listener, (struct sockaddr *)&a, sizeof a));
+    result("listen", listen(listener, 16));
+    struct sockaddr_in name_of;
+    socklen_t length = sizeof name_of;
+    getsockname(listener, (struct sockaddr *)&name_of, &length);
+    printf("getsockname: port %s\n", ntohs(name_of.sin_port) == port ? "as bound" : "another");
+    int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    result("bind UDP", bind(udp, (struct sockaddr *)&a, sizeof a));
+    int epoll = epoll_create1(0);
+    struct epoll_event event = {.events = EPOLLIN, .data.fd = listener};
+    epoll_ctl(epoll, EPOLL_CTL_ADD, listener, &event);
+    event.data.fd = udp;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, udp, &event);
+    printf("sockets: ready\n");
+    fflush(stdout);
+
+    int served = 0, datagrams = 0;
+    char buffers[64][256];
+    size_t lengths[64] = {0};
+    while (served < 3 || datagrams < 1) {
+        struct epoll_event ready[16];
+        int n = epoll_wait(epoll, ready, 16, -1);
+        for (int i = 0; i < n; i++) {
+            int fd = ready[i].data.fd;
+            if (fd == listener) {
+                for (;;) {
+                    struct sockaddr_in peer;
+                    socklen_t peer_length = sizeof peer;
+                    int connection = accept4(listener, (struct sockaddr *)&peer, &peer_length, SOCK_NONBLOCK);
+                    if (connection < 0) break;
+                    if (connection >= 64) { close(connection); continue; }
+                    lengths[connection] = 0;
+                    struct epoll_event watch = {.events = EPOLLIN | EPOLLET | EPOLLRDHUP, .data.fd = connection};
+                    epoll_ctl(epoll, EPOLL_CTL_ADD, connection, &watch);
+                }
+            } else if (fd == udp) {
+                char datagram[128];
+                struct sockaddr_in from;
+                socklen_t from_length = sizeof from;
+                ssize_t got = recvfrom(udp, datagram, sizeof datagram - 1, 0, (struct sockaddr *)&from, &from_length);
+                if (got < 0) continue;
+                datagram[got] = 0;
+                char answer[160];
+                int size = snprintf(answer, sizeof answer, "pong: %s", datagram);
+                sendto(udp, answer, size, 0, (struct sockaddr *)&from, from_length);
+                printf("udp: %s\n", datagram);
+                datagrams++;
+            } else {
+                /* Edge-triggered: read until EAGAIN or the end. */
+                for (;;) {
+                    ssize_t got = read(fd, buffers[fd] + lengths[fd], sizeof buffers[fd] - 1 - lengths[fd]);
+                    if (got > 0) { lengths[fd] += got; continue; }
+                    if (got < 0 && errno == EAGAIN) break;
+                    buffers[fd][lengths[fd]] = 0;
+                    char answer[300];
+                    int size = snprintf(answer, sizeof answer, "echo: %s", buffers[fd]);
+                    write(fd, answer, size);
+                    epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL);
+                    close(fd);
+                    served++;
+                    printf("tcp %d: %s", served, buffers[fd]);
+                    break;
+                }
+            }
+        }
+    }
+    close(epoll);
+    close(udp);
+    close(listener);
+    return served;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc != 5) {
+        fprintf(stderr, "usage: sockets PORT ECHO_HOST ECHO_PORT CLOSED_PORT\n");
+        return 2;
+    }
+    checks();
+    outbound(argv[2], atoi(argv[3]), atoi(argv[4]));
+    return serve(atoi(argv[1]));
+}
