@@ -326,7 +326,10 @@ impl Server {
                     return;
                 }
             };
-            self.make_room();
+            if !self.make_room() {
+                // Every connection is busy answering: the new one is over the limit and goes.
+                continue;
+            }
             match self.adopt(stream) {
                 // Its request has often come with the handshake's last segment.
                 Ok(slot) => self.advance(slot),
@@ -337,7 +340,8 @@ impl Server {
 
     /// Sheds connections while there are too many, or the network is near its socket limit:
     /// the one idle longest first, then the one whose head has been coming longest.
-    fn make_room(&mut self) {
+    /// False if no connection could be shed to make room.
+    fn make_room(&mut self) -> bool {
         loop {
             // The network's count (which takes its lock) matters only past half its limit:
             // below, connections closing in the background could not fill the rest.
@@ -347,7 +351,7 @@ impl Server {
                 stardust::net::socket_usage().map_or(0, |(used, _)| used)
             };
             if self.open < self.limit && sockets + SOCKET_HEADROOM < self.socket_limit {
-                return;
+                return true;
             }
             let oldest = |want_idle: bool| {
                 self.connections
@@ -360,8 +364,7 @@ impl Server {
             };
             match oldest(true).or_else(|| oldest(false)) {
                 Some(slot) => self.close(slot),
-                // Every connection is busy answering: the new one is over the limit and goes.
-                None => return,
+                None => return false,
             }
         }
     }

@@ -198,9 +198,10 @@ impl EpollEvent {
     }
 }
 
-/// The events a descriptor reports, from its readiness, masked by what the program asked for
-/// (`EPOLLERR` and `EPOLLHUP` always, as Linux).
-pub fn epoll_events(asked: u32, readable: bool, writable: bool, hung_up: bool, error: bool) -> u32 {
+/// The events a descriptor reports, from its readiness (readable, writable, read side
+/// closed, both sides closed, failed), masked by what the program asked for (`EPOLLERR` and
+/// `EPOLLHUP` always, as Linux).
+pub fn epoll_events(asked: u32, readable: bool, writable: bool, read_closed: bool, hung_up: bool, error: bool) -> u32 {
     let mut ready = 0;
     if readable {
         ready |= EPOLLIN | EPOLLRDNORM;
@@ -208,8 +209,11 @@ pub fn epoll_events(asked: u32, readable: bool, writable: bool, hung_up: bool, e
     if writable {
         ready |= EPOLLOUT | EPOLLWRNORM;
     }
+    if read_closed || hung_up {
+        ready |= EPOLLRDHUP;
+    }
     if hung_up {
-        ready |= EPOLLHUP | EPOLLRDHUP;
+        ready |= EPOLLHUP;
     }
     if error {
         ready |= EPOLLERR;
@@ -265,8 +269,9 @@ mod tests {
         let event = EpollEvent { events: EPOLLIN | EPOLLET, data: 0x1122_3344_5566_7788 };
         assert_eq!(EpollEvent::decode(&event.encode()), Ok(event));
         assert_eq!(EpollEvent::decode(&[0; 11]), Err(Errno::EFAULT));
-        assert_eq!(epoll_events(EPOLLIN, true, true, false, false), EPOLLIN);
-        assert_eq!(epoll_events(EPOLLOUT, false, false, true, true), EPOLLHUP | EPOLLERR);
-        assert_eq!(epoll_events(EPOLLIN | EPOLLRDHUP, true, false, true, false), EPOLLIN | EPOLLRDHUP | EPOLLHUP);
+        assert_eq!(epoll_events(EPOLLIN, true, true, false, false, false), EPOLLIN);
+        assert_eq!(epoll_events(EPOLLOUT, false, false, false, true, true), EPOLLHUP | EPOLLERR);
+        assert_eq!(epoll_events(EPOLLIN | EPOLLRDHUP, true, false, true, false, false), EPOLLIN | EPOLLRDHUP);
+        assert_eq!(epoll_events(EPOLLIN, true, false, true, false, false), EPOLLIN, "RDHUP only when asked");
     }
 }

@@ -14,7 +14,7 @@
 
 use crate::files::{self, Description, Object, Ready};
 use crate::{process, user};
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use stardust::sync::{Condvar, Mutex};
 use stardust::time::Duration;
@@ -25,7 +25,7 @@ use stardust_linux_abi::{
 };
 
 /// One descriptor on an epoll instance's interest list.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Entry {
     fd: u32,
     /// The events asked for, with `EPOLLET`/`EPOLLONESHOT`.
@@ -37,8 +37,9 @@ struct Entry {
     operations: u64,
     /// One-shot and reported: silent until `EPOLL_CTL_MOD`.
     disabled: bool,
-    /// The description listed, so a descriptor closed and reused is not mistaken for it.
-    description: usize,
+    /// The description listed, so a descriptor closed and reused is not mistaken for it (held
+    /// weakly: the allocation stays distinct while the entry lives).
+    description: Weak<Description>,
 }
 
 /// An epoll instance.
@@ -61,8 +62,8 @@ fn open(object: Object, nonblocking: bool, close_on_exec: bool) -> Result<u64, E
         .map(u64::from)
 }
 
-fn identity(description: &Arc<Description>) -> usize {
-    Arc::as_ptr(description) as usize
+fn lists(entry: &Entry, description: &Arc<Description>) -> bool {
+    Weak::ptr_eq(&entry.description, &Arc::downgrade(description))
 }
 
 /// `epoll_create1(flags)` (`epoll_create(size)` passes 0 after checking `size > 0`).
@@ -104,7 +105,7 @@ pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Er
     };
     let fd = fd as u32;
     let mut entries = epoll.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let position = entries.iter().position(|entry| entry.fd == fd && entry.description == identity(&target));
+    let position = entries.iter().position(|entry| entry.fd == fd && lists(entry, &target));
     match (operation, position, requested) {
         (EPOLL_CTL_ADD, Some(_), _) => Err(Errno::EEXIST),
         (EPOLL_CTL_ADD, None, Some(event)) => {
@@ -116,13 +117,16 @@ pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Er
                 reported: 0,
                 operations: 0,
                 disabled: false,
-                description: identity(&target),
+                description: Arc::downgrade(&target),
             });
             Ok(0)
         }
         (EPOLL_CTL_MOD, Some(index), Some(event)) => {
-            entries[index] =
-                Entry { events: event.events, data: event.data, reported: 0, disabled: false, ..entries[index] };
+            let entry = &mut entries[index];
+            entry.events = event.events;
+            entry.data = event.data;
+            entry.reported = 0;
+            entry.disabled = false;
             Ok(0)
         }
         (EPOLL_CTL_DEL, Some(index), _) => {
@@ -143,8 +147,18 @@ pub fn wait(epfd: u64, out: u64, max: u64, timeout: i32) -> Result<u64, Errno> {
     }
     let instance = instance(epfd)?;
     let Object::Epoll(epoll) = &instance.object else { return Err(Errno::EINVAL) };
-    // The whole array must be writable before anything is reported (nothing lost to EFAULT).
-    user::write(out, &alloc::vec![0u8; max as usize * EPOLL_EVENT_SIZE])?;
+    // The array must be writable before anything is reported (nothing lost to EFAULT): as far
+    // as events could be found, which the interest list bounds, checked by rewriting what is
+    // there in small pieces (nothing the program has is changed, nothing big is allocated).
+    let listed = epoll.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len();
+    let mut checked = 0;
+    let room = (max as usize).min(listed.max(1)) * EPOLL_EVENT_SIZE;
+    while checked < room {
+        let piece = (room - checked).min(4096);
+        let bytes = user::read(out + checked as u64, piece)?;
+        user::write(out + checked as u64, &bytes)?;
+        checked += piece;
+    }
     let deadline = (timeout >= 0).then(|| process::now_nanoseconds() + timeout as u64 * 1_000_000);
     loop {
         let found = collect(epoll, max as usize);
@@ -165,12 +179,13 @@ fn collect(epoll: &Epoll, max: usize) -> Vec<EpollEvent> {
     let mut entries = epoll.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut found = Vec::new();
     let mut closed = Vec::new();
+    let mut reported = Vec::new();
     for (index, entry) in entries.iter_mut().enumerate() {
         if found.len() == max {
             break;
         }
         let (ready, operations) = match process::with(|process| Ok(process.files.get(entry.fd)?.clone())) {
-            Ok(description) if identity(&description) == entry.description => (
+            Ok(description) if lists(entry, &description) => (
                 files::object_readiness(&description),
                 description.operations.load(core::sync::atomic::Ordering::Relaxed),
             ),
@@ -179,7 +194,8 @@ fn collect(epoll: &Epoll, max: usize) -> Vec<EpollEvent> {
                 continue;
             }
         };
-        let events = epoll_events(entry.events, ready.readable, ready.writable, ready.hung_up, ready.error);
+        let events =
+            epoll_events(entry.events, ready.readable, ready.writable, ready.read_closed, ready.hung_up, ready.error);
         if entry.disabled {
             continue;
         }
@@ -197,14 +213,24 @@ fn collect(epoll: &Epoll, max: usize) -> Vec<EpollEvent> {
         };
         if report {
             found.push(EpollEvent { events, data: entry.data });
+            reported.push(index);
             if entry.events & EPOLLONESHOT != 0 {
                 entry.disabled = true;
             }
         }
     }
-    for index in closed.into_iter().rev() {
-        entries.remove(index);
+    // Reported entries go to the back, as on Linux: a descriptor that stays ready cannot hide
+    // the others from a small `maxevents`.
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut moved = Vec::new();
+    for (index, entry) in entries.drain(..).enumerate() {
+        if closed.contains(&index) {
+            continue;
+        }
+        if reported.contains(&index) { moved.push(entry) } else { kept.push(entry) }
     }
+    kept.extend(moved);
+    *entries = kept;
     found
 }
 
@@ -273,6 +299,6 @@ impl EventFd {
     /// Readable with a count, writable while one more fits.
     pub fn readiness(&self) -> Ready {
         let value = *self.lock();
-        Ready { readable: value > 0, writable: value < u64::MAX - 1, hung_up: false, error: false }
+        Ready { readable: value > 0, writable: value < u64::MAX - 1, ..Ready::default() }
     }
 }

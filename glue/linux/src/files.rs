@@ -52,10 +52,12 @@ pub enum Object {
 }
 
 /// What `poll` and `epoll` see of a descriptor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ready {
     pub readable: bool,
     pub writable: bool,
+    /// The peer finished sending (POLLRDHUP).
+    pub read_closed: bool,
     /// Both directions have ended (POLLHUP).
     pub hung_up: bool,
     /// A failed connection (POLLERR).
@@ -791,12 +793,12 @@ pub fn object_readiness(description: &Description) -> Ready {
     match &description.object {
         Object::Pipe(end) => {
             let (readable, writable, hung_up) = end.readiness();
-            Ready { readable, writable, hung_up, error: false }
+            Ready { readable, writable, hung_up, ..Ready::default() }
         }
         Object::Socket(socket) => socket.readiness(),
         Object::EventFd(counter) => counter.readiness(),
-        Object::Epoll(_) => Ready { readable: false, writable: false, hung_up: false, error: false },
-        _ => Ready { readable: true, writable: true, hung_up: false, error: false },
+        Object::Epoll(_) => Ready::default(),
+        _ => Ready { readable: true, writable: true, ..Ready::default() },
     }
 }
 

@@ -97,7 +97,8 @@ impl Socket {
             Role::Udp(socket) => Ok(Arc::clone(socket)),
             Role::Fresh { bound } => {
                 let port = bound.map_or(0, |bound| bound.port());
-                let socket = Arc::new(UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).map_err(|e| errno(&e))?);
+                let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).map_err(|e| errno(&e))?;
+                let socket = Arc::new(with_udp_timeouts(socket, &state.options));
                 state.role = Role::Udp(Arc::clone(&socket));
                 Ok(socket)
             }
@@ -132,6 +133,10 @@ impl Socket {
                 (n.map_err(|e| errno(&e))?, None)
             }
             SocketKind::Datagram => {
+                if peek {
+                    // Not in the network's UDP sockets yet: refused rather than consuming.
+                    return Err(Errno::EOPNOTSUPP);
+                }
                 let socket = self.udp()?;
                 socket.set_nonblocking(nonblocking).map_err(|e| errno(&e))?;
                 let (n, sender) = socket.recv_from(&mut bytes).map_err(|e| errno(&e))?;
@@ -182,12 +187,7 @@ impl Socket {
         let readiness = match &self.state().role {
             // As Linux: an unconnected TCP socket polls as writable and hung up.
             Role::Fresh { .. } => {
-                return Ready {
-                    readable: false,
-                    writable: true,
-                    hung_up: self.kind == SocketKind::Stream,
-                    error: false,
-                };
+                return Ready { writable: true, hung_up: self.kind == SocketKind::Stream, ..Ready::default() };
             }
             Role::Listener(listener) => listener.readiness(),
             Role::Stream(stream) => stream.readiness(),
@@ -197,6 +197,7 @@ impl Socket {
         Ready {
             readable: readiness.contains(Readiness::READABLE),
             writable: readiness.contains(Readiness::WRITABLE),
+            read_closed: readiness.contains(Readiness::READ_CLOSED),
             hung_up: readiness.contains(Readiness::READ_CLOSED) && readiness.contains(Readiness::WRITE_CLOSED),
             error: readiness.contains(Readiness::ERROR),
         }
@@ -209,6 +210,13 @@ pub fn prepare() {
     if let Err(error) = stardust::net::wait_for_address(Duration::from_secs(30)) {
         log::warn!("linux: the program starts without an IPv4 address ({error})");
     }
+}
+
+/// A new UDP socket with the options' timeouts.
+fn with_udp_timeouts(socket: UdpSocket, options: &Options) -> UdpSocket {
+    let _ = socket.set_read_timeout(timeout(options.read_timeout));
+    let _ = socket.set_write_timeout(timeout(options.write_timeout));
+    socket
 }
 
 /// The socket of descriptor `fd` (`ENOTSOCK` for another kind), and whether it is non-blocking.
@@ -277,7 +285,7 @@ pub fn bind(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
             SocketKind::Stream => state.role = Role::Fresh { bound: Some(address) },
             SocketKind::Datagram => {
                 let udp = UdpSocket::bind(address).map_err(|e| errno(&e))?;
-                state.role = Role::Udp(Arc::new(udp));
+                state.role = Role::Udp(Arc::new(with_udp_timeouts(udp, &state.options)));
             }
         }
         Ok(0)
@@ -320,7 +328,10 @@ pub fn accept(fd: u64, address: u64, length: u64, flags: u64) -> Result<u64, Err
         let (stream, peer) = listener.accept().map_err(|e| errno(&e))?;
         Ok((stream, peer, options))
     })?;
+    // Accepted connections inherit the listener's options, as on Linux.
     let _ = stream.set_nodelay(options.nodelay);
+    let _ = stream.set_read_timeout(timeout(options.read_timeout));
+    let _ = stream.set_write_timeout(timeout(options.write_timeout));
     let accepted =
         Socket { kind: SocketKind::Stream, state: Mutex::new(State { role: Role::Stream(Arc::new(stream)), options }) };
     let new = open(accepted, flags & SOCK_NONBLOCK != 0, flags & SOCK_CLOEXEC != 0)?;
@@ -378,7 +389,17 @@ pub fn receive_from(fd: u64, buffer: u64, count: u64, flags: u64, address: u64, 
     with_socket(fd, |socket, nonblocking| {
         let nonblocking = nonblocking || flags & stardust_linux_abi::MSG_DONTWAIT != 0;
         let peek = flags & stardust_linux_abi::MSG_PEEK != 0;
-        let (n, sender) = socket.receive(buffer, count, nonblocking, peek)?;
+        let (mut n, sender) = socket.receive(buffer, count, nonblocking, peek)?;
+        // MSG_WAITALL on a blocking stream: until the count, the end, or an error.
+        let wait_all = flags & stardust_linux_abi::MSG_WAITALL != 0;
+        if wait_all && !nonblocking && !peek && socket.kind == SocketKind::Stream {
+            while n > 0 && (n as usize) < count {
+                match socket.receive(buffer + n, count - n as usize, false, false) {
+                    Ok((0, _)) | Err(_) => break,
+                    Ok((more, _)) => n += more,
+                }
+            }
+        }
         // A connection's sender is its peer.
         let sender = sender.or_else(|| match socket.stream().ok()?.peer_addr() {
             Ok(core::net::SocketAddr::V4(peer)) => Some(peer),
@@ -447,14 +468,20 @@ pub fn set_option(fd: u64, level: u64, name: u64, value: u64, length: u64) -> Re
             (SOL_SOCKET, SO_BROADCAST | SO_SNDBUF | SO_RCVBUF | SO_LINGER) => {}
             (SOL_SOCKET, SO_RCVTIMEO) => {
                 state.options.read_timeout = decode_timeval(&bytes)?;
-                if let Role::Stream(stream) = &state.role {
-                    let _ = stream.set_read_timeout(timeout(state.options.read_timeout));
+                let limit = timeout(state.options.read_timeout);
+                match &state.role {
+                    Role::Stream(stream) => drop(stream.set_read_timeout(limit)),
+                    Role::Udp(udp) => drop(udp.set_read_timeout(limit)),
+                    _ => {}
                 }
             }
             (SOL_SOCKET, SO_SNDTIMEO) => {
                 state.options.write_timeout = decode_timeval(&bytes)?;
-                if let Role::Stream(stream) = &state.role {
-                    let _ = stream.set_write_timeout(timeout(state.options.write_timeout));
+                let limit = timeout(state.options.write_timeout);
+                match &state.role {
+                    Role::Stream(stream) => drop(stream.set_write_timeout(limit)),
+                    Role::Udp(udp) => drop(udp.set_write_timeout(limit)),
+                    _ => {}
                 }
             }
             (IPPROTO_TCP, TCP_NODELAY) if socket.kind == SocketKind::Stream => {

@@ -16,6 +16,8 @@ const ARCH_GET_GS: u64 = 0x1004;
 /// Below this, an address is canonical (and the FS base may hold it).
 const CANONICAL_END: u64 = 1 << 47;
 const SIGSET_SIZE: u64 = 8;
+/// poll's "the peer closed its side".
+const POLLRDHUP: i16 = 0x2000;
 const SIGKILL: u64 = 9;
 const SIGSTOP: u64 = 19;
 const MAX_SIGNAL: u64 = 64;
@@ -462,6 +464,9 @@ fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
                     }
                     if ready.writable {
                         events |= entry.events & POLLOUT;
+                    }
+                    if ready.read_closed {
+                        events |= entry.events & POLLRDHUP;
                     }
                     if ready.hung_up {
                         events |= stardust_linux_abi::POLLHUP;

@@ -49,6 +49,17 @@ impl<N: Nic> Stack<N> {
     /// A new socket is reported at the first call.
     pub fn changed(&mut self, mut f: impl FnMut(SocketId)) {
         for (index, entry) in self.entries.iter_mut_numbered() {
+            // A connection that got through is no longer connecting, whether or not anyone
+            // asked `tcp_connected` (a non-blocking connect): a later reset is a reset.
+            if let Kind::Tcp { handle, connecting, .. } = &mut entry.kind
+                && *connecting
+                && !matches!(
+                    self.sockets.get::<tcp::Socket>(*handle).state(),
+                    tcp::State::SynSent | tcp::State::SynReceived | tcp::State::Closed
+                )
+            {
+                *connecting = false;
+            }
             let signature = signature(&self.sockets, &entry.kind);
             if signature != entry.signature {
                 entry.signature = signature;

@@ -422,3 +422,17 @@ fn a_udp_socket_is_writable_and_readable_when_a_datagram_waits() {
     net.settle();
     assert_eq!(net.server.readiness(echo), Ok(Readiness::READABLE | Readiness::WRITABLE));
 }
+
+#[test]
+fn a_connection_nobody_waited_for_is_reset_not_refused_later() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let client = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
+    net.settle();
+    net.client.changed(|_| {});
+    let server = net.server.tcp_accept(listener).unwrap().unwrap();
+    let handle = net.server.tcp_handle(server).unwrap();
+    net.server.sockets.get_mut::<tcp::Socket>(handle).abort();
+    net.settle();
+    assert_eq!(net.client.tcp_error(client), Ok(Some(NetError::ConnectionReset)));
+}

@@ -354,32 +354,45 @@ impl Poll {
         let mut candidates = Vec::new();
         loop {
             let seen = poll.generation.load(Ordering::SeqCst);
-            // The pending sockets still registered here, with their tokens and interests (those
-            // beyond the events' room stay pending for the next call).
-            {
-                let mut pending = lock(&poll.pending);
-                let take = pending.len().min(events.capacity);
-                for waker in pending.drain(..take) {
-                    let mut registration = lock(&waker.registration);
-                    if let Some(registered) = registration.as_mut()
-                        && poll.same(&registered.poll)
-                    {
-                        registered.queued = false;
-                        candidates.push((waker.id, registered.token, registered.interest));
+            // The pending sockets still registered here, with their tokens and interests, in
+            // batches until the events are full or nothing is pending (a batch with nothing to
+            // report must not leave the rest waiting for an unrelated wake-up).
+            loop {
+                {
+                    let mut pending = lock(&poll.pending);
+                    let take = pending.len().min(events.capacity - events.list.len());
+                    for waker in pending.drain(..take) {
+                        let mut registration = lock(&waker.registration);
+                        if let Some(registered) = registration.as_mut()
+                            && poll.same(&registered.poll)
+                        {
+                            registered.queued = false;
+                            let (token, interest) = (registered.token, registered.interest);
+                            drop(registration);
+                            candidates.push((waker, token, interest));
+                        }
                     }
                 }
-            }
-            if !candidates.is_empty() {
+                if candidates.is_empty() {
+                    break;
+                }
                 let mut shared = lock(net);
-                for (id, token, interest) in candidates.drain(..) {
+                for (waker, token, interest) in candidates.drain(..) {
                     // A socket closed since: its registration went with it.
-                    let Ok(readiness) = shared.stack.readiness(id) else { continue };
-                    // The next change is measured from what the caller is told now.
-                    let _ = shared.stack.rearm(id);
+                    let Ok(readiness) = shared.stack.readiness(waker.id) else { continue };
+                    // The next change is measured from what the caller is told now; a change
+                    // nobody was told of must still reach threads blocked on the socket.
+                    if shared.stack.rearm(waker.id) == Ok(true) {
+                        waker.generation.fetch_add(1, Ordering::SeqCst);
+                        crate::sync::wake_all(&waker.queue);
+                    }
                     let reported = readiness.bits() & interest.reported();
                     if reported != 0 {
                         events.list.push(Event { token, readiness: readiness_from(reported) });
                     }
+                }
+                if events.list.len() == events.capacity {
+                    break;
                 }
             }
             if !events.list.is_empty() {
