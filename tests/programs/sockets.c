@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,6 +81,10 @@ static void checks(void) {
     char byte;
     result("recv before connect", (int)recv(s, &byte, 1, 0));
     result("getpeername before connect", getpeername(s, (struct sockaddr *)&a, &length));
+    int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    result("ioctl(FIONBIO)", ioctl(udp, FIONBIO, &one));
+    result("recv on an empty non-blocking UDP socket", (int)recv(udp, &byte, 1, 0));
+    close(udp);
     int ends[2];
     pipe(ends);
     result("listen on a pipe", listen(ends[0], 4));

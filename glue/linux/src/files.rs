@@ -500,12 +500,29 @@ pub fn fcntl(fd: u64, command: u64, argument: u64) -> Result<u64, Errno> {
     }
 }
 
-/// `ioctl(fd, request, argument)`: no terminal here, so every request (TIOCGWINSZ, TCGETS,
-/// ...) is `ENOTTY`: programs then treat the console as a pipe or file, as on a host whose
-/// output is redirected (musl's stdout is then fully buffered, on both).
-pub fn ioctl(fd: u64) -> Result<u64, Errno> {
+/// `ioctl(fd, request, argument)`: no terminal here, so the terminal requests (TIOCGWINSZ,
+/// TCGETS, ...) are `ENOTTY`: programs then treat the console as a pipe or file, as on a host
+/// whose output is redirected (musl's stdout is then fully buffered, on both).
+/// The descriptor requests every kind of file takes are served: `FIONBIO` (set or clear
+/// `O_NONBLOCK`, as Rust std's `set_nonblocking` does) and `FIOCLEX`/`FIONCLEX`.
+pub fn ioctl(fd: u64, request: u64, argument: u64) -> Result<u64, Errno> {
+    use stardust_linux_abi::{F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK};
+    const FIONBIO: u64 = 0x5421;
+    const FIONCLEX: u64 = 0x5450;
+    const FIOCLEX: u64 = 0x5451;
     descriptor(fd)?;
-    Err(Errno::ENOTTY)
+    match request & 0xffff_ffff {
+        FIONBIO => {
+            let mut on = [0u8; 4];
+            user::read_into(argument, &mut on)?;
+            let flags = fcntl(fd, u64::from(F_GETFL), 0)?;
+            let flags = if i32::from_le_bytes(on) != 0 { flags | O_NONBLOCK } else { flags & !O_NONBLOCK };
+            fcntl(fd, u64::from(F_SETFL), flags).map(|_| 0)
+        }
+        FIOCLEX => fcntl(fd, u64::from(F_SETFD), FD_CLOEXEC).map(|_| 0),
+        FIONCLEX => fcntl(fd, u64::from(F_SETFD), 0).map(|_| 0),
+        _ => Err(Errno::ENOTTY),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::dup3 => files::dup3(a[0], a[1], a[2], false),
         Sysno::getcwd => files::getcwd(a[0], a[1]),
         Sysno::chdir => files::chdir(a[0]),
-        Sysno::ioctl => files::ioctl(a[0]),
+        Sysno::ioctl => files::ioctl(a[0], a[1], a[2]),
         Sysno::pipe => files::pipe2(a[0], 0),
         Sysno::pipe2 => files::pipe2(a[0], a[1]),
         Sysno::poll => poll(a[0], a[1], Some(a[2] as i32)),
