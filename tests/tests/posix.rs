@@ -406,11 +406,24 @@ fn drive_sockets_program(tcp: (&str, u16), udp: (&str, u16)) {
 
 #[test]
 fn a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host() {
-    const NAME: &str = "a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host";
     if let Some(reason) = musl_missing() {
-        return skip(NAME, &reason);
+        return skip("a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host", &reason);
     }
-    let program = program("sockets", &["tests/programs/sockets.c"]);
+    server_program_behaves_as_on_the_host(&program("sockets", &["tests/programs/sockets.c"]));
+}
+
+#[test]
+fn a_rust_std_network_program_behaves_as_on_the_host() {
+    let program = match stardust_boot_tests::posix::repository_program("rust-net") {
+        Ok(program) => program,
+        Err(reason) => return skip("a_rust_std_network_program_behaves_as_on_the_host", &reason),
+    };
+    server_program_behaves_as_on_the_host(&program);
+}
+
+/// Runs `program` (`PROGRAM PORT ECHO_HOST ECHO_PORT CLOSED_PORT`, serving three connections
+/// and a datagram) natively and in posix-net, driven alike: same output, status 3.
+fn server_program_behaves_as_on_the_host(program: &Path) {
     let closed = stardust_boot_tests::net::free_port();
 
     // Natively: the server on a free host port.
@@ -418,7 +431,7 @@ fn a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host() {
     let echo = host_echo_once();
     let log = std::env::temp_dir().join(format!("stardust-sockets-{}.txt", std::process::id()));
     let file = std::fs::File::create(&log).unwrap();
-    let mut child = Command::new(&program)
+    let mut child = Command::new(program)
         .args([&port.to_string(), "127.0.0.1", &echo.to_string(), &closed.to_string()])
         .env_clear()
         .stdin(std::process::Stdio::null())
@@ -438,7 +451,7 @@ fn a_c_server_with_sockets_epoll_and_eventfd_behaves_as_on_the_host() {
     assert_eq!(native.status, 3, "natively: {native:?}");
 
     // In the VM: the same binary, its port forwarded from the host (TCP and UDP).
-    let image = stardust_boot_tests::posix::image_in("posix-net", &program);
+    let image = stardust_boot_tests::posix::image_in("posix-net", program);
     let tcp = stardust_boot_tests::net::free_port();
     let udp = stardust_boot_tests::net::free_port();
     let echo = host_echo_once();
