@@ -238,7 +238,6 @@ struct Server {
     /// Connections by slot (their token); a new one takes the lowest free slot, so the table
     /// stays compact and shrinks after a crowd has left.
     connections: Vec<Option<Connection>>,
-    open: usize,
     /// No connection's deadline is before this (ms): the next sweep for expired ones.
     next_sweep: u64,
     site: Site,
@@ -258,7 +257,6 @@ impl Server {
             poll,
             listener,
             connections: Vec::new(),
-            open: 0,
             next_sweep: u64::MAX,
             site,
             limit,
@@ -345,12 +343,13 @@ impl Server {
         loop {
             // The network's count (which takes its lock) matters only past half its limit:
             // below, connections closing in the background could not fill the rest.
-            let sockets = if 2 * self.open < self.socket_limit {
+            let open = self.site.open.get();
+            let sockets = if 2 * open < self.socket_limit {
                 0
             } else {
                 stardust::net::socket_usage().map_or(0, |(used, _)| used)
             };
-            if self.open < self.limit && sockets + SOCKET_HEADROOM < self.socket_limit {
+            if open < self.limit && sockets + SOCKET_HEADROOM < self.socket_limit {
                 return true;
             }
             let oldest = |want_idle: bool| {
@@ -394,8 +393,7 @@ impl Server {
             last_active: now,
         });
         self.next_sweep = self.next_sweep.min(deadline);
-        self.open += 1;
-        self.site.open.set(self.open);
+        self.site.open.set(self.site.open.get() + 1);
         Ok(slot)
     }
 
@@ -409,8 +407,7 @@ impl Server {
             if self.connections.capacity() > 2 * self.connections.len() + 16 {
                 self.connections.shrink_to_fit();
             }
-            self.open -= 1;
-            self.site.open.set(self.open);
+            self.site.open.set(self.site.open.get() - 1);
             // Dropping the stream closes the socket (and deregisters it).
         }
     }

@@ -19,9 +19,8 @@ use alloc::vec::Vec;
 use stardust::sync::{Condvar, Mutex};
 use stardust::time::Duration;
 use stardust_linux_abi::{
-    AccessMode, EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD,
-    EPOLL_EVENT_SIZE, EPOLL_MAX_EVENTS, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EpollEvent, Errno,
-    O_CLOEXEC, StatusFlags, epoll_events,
+    EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_SIZE,
+    EPOLL_MAX_EVENTS, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EpollEvent, Errno, O_CLOEXEC, epoll_events,
 };
 
 /// One descriptor on an epoll instance's interest list.
@@ -55,15 +54,10 @@ pub struct EventFd {
     semaphore: bool,
 }
 
-fn open(object: Object, nonblocking: bool, close_on_exec: bool) -> Result<u64, Errno> {
-    let status = StatusFlags { access: AccessMode::ReadWrite, append: false, nonblocking };
-    let description = Arc::new(Description::new(object));
-    process::with(|process| process.files.open(description, status, close_on_exec).map_err(|(error, _)| error))
-        .map(u64::from)
-}
+use files::open_object as open;
 
 fn lists(entry: &Entry, description: &Arc<Description>) -> bool {
-    Weak::ptr_eq(&entry.description, &Arc::downgrade(description))
+    core::ptr::eq(entry.description.as_ptr(), Arc::as_ptr(description))
 }
 
 /// `epoll_create1(flags)` (`epoll_create(size)` passes 0 after checking `size > 0`).

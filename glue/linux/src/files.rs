@@ -51,6 +51,14 @@ pub enum Object {
     EventFd(crate::events::EventFd),
 }
 
+impl Object {
+    /// Files and directories have positions; streams (the console, pipes, sockets) and
+    /// counters do not (pread and pwrite on them are ESPIPE).
+    fn seekable(&self) -> bool {
+        matches!(self, Object::File(_) | Object::Directory { .. })
+    }
+}
+
 /// What `poll` and `epoll` see of a descriptor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ready {
@@ -127,7 +135,12 @@ pub fn forget_missing() {
 
 /// The Linux answer for a `stardust::fs` error.
 pub fn errno(error: stardust::io::Error) -> Errno {
-    match error.kind() {
+    errno_of(error.kind())
+}
+
+/// The Linux answer for an error of `kind` (file systems' and sockets').
+pub fn errno_of(kind: ErrorKind) -> Errno {
+    match kind {
         ErrorKind::NotFound => Errno::ENOENT,
         ErrorKind::PermissionDenied => Errno::EACCES,
         ErrorKind::AlreadyExists => Errno::EEXIST,
@@ -144,6 +157,12 @@ pub fn errno(error: stardust::io::Error) -> Errno {
         ErrorKind::WouldBlock => Errno::EAGAIN,
         ErrorKind::TimedOut => Errno::ETIMEDOUT,
         ErrorKind::BrokenPipe => Errno::EPIPE,
+        ErrorKind::ConnectionRefused => Errno::ECONNREFUSED,
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => Errno::ECONNRESET,
+        ErrorKind::NotConnected => Errno::ENOTCONN,
+        ErrorKind::AddrInUse => Errno::EADDRINUSE,
+        ErrorKind::AddrNotAvailable => Errno::EADDRNOTAVAIL,
+        ErrorKind::NetworkUnreachable => Errno::ENETUNREACH,
         _ => Errno::EIO,
     }
 }
@@ -221,21 +240,15 @@ fn read_from(
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
     description.used();
+    if at.is_some() && !description.object.seekable() {
+        return Err(Errno::ESPIPE);
+    }
     match &description.object {
-        Object::Pipe(end) => match at {
-            Some(_) => Err(Errno::ESPIPE),
-            None => end.read(buffer, count, status.nonblocking),
-        },
-        Object::Socket(socket) => match at {
-            Some(_) => Err(Errno::ESPIPE),
-            None => socket.read(buffer, count, status.nonblocking),
-        },
+        Object::Pipe(end) => end.read(buffer, count, status.nonblocking),
+        Object::Socket(socket) => socket.read(buffer, count, status.nonblocking),
         Object::EventFd(counter) => counter.read(buffer, count, status.nonblocking),
         Object::Epoll(_) => Err(Errno::EINVAL),
-        Object::Console => match at {
-            Some(_) => Err(Errno::ESPIPE),
-            None => Ok(0),
-        },
+        Object::Console => Ok(0),
         Object::Directory { .. } => Err(Errno::EISDIR),
         Object::File(open) => open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).read(buffer, count, at),
     }
@@ -259,21 +272,15 @@ fn write_to(
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
     description.used();
+    if at.is_some() && !description.object.seekable() {
+        return Err(Errno::ESPIPE);
+    }
     match &description.object {
-        Object::Pipe(end) => match at {
-            Some(_) => Err(Errno::ESPIPE),
-            None => end.write(buffer, count, status.nonblocking),
-        },
-        Object::Socket(socket) => match at {
-            Some(_) => Err(Errno::ESPIPE),
-            None => socket.write(buffer, count, status.nonblocking),
-        },
+        Object::Pipe(end) => end.write(buffer, count, status.nonblocking),
+        Object::Socket(socket) => socket.write(buffer, count, status.nonblocking),
         Object::EventFd(counter) => counter.write(buffer, count, status.nonblocking),
         Object::Epoll(_) => Err(Errno::EINVAL),
         Object::Console => {
-            if at.is_some() {
-                return Err(Errno::ESPIPE);
-            }
             let mut done = 0;
             while done < count {
                 let chunk = (count - done).min(CHUNK);
@@ -392,9 +399,6 @@ pub fn writev(fd: u64, vectors: u64, count: u64) -> Result<u64, Errno> {
 pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
     let (description, _) = descriptor(fd)?;
     match &description.object {
-        Object::Console | Object::Pipe(_) | Object::Socket(_) | Object::Epoll(_) | Object::EventFd(_) => {
-            Err(Errno::ESPIPE)
-        }
         Object::Directory { position, .. } => {
             let target = seek_position(0, 0, offset as i64, whence as u32)?;
             let mut position = position.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -407,6 +411,8 @@ pub fn lseek(fd: u64, offset: u64, whence: u64) -> Result<u64, Errno> {
         Object::File(open) => {
             open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seek(offset as i64, whence as u32)
         }
+        // The console, pipes, sockets and counters have no position.
+        _ => Err(Errno::ESPIPE),
     }
 }
 
@@ -762,6 +768,14 @@ pub fn ftruncate(fd: u64, length: u64) -> Result<u64, Errno> {
         }
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// A new descriptor for `object`, opened for reading and writing (sockets, epoll, eventfd).
+pub fn open_object(object: Object, nonblocking: bool, close_on_exec: bool) -> Result<u64, Errno> {
+    let status = StatusFlags { access: stardust_linux_abi::AccessMode::ReadWrite, append: false, nonblocking };
+    let description = Arc::new(Description::new(object));
+    process::with(|process| process.files.open(description, status, close_on_exec).map_err(|(error, _)| error))
+        .map(u64::from)
 }
 
 /// `pipe2(fds, flags)` (`pipe` passes no flags): the read end and the write end, as two ints.

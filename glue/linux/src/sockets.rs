@@ -8,7 +8,7 @@
 //! `EAGAIN`, and a non-blocking `connect` `EINPROGRESS` (writable when done, `SO_ERROR` says
 //! how). Not here yet: `sendmsg`/`recvmsg`, IPv6, Unix sockets, loopback (127.0.0.1).
 
-use crate::files::{Description, Object, Ready};
+use crate::files::{CHUNK, Description, Object, Ready};
 use crate::{process, user};
 use alloc::sync::Arc;
 use alloc::vec;
@@ -18,14 +18,11 @@ use stardust::net::{Readiness, TcpListener, TcpStream, UdpSocket};
 use stardust::sync::Mutex;
 use stardust::time::Duration;
 use stardust_linux_abi::{
-    AccessMode, Errno, IPPROTO_TCP, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_BROADCAST, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
-    SO_RCVBUF, SO_RCVTIMEO, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDTIMEO, SO_TYPE, SOCK_DGRAM, SOCK_STREAM,
-    SOL_SOCKET, SocketKind, SocketRequest, StatusFlags, TCP_NODELAY, address_room, decode_int_option,
-    decode_sockaddr_in, decode_timeval, encode_sockaddr_in, encode_timeval,
+    Errno, IPPROTO_TCP, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_BROADCAST, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF,
+    SO_RCVTIMEO, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDTIMEO, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET,
+    SocketKind, SocketRequest, TCP_NODELAY, address_room, decode_int_option, decode_sockaddr_in, decode_timeval,
+    encode_sockaddr_in, encode_timeval,
 };
-
-/// The most bytes one call moves through the kernel's buffer.
-const CHUNK: usize = 16 * 1024;
 
 /// A socket descriptor's object.
 pub struct Socket {
@@ -56,26 +53,31 @@ struct State {
     options: Options,
 }
 
+/// The files' mapping, but for what sockets say differently: a timeout (SO_RCVTIMEO) is
+/// EAGAIN, and no room for buffers ENOBUFS.
 fn errno(error: &stardust::io::Error) -> Errno {
     match error.kind() {
-        ErrorKind::WouldBlock => Errno::EAGAIN,
         ErrorKind::TimedOut => Errno::EAGAIN,
-        ErrorKind::ConnectionRefused => Errno::ECONNREFUSED,
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => Errno::ECONNRESET,
-        ErrorKind::NotConnected => Errno::ENOTCONN,
-        ErrorKind::BrokenPipe => Errno::EPIPE,
-        ErrorKind::AddrInUse => Errno::EADDRINUSE,
-        ErrorKind::AddrNotAvailable => Errno::EADDRNOTAVAIL,
-        ErrorKind::NetworkUnreachable => Errno::ENETUNREACH,
-        ErrorKind::InvalidInput => Errno::EINVAL,
         ErrorKind::OutOfMemory => Errno::ENOBUFS,
-        ErrorKind::Unsupported => Errno::EOPNOTSUPP,
-        _ => Errno::EIO,
+        kind => crate::files::errno_of(kind),
     }
 }
 
 fn timeout(microseconds: u64) -> Option<Duration> {
     (microseconds != 0).then(|| Duration::from_micros(microseconds))
+}
+
+impl State {
+    /// Gives a connection or UDP socket the options' timeouts (a fresh socket or a listener
+    /// keeps them for what it becomes or accepts).
+    fn apply_timeouts(&self) {
+        let (read, write) = (timeout(self.options.read_timeout), timeout(self.options.write_timeout));
+        let _ = match &self.role {
+            Role::Stream(stream) => stream.set_read_timeout(read).and(stream.set_write_timeout(write)),
+            Role::Udp(udp) => udp.set_read_timeout(read).and(udp.set_write_timeout(write)),
+            Role::Fresh { .. } | Role::Listener(_) => Ok(()),
+        };
+    }
 }
 
 impl Socket {
@@ -98,8 +100,9 @@ impl Socket {
             Role::Fresh { bound } => {
                 let port = bound.map_or(0, |bound| bound.port());
                 let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).map_err(|e| errno(&e))?;
-                let socket = Arc::new(with_udp_timeouts(socket, &state.options));
+                let socket = Arc::new(socket);
                 state.role = Role::Udp(Arc::clone(&socket));
+                state.apply_timeouts();
                 Ok(socket)
             }
             _ => Err(Errno::EINVAL),
@@ -212,13 +215,6 @@ pub fn prepare() {
     }
 }
 
-/// A new UDP socket with the options' timeouts.
-fn with_udp_timeouts(socket: UdpSocket, options: &Options) -> UdpSocket {
-    let _ = socket.set_read_timeout(timeout(options.read_timeout));
-    let _ = socket.set_write_timeout(timeout(options.write_timeout));
-    socket
-}
-
 /// The socket of descriptor `fd` (`ENOTSOCK` for another kind), and whether it is non-blocking.
 fn socket(fd: u64) -> Result<(Arc<Description>, bool), Errno> {
     let (description, status) =
@@ -239,10 +235,7 @@ fn with_socket<T>(fd: u64, f: impl FnOnce(&Socket, bool) -> Result<T, Errno>) ->
 }
 
 fn open(socket: Socket, nonblocking: bool, close_on_exec: bool) -> Result<u64, Errno> {
-    let status = StatusFlags { access: AccessMode::ReadWrite, append: false, nonblocking };
-    let description = Arc::new(Description::new(Object::Socket(socket)));
-    process::with(|process| process.files.open(description, status, close_on_exec).map_err(|(error, _)| error))
-        .map(u64::from)
+    crate::files::open_object(Object::Socket(socket), nonblocking, close_on_exec)
 }
 
 /// Copies `address` out to a `sockaddr` buffer whose length (`socklen_t`) is at `length`.
@@ -285,7 +278,8 @@ pub fn bind(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
             SocketKind::Stream => state.role = Role::Fresh { bound: Some(address) },
             SocketKind::Datagram => {
                 let udp = UdpSocket::bind(address).map_err(|e| errno(&e))?;
-                state.role = Role::Udp(Arc::new(with_udp_timeouts(udp, &state.options)));
+                state.role = Role::Udp(Arc::new(udp));
+                state.apply_timeouts();
             }
         }
         Ok(0)
@@ -330,10 +324,9 @@ pub fn accept(fd: u64, address: u64, length: u64, flags: u64) -> Result<u64, Err
     })?;
     // Accepted connections inherit the listener's options, as on Linux.
     let _ = stream.set_nodelay(options.nodelay);
-    let _ = stream.set_read_timeout(timeout(options.read_timeout));
-    let _ = stream.set_write_timeout(timeout(options.write_timeout));
-    let accepted =
-        Socket { kind: SocketKind::Stream, state: Mutex::new(State { role: Role::Stream(Arc::new(stream)), options }) };
+    let state = State { role: Role::Stream(Arc::new(stream)), options };
+    state.apply_timeouts();
+    let accepted = Socket { kind: SocketKind::Stream, state: Mutex::new(state) };
     let new = open(accepted, flags & SOCK_NONBLOCK != 0, flags & SOCK_CLOEXEC != 0)?;
     if let core::net::SocketAddr::V4(peer) = peer
         && let Err(error) = write_address(address, length, peer)
@@ -366,9 +359,10 @@ pub fn connect(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
             TcpStream::connect(remote).map_err(|e| errno(&e))?
         };
         let _ = stream.set_nodelay(options.nodelay);
-        let _ = stream.set_read_timeout(timeout(options.read_timeout));
-        let _ = stream.set_write_timeout(timeout(options.write_timeout));
-        socket.state().role = Role::Stream(Arc::new(stream));
+        let mut state = socket.state();
+        state.role = Role::Stream(Arc::new(stream));
+        state.apply_timeouts();
+        drop(state);
         if nonblocking { Err(Errno::EINPROGRESS) } else { Ok(0) }
     })
 }
@@ -468,21 +462,11 @@ pub fn set_option(fd: u64, level: u64, name: u64, value: u64, length: u64) -> Re
             (SOL_SOCKET, SO_BROADCAST | SO_SNDBUF | SO_RCVBUF | SO_LINGER) => {}
             (SOL_SOCKET, SO_RCVTIMEO) => {
                 state.options.read_timeout = decode_timeval(&bytes)?;
-                let limit = timeout(state.options.read_timeout);
-                match &state.role {
-                    Role::Stream(stream) => drop(stream.set_read_timeout(limit)),
-                    Role::Udp(udp) => drop(udp.set_read_timeout(limit)),
-                    _ => {}
-                }
+                state.apply_timeouts();
             }
             (SOL_SOCKET, SO_SNDTIMEO) => {
                 state.options.write_timeout = decode_timeval(&bytes)?;
-                let limit = timeout(state.options.write_timeout);
-                match &state.role {
-                    Role::Stream(stream) => drop(stream.set_write_timeout(limit)),
-                    Role::Udp(udp) => drop(udp.set_write_timeout(limit)),
-                    _ => {}
-                }
+                state.apply_timeouts();
             }
             (IPPROTO_TCP, TCP_NODELAY) if socket.kind == SocketKind::Stream => {
                 state.options.nodelay = decode_int_option(&bytes)? != 0;

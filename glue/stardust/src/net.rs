@@ -62,10 +62,16 @@ struct Waker {
 }
 
 impl Waker {
+    /// Tells the threads blocked on the socket and its poll that it changed.
     fn wake(self: &Arc<Self>) {
+        self.wake_waiters();
+        poll::notify(self);
+    }
+
+    /// Tells the threads blocked on the socket (not its poll).
+    fn wake_waiters(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         crate::sync::wake_all(&self.queue);
-        poll::notify(self);
     }
 }
 

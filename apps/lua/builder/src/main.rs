@@ -9,12 +9,8 @@ fn main() -> ExitCode {
         eprintln!("usage: lua-builder OUT_DIR");
         return ExitCode::from(2);
     };
-    // cc-rs takes the C compiler for the musl target from this variable.
-    // SAFETY-free: set before any thread starts.
-    if std::env::var_os("CC_x86_64_unknown_linux_musl").is_none() {
-        // Setting the environment is safe here: this program has one thread.
-        unsafe { std::env::set_var("CC_x86_64_unknown_linux_musl", "musl-gcc") };
-    }
+    // cc-rs takes the C compiler for the musl target from `CC_x86_64_unknown_linux_musl`,
+    // which scripts/build-program sets to musl-gcc.
     let built = lua_src::Build::new()
         .target("x86_64-unknown-linux-musl")
         .host("x86_64-unknown-linux-gnu")

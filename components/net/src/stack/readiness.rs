@@ -105,10 +105,12 @@ impl Readiness {
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
+}
 
-    /// The flags as bits (READABLE 1, WRITABLE 2, READ_CLOSED 4, WRITE_CLOSED 8, ERROR 16).
-    pub const fn bits(self) -> u8 {
-        self.0
+impl core::ops::BitAnd for Readiness {
+    type Output = Readiness;
+    fn bitand(self, other: Readiness) -> Readiness {
+        Readiness(self.0 & other.0)
     }
 }
 

@@ -36,39 +36,35 @@ pub struct Token(pub usize);
 /// What a registration waits for: [`Interest::READABLE`], [`Interest::WRITABLE`] or both
 /// (`READABLE | WRITABLE`). Closing and errors are reported whatever the interest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interest(u8);
+pub struct Interest(Readiness);
 
 impl Interest {
     /// Data to read, a connection to accept, the end of the stream.
-    pub const READABLE: Interest = Interest(Readiness::READABLE.bits());
+    pub const READABLE: Interest = Interest(Readiness::READABLE);
     /// Room to write.
-    pub const WRITABLE: Interest = Interest(Readiness::WRITABLE.bits());
-
-    /// Both interests.
-    pub const fn add(self, other: Interest) -> Interest {
-        Interest(self.0 | other.0)
-    }
+    pub const WRITABLE: Interest = Interest(Readiness::WRITABLE);
 
     /// Whether readability is of interest.
     pub const fn is_readable(self) -> bool {
-        self.0 & Self::READABLE.0 != 0
+        self.0.contains(Readiness::READABLE)
     }
 
     /// Whether writability is of interest.
     pub const fn is_writable(self) -> bool {
-        self.0 & Self::WRITABLE.0 != 0
+        self.0.contains(Readiness::WRITABLE)
     }
 
     /// The readiness flags an event for this interest reports.
-    fn reported(self) -> u8 {
-        self.0 | Readiness::READ_CLOSED.bits() | Readiness::WRITE_CLOSED.bits() | Readiness::ERROR.bits()
+    fn reported(self) -> Readiness {
+        self.0 | Readiness::READ_CLOSED | Readiness::WRITE_CLOSED | Readiness::ERROR
     }
 }
 
 impl core::ops::BitOr for Interest {
     type Output = Interest;
+    /// Both interests.
     fn bitor(self, other: Interest) -> Interest {
-        self.add(other)
+        Interest(self.0 | other.0)
     }
 }
 
@@ -173,27 +169,19 @@ pub(super) mod sealed {
     }
 }
 
-#[allow(private_interfaces)]
-impl sealed::Sealed for super::TcpListener {
-    fn handle(&self) -> &Handle {
-        &self.handle
-    }
+/// Each socket type gives its handle.
+macro_rules! source {
+    ($($socket:ident),*) => {$(
+        #[allow(private_interfaces)]
+        impl sealed::Sealed for super::$socket {
+            fn handle(&self) -> &Handle {
+                &self.handle
+            }
+        }
+        impl Source for super::$socket {}
+    )*};
 }
-impl Source for super::TcpListener {}
-#[allow(private_interfaces)]
-impl sealed::Sealed for super::TcpStream {
-    fn handle(&self) -> &Handle {
-        &self.handle
-    }
-}
-impl Source for super::TcpStream {}
-#[allow(private_interfaces)]
-impl sealed::Sealed for super::UdpSocket {
-    fn handle(&self) -> &Handle {
-        &self.handle
-    }
-}
-impl Source for super::UdpSocket {}
+source!(TcpListener, TcpStream, UdpSocket);
 
 /// A socket's registration, kept in its waker.
 #[derive(Debug)]
@@ -383,12 +371,11 @@ impl Poll {
                     // The next change is measured from what the caller is told now; a change
                     // nobody was told of must still reach threads blocked on the socket.
                     if shared.stack.rearm(waker.id) == Ok(true) {
-                        waker.generation.fetch_add(1, Ordering::SeqCst);
-                        crate::sync::wake_all(&waker.queue);
+                        waker.wake_waiters();
                     }
-                    let reported = readiness.bits() & interest.reported();
-                    if reported != 0 {
-                        events.list.push(Event { token, readiness: readiness_from(reported) });
+                    let reported = readiness & interest.reported();
+                    if !reported.is_empty() {
+                        events.list.push(Event { token, readiness: reported });
                     }
                 }
                 if events.list.len() == events.capacity {
@@ -406,12 +393,4 @@ impl Poll {
             poll.deadline.store(u64::MAX, Ordering::SeqCst);
         }
     }
-}
-
-/// The readiness with exactly `bits` (those a registration reports).
-fn readiness_from(bits: u8) -> Readiness {
-    [Readiness::READABLE, Readiness::WRITABLE, Readiness::READ_CLOSED, Readiness::WRITE_CLOSED, Readiness::ERROR]
-        .into_iter()
-        .filter(|flag| bits & flag.bits() != 0)
-        .fold(Readiness::NONE, |all, flag| all | flag)
 }
