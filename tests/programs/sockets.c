@@ -9,7 +9,11 @@
  * 2. Out: a non-blocking connect to ECHO_HOST:ECHO_PORT (a line echo server of the test's),
  *    waited for with poll, SO_ERROR 0, a line sent and its echo read; a blocking connect to
  *    CLOSED_PORT is refused.
- * 3. In: a TCP listener and a UDP socket on PORT under one epoll (the connections
+ * 3. To itself on 127.0.0.1: a listener bound there, a non-blocking connect, sendmsg with
+ *    two buffers and recvmsg into two, a UDP datagram by sendmsg/recvmsg with its sender's
+ *    address, a refused connect to a port nobody listens on, and EADDRNOTAVAIL for an address
+ *    that is not the machine's.
+ * 4. In: a TCP listener and a UDP socket on PORT under one epoll (the connections
  *    edge-triggered), "sockets: ready", then three connections (each read to its end and
  *    answered "echo: ...") and one datagram (answered "pong: ...") in the order the test sends
  *    them. Exit status: the connections served.
@@ -28,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static const char *name(int error) {
@@ -46,6 +51,7 @@ static const char *name(int error) {
     case ENOENT: return "ENOENT";
     case EPERM: return "EPERM";
     case EBADF: return "EBADF";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     default: return "another error";
     }
 }
@@ -155,6 +161,89 @@ static void outbound(const char *host, int port, int closed_port) {
     close(s);
 }
 
+static int bound_to_loopback(int type) {
+    int s = socket(AF_INET, type, 0);
+    struct sockaddr_in a = address("127.0.0.1", 0);
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    return s;
+}
+
+static int port_of(int s) {
+    struct sockaddr_in a;
+    socklen_t length = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &length);
+    return ntohs(a.sin_port);
+}
+
+static void loopback(void) {
+    int listener = bound_to_loopback(SOCK_STREAM);
+    result("listen on 127.0.0.1", listen(listener, 4));
+    struct sockaddr_in a = address("127.0.0.1", port_of(listener));
+    int client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int started = connect(client, (struct sockaddr *)&a, sizeof a);
+    printf("loopback connect: %s\n", started == 0 || errno == EINPROGRESS ? "started" : name(errno));
+    struct pollfd incoming = {.fd = listener, .events = POLLIN};
+    printf("poll on the listener: %d\n", poll(&incoming, 1, 10000));
+    struct sockaddr_in peer;
+    socklen_t length = sizeof peer;
+    int server = accept(listener, (struct sockaddr *)&peer, &length);
+    printf("accepted from 127.0.0.1: %s, same port as the caller: %s\n",
+           peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK) ? "yes" : "no",
+           ntohs(peer.sin_port) == port_of(client) ? "yes" : "no");
+    struct pollfd out = {.fd = client, .events = POLLOUT};
+    printf("poll for the connection: %d\n", poll(&out, 1, 10000));
+
+    char first[] = "gathered ", second[] = "from two buffers";
+    struct iovec pieces[2] = {{first, strlen(first)}, {second, strlen(second)}};
+    struct msghdr message = {.msg_iov = pieces, .msg_iovlen = 2};
+    printf("sendmsg: %d\n", (int)sendmsg(client, &message, 0));
+    char head[5] = {0}, tail[64] = {0};
+    struct iovec into[2] = {{head, 4}, {tail, sizeof tail - 1}};
+    struct msghdr received = {.msg_iov = into, .msg_iovlen = 2};
+    size_t got = 0;
+    while (got < strlen(first) + strlen(second)) {
+        struct pollfd in = {.fd = server, .events = POLLIN};
+        poll(&in, 1, 10000);
+        ssize_t n = recvmsg(server, &received, 0);
+        if (n <= 0) break;
+        got += n;
+        into[0].iov_len = 0;
+        into[1].iov_base = tail + (got - 4);
+        into[1].iov_len = sizeof tail - 1 - (got - 4);
+    }
+    printf("recvmsg: %d bytes, \"%s\" + \"%s\"\n", (int)got, head, tail);
+    close(client);
+    close(server);
+    close(listener);
+
+    int one = bound_to_loopback(SOCK_DGRAM), two = bound_to_loopback(SOCK_DGRAM);
+    struct sockaddr_in to = address("127.0.0.1", port_of(two));
+    char note[] = "a note to self";
+    struct iovec note_piece = {note, strlen(note)};
+    struct msghdr datagram = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &note_piece, .msg_iovlen = 1};
+    printf("sendmsg over UDP: %d\n", (int)sendmsg(one, &datagram, 0));
+    char back[32] = {0};
+    struct iovec back_piece = {back, sizeof back - 1};
+    struct sockaddr_in from;
+    struct msghdr answer = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &back_piece, .msg_iovlen = 1};
+    int n = (int)recvmsg(two, &answer, 0);
+    printf("recvmsg over UDP: %d \"%s\" from the sender: %s, name length %d\n", n, back,
+           ntohs(from.sin_port) == port_of(one) ? "yes" : "no", (int)answer.msg_namelen);
+    close(one);
+    close(two);
+
+    int nobody = bound_to_loopback(SOCK_STREAM);
+    struct sockaddr_in closed = address("127.0.0.1", port_of(nobody));
+    close(nobody);
+    int refused = socket(AF_INET, SOCK_STREAM, 0);
+    result("connect to 127.0.0.1 where nobody listens", connect(refused, (struct sockaddr *)&closed, sizeof closed));
+    close(refused);
+    int foreign = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in elsewhere = address("192.0.2.1", 0);
+    result("bind 192.0.2.1", bind(foreign, (struct sockaddr *)&elsewhere, sizeof elsewhere));
+    close(foreign);
+}
+
 static int serve(int port) {
     int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
@@ -240,5 +329,6 @@ int main(int argc, char **argv) {
     }
     checks();
     outbound(argv[2], atoi(argv[3]), atoi(argv[4]));
+    loopback();
     return serve(atoi(argv[1]));
 }

@@ -31,6 +31,7 @@ pub const TCP_NODELAY: u64 = 1;
 pub const MSG_PEEK: u64 = 0x2;
 pub const MSG_DONTWAIT: u64 = 0x40;
 pub const MSG_WAITALL: u64 = 0x100;
+pub const MSG_TRUNC: u64 = 0x20;
 pub const MSG_NOSIGNAL: u64 = 0x4000;
 pub const SHUT_RD: u64 = 0;
 pub const SHUT_WR: u64 = 1;
@@ -170,6 +171,54 @@ pub fn decode_int_option(bytes: &[u8]) -> Result<i32, Errno> {
     }
 }
 
+/// The size of `struct msghdr`.
+pub const MSGHDR_SIZE: usize = 56;
+/// Where `struct msghdr`'s `msg_namelen` (a `socklen_t` the kernel updates) sits.
+pub const MSGHDR_NAME_LENGTH: u64 = 8;
+/// Where `msg_controllen` sits (the kernel writes 0: no ancillary data comes back).
+pub const MSGHDR_CONTROL_LENGTH: u64 = 40;
+/// Where `msg_flags` sits (written by `recvmsg`).
+pub const MSGHDR_FLAGS: u64 = 48;
+
+/// One `struct msghdr` of `sendmsg`/`recvmsg`, as the program passed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageHeader {
+    /// `msg_name`: the peer's address (0: none).
+    pub name: u64,
+    /// `msg_namelen`.
+    pub name_length: u32,
+    /// `msg_iov`: the `struct iovec` array.
+    pub vectors: u64,
+    /// `msg_iovlen`.
+    pub vector_count: u64,
+    /// `msg_control`: ancillary data.
+    pub control: u64,
+    /// `msg_controllen`.
+    pub control_length: u64,
+}
+
+impl MessageHeader {
+    /// Reads one from the 56 bytes the kernel copied (fewer is `EFAULT`).
+    pub fn decode(bytes: &[u8]) -> Result<MessageHeader, Errno> {
+        if bytes.len() < MSGHDR_SIZE {
+            return Err(Errno::EFAULT);
+        }
+        let u64_at = |at: usize| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(word)
+        };
+        Ok(MessageHeader {
+            name: u64_at(0),
+            name_length: u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
+            vectors: u64_at(16),
+            vector_count: u64_at(24),
+            control: u64_at(32),
+            control_length: u64_at(40),
+        })
+    }
+}
+
 /// One `struct epoll_event`: the events and the program's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EpollEvent {
@@ -251,6 +300,30 @@ mod tests {
         assert_eq!(address_room(4), Ok(4));
         assert_eq!(address_room(100), Ok(16));
         assert_eq!(address_room(u32::MAX), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn message_headers_are_read_field_by_field() {
+        let mut bytes = [0u8; MSGHDR_SIZE];
+        bytes[..8].copy_from_slice(&0x1000u64.to_le_bytes());
+        bytes[8..12].copy_from_slice(&16u32.to_le_bytes());
+        bytes[16..24].copy_from_slice(&0x2000u64.to_le_bytes());
+        bytes[24..32].copy_from_slice(&3u64.to_le_bytes());
+        bytes[32..40].copy_from_slice(&0x3000u64.to_le_bytes());
+        bytes[40..48].copy_from_slice(&24u64.to_le_bytes());
+        let header = MessageHeader::decode(&bytes).unwrap();
+        assert_eq!(
+            header,
+            MessageHeader {
+                name: 0x1000,
+                name_length: 16,
+                vectors: 0x2000,
+                vector_count: 3,
+                control: 0x3000,
+                control_length: 24
+            }
+        );
+        assert_eq!(MessageHeader::decode(&bytes[..55]), Err(Errno::EFAULT));
     }
 
     #[test]

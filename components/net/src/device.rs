@@ -1,7 +1,10 @@
 //! smoltcp's `Device` over the NIC contract: one receive buffer and one transmit buffer, reused
-//! for every frame; SYNs for listeners whose queues are full are dropped here.
+//! for every frame; SYNs for listeners whose queues are full are dropped here. Frames the stack
+//! sends to itself (to 127.0.0.1 or its own address) never reach the NIC: they wait in the
+//! loopback queue and are received before the NIC's.
 
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::vec;
 use alloc::vec::Vec;
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
@@ -19,16 +22,40 @@ pub(crate) struct Adapter<N> {
     pub(crate) syns_dropped: u64,
     /// The length of a frame fetched into `receive` that smoltcp has not taken yet.
     pub(crate) pending: Option<usize>,
-    /// Frames handed to the NIC (whether it took them or not).
+    /// Frames handed to the NIC or the loopback queue (whether they took them or not).
     pub(crate) transmitted: u64,
+    /// The card's Ethernet address (frames to it are looped back).
+    mac: [u8; 6],
+    /// Frames sent to the interface itself, oldest first, at most [`LOOPBACK_FRAMES`].
+    loopback: VecDeque<Box<[u8]>>,
+    /// Frames from the wire dropped for naming a loopback address, and looped-back frames
+    /// dropped because the queue was full or the heap had no room.
+    pub(crate) dropped: u64,
 }
+
+/// Frames the loopback queue holds; more are dropped like frames on a congested wire (TCP
+/// sends them again). 64 frames: a few connections' windows.
+const LOOPBACK_FRAMES: usize = 64;
 
 impl<N: Nic> Adapter<N> {
     /// Takes the next frame from the NIC for smoltcp (`receive` hands it over once); drops SYNs
     /// for ports whose listeners are full. The frame, if any.
     pub(crate) fn fetch(&mut self) -> Option<&[u8]> {
         loop {
-            let length = self.nic.receive(&mut self.receive)?;
+            let length = match self.loopback.pop_front() {
+                Some(frame) => {
+                    self.receive[..frame.len()].copy_from_slice(&frame);
+                    frame.len()
+                }
+                None => {
+                    let length = self.nic.receive(&mut self.receive)?;
+                    if crate::frame::martian(&self.receive[..length]) {
+                        self.dropped += 1;
+                        continue;
+                    }
+                    length
+                }
+            };
             let frame = &self.receive[..length];
             if !self.full_ports.is_empty()
                 && crate::frame::syn(frame).is_some_and(|syn| self.full_ports.contains(&syn.destination_port))
@@ -41,8 +68,22 @@ impl<N: Nic> Adapter<N> {
         }
     }
 
+    /// Queues `frame` to be received as if it had come from the wire (dropped, and counted, when
+    /// the loopback queue is full or the heap has no room).
+    pub(crate) fn loop_back(&mut self, frame: &[u8]) {
+        push_frame(&mut self.loopback, &mut self.dropped, frame);
+    }
+
+    /// Whether looped-back frames wait to be received.
+    pub(crate) fn looping(&self) -> bool {
+        !self.loopback.is_empty()
+    }
+
     pub(crate) fn new(nic: N) -> Adapter<N> {
         Adapter {
+            mac: nic.mac_address(),
+            loopback: VecDeque::new(),
+            dropped: 0,
             nic,
             receive: vec![0; MAX_FRAME].into_boxed_slice(),
             transmit: vec![0; MAX_FRAME].into_boxed_slice(),
@@ -54,12 +95,25 @@ impl<N: Nic> Adapter<N> {
     }
 }
 
+fn push_frame(loopback: &mut VecDeque<Box<[u8]>>, dropped: &mut u64, frame: &[u8]) {
+    let mut copy = Vec::new();
+    if loopback.len() < LOOPBACK_FRAMES && copy.try_reserve_exact(frame.len()).is_ok() {
+        copy.extend_from_slice(frame);
+        loopback.push_back(copy.into_boxed_slice());
+    } else {
+        *dropped += 1;
+    }
+}
+
 pub(crate) struct Received<'a>(&'a [u8]);
 
 pub(crate) struct Transmit<'a, N> {
     nic: &'a mut N,
     counter: &'a mut u64,
     buffer: &'a mut [u8],
+    mac: [u8; 6],
+    loopback: &'a mut VecDeque<Box<[u8]>>,
+    dropped: &'a mut u64,
 }
 
 impl phy::RxToken for Received<'_> {
@@ -73,6 +127,11 @@ impl<N: Nic> phy::TxToken for Transmit<'_, N> {
         let length = len.min(MAX_FRAME);
         let result = f(&mut self.buffer[..length]);
         *self.counter += 1;
+        let frame = &self.buffer[..length];
+        if crate::frame::to_self(frame, self.mac) {
+            push_frame(self.loopback, self.dropped, frame);
+            return result;
+        }
         if let Err(error) = self.nic.transmit(&self.buffer[..length]) {
             // Lost like a frame on the wire: TCP retransmits, UDP callers accept loss.
             log::debug!("net: a frame was not sent: {error}");
@@ -95,12 +154,26 @@ impl<N: Nic> phy::Device for Adapter<N> {
         let length = self.pending.take()?;
         Some((
             Received(&self.receive[..length]),
-            Transmit { nic: &mut self.nic, buffer: &mut self.transmit, counter: &mut self.transmitted },
+            Transmit {
+                nic: &mut self.nic,
+                buffer: &mut self.transmit,
+                counter: &mut self.transmitted,
+                mac: self.mac,
+                loopback: &mut self.loopback,
+                dropped: &mut self.dropped,
+            },
         ))
     }
 
     fn transmit(&mut self, _timestamp: Instant) -> Option<Self::TxToken<'_>> {
-        Some(Transmit { nic: &mut self.nic, buffer: &mut self.transmit, counter: &mut self.transmitted })
+        Some(Transmit {
+            nic: &mut self.nic,
+            buffer: &mut self.transmit,
+            counter: &mut self.transmitted,
+            mac: self.mac,
+            loopback: &mut self.loopback,
+            dropped: &mut self.dropped,
+        })
     }
 
     fn capabilities(&self) -> DeviceCapabilities {

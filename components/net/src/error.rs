@@ -6,6 +6,9 @@
 pub enum NetError {
     /// Another socket of this kind already uses the port.
     AddressInUse,
+    /// The local address to bind is not this machine's (neither a loopback address nor the
+    /// interface's own).
+    AddressNotAvailable,
     /// The interface has no IPv4 address yet (DHCP has not answered), or the destination cannot
     /// be reached from it.
     Unreachable,
@@ -31,6 +34,7 @@ impl core::fmt::Display for NetError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             NetError::AddressInUse => "address in use",
+            NetError::AddressNotAvailable => "not this machine's address",
             NetError::Unreachable => "network unreachable (no IPv4 address or route)",
             NetError::ConnectionRefused => "connection refused",
             NetError::ConnectionReset => "connection reset by peer",

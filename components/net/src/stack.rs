@@ -35,6 +35,9 @@ const FRAMES_PER_POLL: usize = 64;
 const HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
 /// Sockets listening at once on a listener's port (refilled after every packet).
 const LISTENING: usize = 2;
+/// How often the interface tells itself its own addresses (see [`frame::arp_to_self`]): well
+/// within smoltcp's neighbour cache lifetime (60 s).
+const ANNOUNCE_MS: u64 = 20_000;
 /// Ephemeral ports for outgoing connections and `bind(0)`: 49152..=65535 (RFC 6335).
 const EPHEMERAL: core::ops::RangeInclusive<u16> = 49152..=65535;
 
@@ -56,6 +59,8 @@ impl SocketId {
 
 #[derive(Debug)]
 struct Listener {
+    /// The local address it accepts connections to (`None`: any of them).
+    address: Option<Ipv4Addr>,
     port: u16,
     listening: Vec<SocketHandle>,
     /// Connections that left the listen state, oldest first, until `accept` takes them.
@@ -93,6 +98,8 @@ pub struct Stack<N: Nic> {
     next_port: u16,
     count: usize,
     now_ms: u64,
+    /// When the interface last told itself its addresses (`None`: they changed since).
+    announced_ms: Option<u64>,
 }
 
 fn instant(ms: u64) -> Instant {
@@ -134,9 +141,13 @@ impl<N: Nic> Stack<N> {
             next_port: EPHEMERAL.start() + (seed % u64::from(span)) as u16,
             count: 0,
             now_ms,
+            announced_ms: None,
         };
         match config {
-            Ipv4Config::Dhcp => stack.dhcp = Some(stack.sockets.add(dhcpv4::Socket::new())),
+            Ipv4Config::Dhcp => {
+                stack.dhcp = Some(stack.sockets.add(dhcpv4::Socket::new()));
+                stack.configure(None, None);
+            }
             Ipv4Config::Static { address, prefix, gateway } => {
                 stack.configure(Some((address, prefix.min(32))), gateway)
             }
@@ -144,13 +155,17 @@ impl<N: Nic> Stack<N> {
         stack
     }
 
+    /// Gives the interface `address` (first: the source of packets to other networks) and the
+    /// loopback address 127.0.0.1/8, and routes other networks to `gateway`.
     fn configure(&mut self, address: Option<(Ipv4Addr, u8)>, gateway: Option<Ipv4Addr>) {
         self.interface.update_ip_addrs(|addresses| {
             addresses.clear();
             if let Some((address, prefix)) = address {
                 let _ = addresses.push(IpCidr::Ipv4(Ipv4Cidr::new(address, prefix)));
             }
+            let _ = addresses.push(IpCidr::Ipv4(Ipv4Cidr::new(Ipv4Addr::LOCALHOST, 8)));
         });
+        self.announced_ms = None;
         let routes = self.interface.routes_mut();
         routes.remove_default_ipv4_route();
         if let Some(gateway) = gateway {
@@ -163,17 +178,25 @@ impl<N: Nic> Stack<N> {
         self.device.nic.mac_address()
     }
 
-    /// The interface's IPv4 address and prefix length, once it has one.
+    /// The interface's IPv4 address and prefix length, once it has one (127.0.0.1, which it
+    /// always has, is not it).
     pub fn address(&self) -> Option<(Ipv4Addr, u8)> {
-        self.interface.ip_addrs().first().map(|cidr| match cidr {
-            IpCidr::Ipv4(cidr) => (cidr.address(), cidr.prefix_len()),
+        self.interface.ip_addrs().iter().find_map(|cidr| match cidr {
+            IpCidr::Ipv4(cidr) => (!cidr.address().is_loopback()).then(|| (cidr.address(), cidr.prefix_len())),
         })
     }
 
-    /// The card's counters, and frames dropped by the stack's own SYN backpressure.
+    /// Whether `address` is this machine's: a loopback address or the interface's own.
+    pub fn is_local(&self, address: Ipv4Addr) -> bool {
+        address.is_loopback() || self.address().is_some_and(|(own, _)| own == address)
+    }
+
+    /// The card's counters, and frames dropped by the stack itself: SYNs held back by the
+    /// listeners' backpressure, frames from the wire naming a loopback address, and looped-back
+    /// frames that found the loopback queue full.
     pub fn stats(&self) -> NicStats {
         let mut stats = self.device.nic.stats();
-        stats.dropped += self.device.syns_dropped;
+        stats.dropped += self.device.syns_dropped + self.device.dropped;
         stats
     }
 
@@ -194,6 +217,14 @@ impl<N: Nic> Stack<N> {
         self.now_ms = now_ms;
         let now = instant(now_ms);
         self.interface.poll_maintenance(now);
+        if self.announced_ms.is_none_or(|at| now_ms >= at.saturating_add(ANNOUNCE_MS)) {
+            self.announced_ms = Some(now_ms);
+            let mac = self.mac_address();
+            for cidr in self.interface.ip_addrs() {
+                let IpCidr::Ipv4(cidr) = cidr;
+                self.device.loop_back(&frame::arp_to_self(mac, cidr.address()));
+            }
+        }
         let sent = self.device.transmitted;
         let mut busy = false;
         // A bounded number of frames per poll, so that a flood cannot keep the stack's lock
@@ -219,7 +250,7 @@ impl<N: Nic> Stack<N> {
         self.refill_listeners();
         self.reap_closing();
         self.dhcp_events();
-        busy || self.device.transmitted != sent
+        busy || self.device.transmitted != sent || self.device.looping()
     }
 
     /// Sends what sockets have queued (after a write), without looking for received frames.
@@ -234,6 +265,9 @@ impl<N: Nic> Stack<N> {
     /// Milliseconds until the stack needs `poll` again for its own timers (retransmissions,
     /// DHCP), if it has any; received frames need a poll whatever this says.
     pub fn poll_delay_ms(&mut self, now_ms: u64) -> Option<u64> {
+        if self.device.looping() {
+            return Some(0);
+        }
         self.interface.poll_delay(instant(now_ms), &self.sockets).map(|delay| delay.total_millis())
     }
 
@@ -275,6 +309,18 @@ impl<N: Nic> Stack<N> {
         if self.count + sockets > self.limits.max_sockets { Err(NetError::TooManySockets) } else { Ok(()) }
     }
 
+    /// The address to bind for `local`: `None` for the unspecified address (any of this
+    /// machine's), `AddressNotAvailable` for an address that is not this machine's.
+    fn bind_address(&self, local: Ipv4Addr) -> Result<Option<Ipv4Addr>, NetError> {
+        if local.is_unspecified() {
+            Ok(None)
+        } else if self.is_local(local) {
+            Ok(Some(local))
+        } else {
+            Err(NetError::AddressNotAvailable)
+        }
+    }
+
     fn port_in_use(&self, port: u16, tcp: bool) -> bool {
         self.entries.iter().any(|entry| match &entry.kind {
             Kind::Listener(listener) => tcp && listener.port == port,
@@ -305,8 +351,13 @@ impl<N: Nic> Stack<N> {
     pub fn local_addr(&mut self, id: SocketId) -> Result<SocketAddrV4, NetError> {
         let unspecified = self.address().map_or(Ipv4Addr::UNSPECIFIED, |(address, _)| address);
         match &self.entry(id)?.kind {
-            Kind::Listener(listener) => Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, listener.port)),
-            Kind::Udp { port, .. } => Ok(SocketAddrV4::new(unspecified, *port)),
+            Kind::Listener(listener) => {
+                Ok(SocketAddrV4::new(listener.address.unwrap_or(Ipv4Addr::UNSPECIFIED), listener.port))
+            }
+            &Kind::Udp { handle, port } => {
+                let bound = self.sockets.get::<smoltcp::socket::udp::Socket>(handle).endpoint().addr;
+                Ok(SocketAddrV4::new(bound.map_or(unspecified, |IpAddress::Ipv4(address)| address), port))
+            }
             &Kind::Tcp { handle, .. } => {
                 self.sockets.get::<tcp::Socket>(handle).local_endpoint().map(v4).ok_or(NetError::NotConnected)
             }

@@ -6,22 +6,24 @@
 //! `connect` or `sendto`. Blocking calls wait in the network's own wait queues (no CPU while
 //! they wait); a non-blocking descriptor (`SOCK_NONBLOCK`, `O_NONBLOCK`, `MSG_DONTWAIT`) gets
 //! `EAGAIN`, and a non-blocking `connect` `EINPROGRESS` (writable when done, `SO_ERROR` says
-//! how). Not here yet: `sendmsg`/`recvmsg`, IPv6, Unix sockets, loopback (127.0.0.1).
+//! how). `sendmsg`/`recvmsg` move bytes and addresses (no ancillary data). 127.0.0.1 is the
+//! network's loopback. Not here yet: IPv6, Unix sockets.
 
 use crate::files::{CHUNK, Description, Object, Ready};
 use crate::{process, user};
 use alloc::sync::Arc;
 use alloc::vec;
+use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use stardust::io::{ErrorKind, Read, Write};
 use stardust::net::{Readiness, TcpListener, TcpStream, UdpSocket};
 use stardust::sync::Mutex;
 use stardust::time::Duration;
 use stardust_linux_abi::{
-    Errno, IPPROTO_TCP, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_BROADCAST, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF,
-    SO_RCVTIMEO, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDTIMEO, SO_TYPE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET,
-    SocketKind, SocketRequest, TCP_NODELAY, address_room, decode_int_option, decode_sockaddr_in, decode_timeval,
-    encode_sockaddr_in, encode_timeval,
+    Errno, IPPROTO_TCP, MessageHeader, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_BROADCAST, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
+    SO_RCVBUF, SO_RCVTIMEO, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDTIMEO, SO_TYPE, SOCK_DGRAM, SOCK_STREAM,
+    SOL_SOCKET, SocketKind, SocketRequest, TCP_NODELAY, address_room, decode_int_option, decode_sockaddr_in,
+    decode_timeval, encode_sockaddr_in, encode_timeval,
 };
 
 /// A socket descriptor's object.
@@ -98,8 +100,8 @@ impl Socket {
         match &state.role {
             Role::Udp(socket) => Ok(Arc::clone(socket)),
             Role::Fresh { bound } => {
-                let port = bound.map_or(0, |bound| bound.port());
-                let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).map_err(|e| errno(&e))?;
+                let local = bound.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+                let socket = UdpSocket::bind(local).map_err(|e| errno(&e))?;
                 let socket = Arc::new(socket);
                 state.role = Role::Udp(Arc::clone(&socket));
                 state.apply_timeouts();
@@ -111,22 +113,19 @@ impl Socket {
 
     /// `read` on the socket: a connection's bytes, or a datagram's.
     pub fn read(&self, buffer: u64, count: usize, nonblocking: bool) -> Result<u64, Errno> {
-        self.receive(buffer, count, nonblocking, false).map(|(n, _)| n)
+        let (bytes, _) = self.receive(count, nonblocking, false)?;
+        user::write(buffer, &bytes)?;
+        Ok(bytes.len() as u64)
     }
 
     /// `write` on the socket.
     pub fn write(&self, buffer: u64, count: usize, nonblocking: bool) -> Result<u64, Errno> {
-        self.send(buffer, count, nonblocking, None)
+        self.send(&user::read(buffer, count.min(CHUNK))?, nonblocking, None)
     }
 
     /// Receives into the program's `buffer`: the bytes, and a datagram's sender.
-    fn receive(
-        &self,
-        buffer: u64,
-        count: usize,
-        nonblocking: bool,
-        peek: bool,
-    ) -> Result<(u64, Option<SocketAddrV4>), Errno> {
+    /// Receives up to `count` bytes (at most a chunk): the bytes, and the sender of a datagram.
+    fn receive(&self, count: usize, nonblocking: bool, peek: bool) -> Result<(Vec<u8>, Option<SocketAddrV4>), Errno> {
         let mut bytes = vec![0u8; count.min(CHUNK)];
         let (n, sender) = match self.kind {
             SocketKind::Stream => {
@@ -150,24 +149,52 @@ impl Socket {
                 (n, sender)
             }
         };
-        user::write(buffer, &bytes[..n])?;
-        Ok((n as u64, sender))
+        bytes.truncate(n);
+        Ok((bytes, sender))
     }
 
-    fn send(&self, buffer: u64, count: usize, nonblocking: bool, to: Option<SocketAddrV4>) -> Result<u64, Errno> {
-        let bytes = user::read(buffer, count.min(CHUNK))?;
+    /// As `receive`, with `recv`'s flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL); a connection's
+    /// sender is its peer.
+    fn receive_with(
+        &self,
+        count: usize,
+        flags: u64,
+        nonblocking: bool,
+    ) -> Result<(Vec<u8>, Option<SocketAddrV4>), Errno> {
+        let nonblocking = nonblocking || flags & stardust_linux_abi::MSG_DONTWAIT != 0;
+        let peek = flags & stardust_linux_abi::MSG_PEEK != 0;
+        let (mut bytes, sender) = self.receive(count, nonblocking, peek)?;
+        // MSG_WAITALL on a blocking stream: until the count, the end, or an error.
+        let wait_all = flags & stardust_linux_abi::MSG_WAITALL != 0;
+        if wait_all && !nonblocking && !peek && self.kind == SocketKind::Stream {
+            let count = count.min(CHUNK);
+            while !bytes.is_empty() && bytes.len() < count {
+                match self.receive(count - bytes.len(), false, false) {
+                    Ok((more, _)) if !more.is_empty() => bytes.extend_from_slice(&more),
+                    _ => break,
+                }
+            }
+        }
+        let sender = sender.or_else(|| match self.stream().ok()?.peer_addr() {
+            Ok(core::net::SocketAddr::V4(peer)) => Some(peer),
+            _ => None,
+        });
+        Ok((bytes, sender))
+    }
+
+    fn send(&self, bytes: &[u8], nonblocking: bool, to: Option<SocketAddrV4>) -> Result<u64, Errno> {
         match self.kind {
             SocketKind::Stream => {
                 let stream = self.stream().map_err(|_| Errno::EPIPE)?;
                 stream.set_nonblocking(nonblocking).map_err(|e| errno(&e))?;
-                (&*stream).write(&bytes).map(|n| n as u64).map_err(|e| errno(&e))
+                (&*stream).write(bytes).map(|n| n as u64).map_err(|e| errno(&e))
             }
             SocketKind::Datagram => {
                 let socket = self.udp()?;
                 socket.set_nonblocking(nonblocking).map_err(|e| errno(&e))?;
                 let sent = match to {
-                    Some(to) => socket.send_to(&bytes, to),
-                    None => socket.send(&bytes).map_err(|error| {
+                    Some(to) => socket.send_to(bytes, to),
+                    None => socket.send(bytes).map_err(|error| {
                         if error.kind() == ErrorKind::NotConnected {
                             stardust::io::Error::new(ErrorKind::Other, "no destination")
                         } else {
@@ -275,7 +302,10 @@ pub fn bind(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
             _ => return Err(Errno::EINVAL),
         }
         match socket.kind {
-            SocketKind::Stream => state.role = Role::Fresh { bound: Some(address) },
+            SocketKind::Stream => {
+                let address = stardust::net::tcp_bind_address(address).map_err(|e| errno(&e))?;
+                state.role = Role::Fresh { bound: Some(address) }
+            }
             SocketKind::Datagram => {
                 let udp = UdpSocket::bind(address).map_err(|e| errno(&e))?;
                 state.role = Role::Udp(Arc::new(udp));
@@ -370,40 +400,79 @@ pub fn connect(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
 /// `sendto(fd, buffer, length, flags, address, address_length)` (`send` without an address).
 pub fn send_to(fd: u64, buffer: u64, count: u64, flags: u64, address: u64, length: u64) -> Result<u64, Errno> {
     let to = if address == 0 { None } else { Some(read_address(address, length)?) };
-    let count = stardust_linux_abi::transfer_length(count) as usize;
-    with_socket(fd, |socket, nonblocking| {
-        let nonblocking = nonblocking || flags & stardust_linux_abi::MSG_DONTWAIT != 0;
-        socket.send(buffer, count, nonblocking, if socket.kind == SocketKind::Datagram { to } else { None })
-    })
+    let bytes = user::read(buffer, (stardust_linux_abi::transfer_length(count) as usize).min(CHUNK))?;
+    with_socket(fd, |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
+}
+
+fn send_with(
+    socket: &Socket,
+    bytes: &[u8],
+    flags: u64,
+    nonblocking: bool,
+    to: Option<SocketAddrV4>,
+) -> Result<u64, Errno> {
+    let nonblocking = nonblocking || flags & stardust_linux_abi::MSG_DONTWAIT != 0;
+    socket.send(bytes, nonblocking, if socket.kind == SocketKind::Datagram { to } else { None })
 }
 
 /// `recvfrom(fd, buffer, length, flags, address, address_length)` (`recv` without one).
 pub fn receive_from(fd: u64, buffer: u64, count: u64, flags: u64, address: u64, length: u64) -> Result<u64, Errno> {
     let count = stardust_linux_abi::transfer_length(count) as usize;
-    with_socket(fd, |socket, nonblocking| {
-        let nonblocking = nonblocking || flags & stardust_linux_abi::MSG_DONTWAIT != 0;
-        let peek = flags & stardust_linux_abi::MSG_PEEK != 0;
-        let (mut n, sender) = socket.receive(buffer, count, nonblocking, peek)?;
-        // MSG_WAITALL on a blocking stream: until the count, the end, or an error.
-        let wait_all = flags & stardust_linux_abi::MSG_WAITALL != 0;
-        if wait_all && !nonblocking && !peek && socket.kind == SocketKind::Stream {
-            while n > 0 && (n as usize) < count {
-                match socket.receive(buffer + n, count - n as usize, false, false) {
-                    Ok((0, _)) | Err(_) => break,
-                    Ok((more, _)) => n += more,
-                }
-            }
+    let (bytes, sender) = with_socket(fd, |socket, nonblocking| socket.receive_with(count, flags, nonblocking))?;
+    user::write(buffer, &bytes)?;
+    if let Some(sender) = sender {
+        write_address(address, length, sender)?;
+    }
+    Ok(bytes.len() as u64)
+}
+
+/// The `struct msghdr` at `message` and its buffers. Ancillary data is not supported: a
+/// non-empty `msg_control` is `EOPNOTSUPP` on send (nothing is dropped silently).
+fn message_header(message: u64) -> Result<(MessageHeader, Vec<stardust_linux_abi::IoVector>), Errno> {
+    let header = MessageHeader::decode(&user::read(message, stardust_linux_abi::MSGHDR_SIZE)?)?;
+    let size = stardust_linux_abi::io_vector_array_size(header.vector_count).map_err(|_| Errno::EMSGSIZE)?;
+    let vectors = stardust_linux_abi::decode_io_vectors(&user::read(header.vectors, size)?)?;
+    Ok((header, vectors))
+}
+
+/// `sendmsg(fd, message, flags)`: the buffers gathered into one send (one datagram on UDP).
+pub fn send_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> {
+    let (header, vectors) = message_header(message)?;
+    if header.control_length != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let to = if header.name == 0 { None } else { Some(read_address(header.name, u64::from(header.name_length))?) };
+    let mut bytes = Vec::new();
+    for vector in vectors {
+        let room = CHUNK - bytes.len();
+        let length = (stardust_linux_abi::transfer_length(vector.length) as usize).min(room);
+        bytes.extend_from_slice(&user::read(vector.base, length)?);
+    }
+    with_socket(fd, |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
+}
+
+/// `recvmsg(fd, message, flags)`: one receive scattered over the buffers; the sender's address
+/// in `msg_name`, no ancillary data (`msg_controllen` 0), `msg_flags` 0.
+pub fn receive_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> {
+    let (header, vectors) = message_header(message)?;
+    let count = vectors.iter().fold(0u64, |total, vector| total.saturating_add(vector.length));
+    let count = stardust_linux_abi::transfer_length(count) as usize;
+    let (bytes, sender) = with_socket(fd, |socket, nonblocking| socket.receive_with(count, flags, nonblocking))?;
+    let mut rest = &bytes[..];
+    for vector in vectors {
+        if rest.is_empty() {
+            break;
         }
-        // A connection's sender is its peer.
-        let sender = sender.or_else(|| match socket.stream().ok()?.peer_addr() {
-            Ok(core::net::SocketAddr::V4(peer)) => Some(peer),
-            _ => None,
-        });
-        if let Some(sender) = sender {
-            write_address(address, length, sender)?;
-        }
-        Ok(n)
-    })
+        let (piece, after) = rest.split_at((vector.length as usize).min(rest.len()));
+        user::write(vector.base, piece)?;
+        rest = after;
+    }
+    if let Some(sender) = sender.filter(|_| header.name != 0) {
+        write_address(header.name, message + stardust_linux_abi::MSGHDR_NAME_LENGTH, sender)?;
+    }
+    user::write(message + stardust_linux_abi::MSGHDR_CONTROL_LENGTH, &0u64.to_le_bytes())?;
+    user::write(message + stardust_linux_abi::MSGHDR_FLAGS, &0u32.to_le_bytes())?;
+    Ok(bytes.len() as u64)
 }
 
 /// `shutdown(fd, how)`.

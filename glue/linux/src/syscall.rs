@@ -108,6 +108,8 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
         | Sysno::connect
         | Sysno::sendto
         | Sysno::recvfrom
+        | Sysno::sendmsg
+        | Sysno::recvmsg
         | Sysno::shutdown
         | Sysno::getsockname
         | Sysno::getpeername
@@ -422,6 +424,8 @@ fn socket_call(call: Sysno, a: [u64; 6]) -> Result<u64, Errno> {
         Sysno::connect => sockets::connect(a[0], a[1], a[2]),
         Sysno::sendto => sockets::send_to(a[0], a[1], a[2], a[3], a[4], a[5]),
         Sysno::recvfrom => sockets::receive_from(a[0], a[1], a[2], a[3], a[4], a[5]),
+        Sysno::sendmsg => sockets::send_message(a[0], a[1], a[2]),
+        Sysno::recvmsg => sockets::receive_message(a[0], a[1], a[2]),
         Sysno::shutdown => sockets::shutdown(a[0], a[1]),
         Sysno::getsockname => sockets::local_name(a[0], a[1], a[2]),
         Sysno::getpeername => sockets::peer_name(a[0], a[1], a[2]),

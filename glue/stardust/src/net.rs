@@ -227,6 +227,7 @@ fn shared() -> io::Result<&'static crate::sync::Mutex<Shared>> {
 fn error(error: NetError) -> io::Error {
     let kind = match error {
         NetError::AddressInUse => io::ErrorKind::AddrInUse,
+        NetError::AddressNotAvailable => io::ErrorKind::AddrNotAvailable,
         NetError::Unreachable => io::ErrorKind::NetworkUnreachable,
         NetError::ConnectionRefused => io::ErrorKind::ConnectionRefused,
         NetError::ConnectionReset => io::ErrorKind::ConnectionReset,
@@ -240,6 +241,7 @@ fn error(error: NetError) -> io::Error {
         kind,
         match error {
             NetError::AddressInUse => "address in use",
+            NetError::AddressNotAvailable => "not this machine's address",
             NetError::Unreachable => "network unreachable (no IPv4 address yet, or no route)",
             NetError::ConnectionRefused => "connection refused",
             NetError::ConnectionReset => "connection reset by peer",
@@ -450,16 +452,13 @@ fn v4(address: &impl ToSocketAddrs) -> io::Result<SocketAddrV4> {
     }
 }
 
-/// A local address to bind: the unspecified address or the interface's own.
-fn local_port(address: &impl ToSocketAddrs) -> io::Result<u16> {
-    let address = v4(address)?;
-    if !address.ip().is_unspecified() {
-        let own = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.address();
-        if own.is_none_or(|(ip, _)| ip != *address.ip()) {
-            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "not this machine's address"));
-        }
-    }
-    Ok(address.port())
+/// The address a TCP socket bound to `address` would listen on (for a `bind` that comes
+/// before `listen`): `AddrNotAvailable` if the IP is not this machine's, `AddrInUse` if a
+/// listener has the port; port 0 picks a free one. Nothing is reserved until the listener
+/// exists.
+pub fn tcp_bind_address(address: SocketAddrV4) -> io::Result<SocketAddrV4> {
+    let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+    shared.stack.tcp_bind_address(address).map_err(error)
 }
 
 /// The interface's address and prefix length, waiting up to `timeout` for DHCP to give one.
@@ -510,11 +509,12 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Listens on `address` (its IP must be unspecified, `0.0.0.0`, or this machine's; port 0
-    /// picks a free port).
+    /// Listens on `address`: its IP must be unspecified (`0.0.0.0`: connections to any of this
+    /// machine's addresses), `127.0.0.1` (only from this machine) or the interface's own; port
+    /// 0 picks a free port.
     pub fn bind(address: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let port = local_port(&address)?;
-        Ok(TcpListener { handle: Handle::new(|stack| stack.tcp_listen(port, BACKLOG))? })
+        let address = v4(&address)?;
+        Ok(TcpListener { handle: Handle::new(|stack| stack.tcp_listen(address, BACKLOG))? })
     }
 
     /// Waits for a connection.
@@ -761,11 +761,12 @@ pub struct UdpSocket {
 }
 
 impl UdpSocket {
-    /// Binds to `address` (unspecified or this machine's IP; port 0 picks a free one).
+    /// Binds to `address` (unspecified, `127.0.0.1` or this machine's IP; port 0 picks a free
+    /// one).
     pub fn bind(address: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let port = local_port(&address)?;
+        let address = v4(&address)?;
         Ok(UdpSocket {
-            handle: Handle::new(|stack| stack.udp_bind(port))?,
+            handle: Handle::new(|stack| stack.udp_bind(address))?,
             read_timeout: AtomicU64::new(NO_TIMEOUT),
             write_timeout: AtomicU64::new(NO_TIMEOUT),
             peer: spin::Mutex::new(None),

@@ -4,7 +4,7 @@
 //!   rust-net PORT ECHO_HOST ECHO_PORT CLOSED_PORT
 //!
 //! Connects to the line echo server at ECHO_HOST:ECHO_PORT (with a timeout), is refused at
-//! CLOSED_PORT, then serves three TCP connections (each read to its end and answered
+//! CLOSED_PORT, talks to itself over 127.0.0.1 (TCP and UDP), then serves three TCP connections (each read to its end and answered
 //! "echo: ...") and one UDP datagram ("pong: ..."), printing what it served in order. Exit
 //! status: the connections served. Nothing printed depends on timing or addresses.
 
@@ -35,6 +35,34 @@ fn main() {
         Ok(_) => println!("the closed port answered"),
         Err(error) => println!("closed port: {:?}", error.kind()),
     }
+
+    // To itself, on the loopback.
+    let private = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a listener on 127.0.0.1");
+    let address = private.local_addr().unwrap();
+    println!("listening on 127.0.0.1: {}", address.ip() == Ipv4Addr::LOCALHOST);
+    let caller = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(address).expect("a connection to itself");
+        let local = stream.local_addr().unwrap();
+        stream.write_all(b"hello me").unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        (local, answer)
+    });
+    let (mut inside, peer) = private.accept().expect("the connection from itself");
+    let mut text = String::new();
+    inside.read_to_string(&mut text).unwrap();
+    inside.write_all(format!("echo: {text}").as_bytes()).unwrap();
+    drop(inside);
+    let (local, answer) = caller.join().unwrap();
+    println!("loopback: {answer} (the peer is the caller: {})", peer == local);
+    let one = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let two = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    one.send_to(b"note to self", two.local_addr().unwrap()).unwrap();
+    let mut note = [0u8; 32];
+    let (n, from) = two.recv_from(&mut note).unwrap();
+    println!("udp to itself: {} (from the sender: {})", String::from_utf8_lossy(&note[..n]), from == one.local_addr().unwrap());
+    println!("bind 192.0.2.1: {:?}", TcpListener::bind("192.0.2.1:0").map(|_| ()).map_err(|e| e.kind()));
 
     // In.
     let listener = TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).expect("the listener");

@@ -21,7 +21,7 @@ impl<N: Nic> Stack<N> {
         if remote.port() == 0 || remote.ip().is_unspecified() || remote.ip().is_broadcast() {
             return Err(NetError::InvalidInput);
         }
-        if self.address().is_none() {
+        if !remote.ip().is_loopback() && self.address().is_none() {
             return Err(NetError::Unreachable);
         }
         self.room(1)?;

@@ -10,9 +10,11 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use stardust_api::Nic;
 
 impl<N: Nic> Stack<N> {
-    /// Binds a UDP socket to `port` (0: an ephemeral port).
-    pub fn udp_bind(&mut self, port: u16) -> Result<SocketId, NetError> {
-        let port = if port == 0 { self.ephemeral_port(false)? } else { port };
+    /// Binds a UDP socket to `local` (the unspecified address: any of this machine's; port 0:
+    /// an ephemeral port).
+    pub fn udp_bind(&mut self, local: SocketAddrV4) -> Result<SocketId, NetError> {
+        let address = self.bind_address(*local.ip())?;
+        let port = if local.port() == 0 { self.ephemeral_port(false)? } else { local.port() };
         if self.port_in_use(port, false) {
             return Err(NetError::AddressInUse);
         }
@@ -25,7 +27,9 @@ impl<N: Nic> Stack<N> {
         };
         let (Some(receive), Some(send)) = (buffer(), buffer()) else { return Err(NetError::TooManySockets) };
         let mut socket = udp::Socket::new(receive, send);
-        socket.bind(IpListenEndpoint { addr: None, port }).map_err(|_| NetError::InvalidInput)?;
+        socket
+            .bind(IpListenEndpoint { addr: address.map(IpAddress::Ipv4), port })
+            .map_err(|_| NetError::InvalidInput)?;
         let handle = self.sockets.add(socket);
         self.count += 1;
         Ok(self.insert(Kind::Udp { handle, port }))
@@ -46,7 +50,7 @@ impl<N: Nic> Stack<N> {
         if to.port() == 0 || to.ip().is_unspecified() || data.len() > MAX_DATAGRAM.min(self.limits.udp_bytes) {
             return Err(NetError::InvalidInput);
         }
-        if self.address().is_none() {
+        if !to.ip().is_loopback() && self.address().is_none() {
             return Err(NetError::Unreachable);
         }
         let endpoint = IpEndpoint::new(IpAddress::Ipv4(*to.ip()), to.port());

@@ -6,8 +6,10 @@ use super::{Entry, HANDSHAKE_TIMEOUT_MS, Kind, LISTENING, Listener, SocketId, St
 use crate::NetError;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use core::net::SocketAddrV4;
 use smoltcp::socket::tcp;
 use smoltcp::time::Duration;
+use smoltcp::wire::{IpAddress, IpListenEndpoint};
 use stardust_api::Nic;
 
 impl<N: Nic> Stack<N> {
@@ -62,7 +64,8 @@ impl<N: Nic> Stack<N> {
             {
                 // Out of memory: no socket listens, and SYNs wait (dropped) until memory is back.
                 let Some(mut socket) = new_tcp(&self.limits) else { break };
-                if socket.listen(listener.port).is_err() {
+                let endpoint = IpListenEndpoint { addr: listener.address.map(IpAddress::Ipv4), port: listener.port };
+                if socket.listen(endpoint).is_err() {
                     break;
                 }
                 socket.set_timeout(Some(Duration::from_millis(HANDSHAKE_TIMEOUT_MS)));
@@ -76,18 +79,33 @@ impl<N: Nic> Stack<N> {
         self.device.full_ports = full_ports;
     }
 
-    /// Listens for TCP connections on `port` (0: an ephemeral port), keeping up to `backlog`
-    /// established connections that nobody accepted yet.
-    pub fn tcp_listen(&mut self, port: u16, backlog: usize) -> Result<SocketId, NetError> {
-        let port = if port == 0 { self.ephemeral_port(true)? } else { port };
+    /// Listens for TCP connections to `local` (the unspecified address: to any of this
+    /// machine's; port 0: an ephemeral port), keeping up to `backlog` established connections
+    /// that nobody accepted yet. A listener on 127.0.0.1 is reached only from this machine.
+    pub fn tcp_listen(&mut self, local: SocketAddrV4, backlog: usize) -> Result<SocketId, NetError> {
+        let address = self.bind_address(*local.ip())?;
+        let port = if local.port() == 0 { self.ephemeral_port(true)? } else { local.port() };
         if self.port_in_use(port, true) {
             return Err(NetError::AddressInUse);
         }
         self.room(LISTENING)?;
-        let listener = Listener { port, listening: Vec::new(), queue: VecDeque::new(), backlog: backlog.max(1) };
+        let listener =
+            Listener { address, port, listening: Vec::new(), queue: VecDeque::new(), backlog: backlog.max(1) };
         let id = self.insert(Kind::Listener(listener));
         self.refill_listeners();
         Ok(id)
+    }
+
+    /// The local address a TCP socket bound to `local` would listen on, checked as
+    /// [`tcp_listen`](Self::tcp_listen) checks it (this machine's address, the port free); port
+    /// 0 picks a free ephemeral port. Nothing is reserved until the socket listens.
+    pub fn tcp_bind_address(&mut self, local: SocketAddrV4) -> Result<SocketAddrV4, NetError> {
+        self.bind_address(*local.ip())?;
+        let port = if local.port() == 0 { self.ephemeral_port(true)? } else { local.port() };
+        if self.port_in_use(port, true) {
+            return Err(NetError::AddressInUse);
+        }
+        Ok(SocketAddrV4::new(*local.ip(), port))
     }
 
     /// Takes the oldest established connection from a listener's queue, if one waits.

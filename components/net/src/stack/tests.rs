@@ -1,4 +1,4 @@
-//! Two stacks joined by a wire (the api's loopback fake), talking TCP and UDP.
+//! Two stacks joined by a wire (the api's fake), talking TCP and UDP to each other and to themselves.
 
 use super::*;
 use stardust_api::fakes::{WireNic, wire};
@@ -23,6 +23,11 @@ fn net_with(limits: Limits) -> Net {
         client: Stack::new(b, fixed(CLIENT), limits, 2, 0),
         now: 0,
     }
+}
+
+/// `port` on any of the machine's addresses.
+fn any(port: u16) -> SocketAddrV4 {
+    SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)
 }
 
 fn net() -> Net {
@@ -76,7 +81,7 @@ fn read_all(stack: &mut Stack<WireNic>, id: SocketId) -> Vec<u8> {
 #[test]
 fn bytes_cross_both_ways_and_a_shutdown_ends_the_stream() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     assert_eq!(net.server.local_addr(listener), Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)));
     let (client, server) = net.connect(listener, 80);
     assert_eq!(net.server.peer_addr(server).map(|a| *a.ip()), Ok(CLIENT));
@@ -124,7 +129,7 @@ fn nothing_listening_is_refused_and_a_reset_is_reported() {
     assert_eq!(net.client.tcp_connected(client), Err(NetError::ConnectionRefused));
     assert_eq!(net.client.tcp_recv(client, &mut [0; 4]), Err(NetError::ConnectionRefused));
 
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     let (client, server) = net.connect(listener, 80);
     let handle = net.client.tcp_handle(client).unwrap();
     net.client.sockets.get_mut::<tcp::Socket>(handle).abort();
@@ -136,33 +141,33 @@ fn nothing_listening_is_refused_and_a_reset_is_reported() {
 #[test]
 fn ports_in_use_bad_ids_and_no_address() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 1).unwrap();
-    assert_eq!(net.server.tcp_listen(80, 1), Err(NetError::AddressInUse));
-    let udp = net.server.udp_bind(80).unwrap();
-    assert_eq!(net.server.udp_bind(80), Err(NetError::AddressInUse));
+    let listener = net.server.tcp_listen(any(80), 1).unwrap();
+    assert_eq!(net.server.tcp_listen(any(80), 1), Err(NetError::AddressInUse));
+    let udp = net.server.udp_bind(any(80)).unwrap();
+    assert_eq!(net.server.udp_bind(any(80)), Err(NetError::AddressInUse));
     assert_eq!(net.server.tcp_accept(udp), Err(NetError::BadSocket));
     assert_eq!(net.server.udp_recv_from(listener, &mut [0; 4]), Err(NetError::BadSocket));
     net.server.close(listener).unwrap();
     assert_eq!(net.server.tcp_accept(listener), Err(NetError::BadSocket));
-    let again = net.server.tcp_listen(80, 1).unwrap();
+    let again = net.server.tcp_listen(any(80), 1).unwrap();
     assert_ne!(again, listener, "ids are not reused");
     assert_eq!(net.server.tcp_accept(listener), Err(NetError::BadSocket));
     assert_eq!(net.client.tcp_connect(SocketAddrV4::new(SERVER, 0)), Err(NetError::InvalidInput));
-    let ephemeral = net.server.tcp_listen(0, 1).unwrap();
+    let ephemeral = net.server.tcp_listen(any(0), 1).unwrap();
     assert!(EPHEMERAL.contains(&net.server.local_addr(ephemeral).unwrap().port()));
 
     let (nic, _other) = wire([2, 0, 0, 0, 0, 3], [2, 0, 0, 0, 0, 4]);
     let mut waiting = Stack::new(nic, Ipv4Config::Dhcp, Limits::default(), 3, 0);
     assert_eq!(waiting.address(), None, "no DHCP server answered");
     assert_eq!(waiting.tcp_connect(SocketAddrV4::new(SERVER, 80)), Err(NetError::Unreachable));
-    let udp = waiting.udp_bind(0).unwrap();
+    let udp = waiting.udp_bind(any(0)).unwrap();
     assert_eq!(waiting.udp_send_to(udp, b"x", SocketAddrV4::new(SERVER, 7)), Err(NetError::Unreachable));
 }
 
 #[test]
 fn a_full_backlog_drops_syns_and_the_clients_get_in_later() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 2).unwrap();
+    let listener = net.server.tcp_listen(any(80), 2).unwrap();
     let clients: Vec<SocketId> =
         (0..6).map(|_| net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap()).collect();
     net.settle();
@@ -184,7 +189,7 @@ fn a_full_backlog_drops_syns_and_the_clients_get_in_later() {
 #[test]
 fn a_closed_connection_swallows_what_the_peer_still_sends_and_is_freed() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 1).unwrap();
+    let listener = net.server.tcp_listen(any(80), 1).unwrap();
     let (client, server) = net.connect(listener, 80);
     assert_eq!(net.server.tcp_send(server, b"431 too large"), Ok(Some(13)));
     net.server.close(server).unwrap();
@@ -213,7 +218,7 @@ fn a_closed_connection_swallows_what_the_peer_still_sends_and_is_freed() {
 #[test]
 fn sockets_are_reported_when_their_readiness_changes() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     let mut changed = Vec::new();
     net.server.changed(|id| changed.push(id));
     assert_eq!(changed, [listener], "a new socket is reported at the first look");
@@ -258,8 +263,8 @@ fn sockets_are_reported_when_their_readiness_changes() {
 #[test]
 fn datagrams_go_both_ways_and_long_ones_are_cut_to_the_buffer() {
     let mut net = net();
-    let echo = net.server.udp_bind(7).unwrap();
-    let client = net.client.udp_bind(0).unwrap();
+    let echo = net.server.udp_bind(any(7)).unwrap();
+    let client = net.client.udp_bind(any(0)).unwrap();
     let client_port = net.client.local_addr(client).unwrap().port();
     assert_eq!(net.client.udp_send_to(client, b"ping", SocketAddrV4::new(SERVER, 7)), Ok(Some(4)));
     net.settle();
@@ -277,17 +282,17 @@ fn datagrams_go_both_ways_and_long_ones_are_cut_to_the_buffer() {
 #[test]
 fn the_socket_limit_is_kept() {
     let mut net = net_with(Limits { max_sockets: 3, ..Limits::default() });
-    let _listener = net.server.tcp_listen(80, 8).unwrap();
+    let _listener = net.server.tcp_listen(any(80), 8).unwrap();
     assert_eq!(net.server.socket_count(), 2);
-    let _udp = net.server.udp_bind(9).unwrap();
-    assert_eq!(net.server.udp_bind(10), Err(NetError::TooManySockets));
-    assert_eq!(net.server.tcp_listen(81, 1), Err(NetError::TooManySockets));
+    let _udp = net.server.udp_bind(any(9)).unwrap();
+    assert_eq!(net.server.udp_bind(any(10)), Err(NetError::TooManySockets));
+    assert_eq!(net.server.tcp_listen(any(81), 1), Err(NetError::TooManySockets));
 }
 
 #[test]
 fn a_client_reusing_its_port_at_once_gets_in_without_waiting() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     let (client, server) = net.connect(listener, 80);
     let port = net.client.local_addr(client).unwrap().port();
     // The server closes first (as httpd does with Connection: close), so it is the side left in
@@ -314,7 +319,7 @@ fn a_client_reusing_its_port_at_once_gets_in_without_waiting() {
 #[test]
 fn half_open_handshakes_give_up_and_a_reset_one_goes_back_to_listening() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 2).unwrap();
+    let listener = net.server.tcp_listen(any(80), 2).unwrap();
     let (first, accepted) = net.connect(listener, 80); // ARP is resolved on both sides
     // Clients whose ACKs never arrive: the SYNs reach the server, which answers; the clients'
     // answers are lost, so the server's sockets stay half-open...
@@ -342,7 +347,7 @@ fn readiness_follows_a_connection_through_its_life() {
     const R: Readiness = Readiness::READABLE;
     const W: Readiness = Readiness::WRITABLE;
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     assert_eq!(net.server.readiness(listener), Ok(Readiness::NONE));
     let client = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
     assert_eq!(net.client.readiness(client), Ok(Readiness::NONE), "still connecting");
@@ -400,7 +405,7 @@ fn readiness_reports_refusals_and_resets_as_errors() {
     assert_eq!(net.client.readiness(refused), Ok(everything));
     assert_eq!(net.client.tcp_error(refused), Ok(Some(NetError::ConnectionRefused)));
 
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     let (client, server) = net.connect(listener, 80);
     let handle = net.client.tcp_handle(client).unwrap();
     net.client.sockets.get_mut::<tcp::Socket>(handle).abort();
@@ -415,8 +420,8 @@ fn readiness_reports_refusals_and_resets_as_errors() {
 #[test]
 fn a_udp_socket_is_writable_and_readable_when_a_datagram_waits() {
     let mut net = net();
-    let echo = net.server.udp_bind(7).unwrap();
-    let client = net.client.udp_bind(0).unwrap();
+    let echo = net.server.udp_bind(any(7)).unwrap();
+    let client = net.client.udp_bind(any(0)).unwrap();
     assert_eq!(net.server.readiness(echo), Ok(Readiness::WRITABLE));
     net.client.udp_send_to(client, b"ping", SocketAddrV4::new(SERVER, 7)).unwrap();
     net.settle();
@@ -426,7 +431,7 @@ fn a_udp_socket_is_writable_and_readable_when_a_datagram_waits() {
 #[test]
 fn a_connection_nobody_waited_for_is_reset_not_refused_later() {
     let mut net = net();
-    let listener = net.server.tcp_listen(80, 4).unwrap();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
     let client = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
     net.settle();
     net.client.changed(|_| {});
@@ -435,4 +440,102 @@ fn a_connection_nobody_waited_for_is_reset_not_refused_later() {
     net.server.sockets.get_mut::<tcp::Socket>(handle).abort();
     net.settle();
     assert_eq!(net.client.tcp_error(client), Ok(Some(NetError::ConnectionReset)));
+}
+
+/// Polls `stack` alone until it has nothing to do, with time standing still.
+fn settle_alone(stack: &mut Stack<WireNic>, now: u64) {
+    for _ in 0..1000 {
+        if !stack.poll(now) {
+            return;
+        }
+    }
+    panic!("the stack never settled");
+}
+
+/// Connects `stack` to itself at `to` through `listener`, moving `bytes` both ways; the
+/// (client, server) sockets.
+fn talk_to_itself(stack: &mut Stack<WireNic>, listener: SocketId, to: SocketAddrV4) -> (SocketId, SocketId) {
+    let mut now = stack.now_ms;
+    let client = stack.tcp_connect(to).unwrap();
+    settle_alone(stack, now);
+    assert_eq!(stack.tcp_connected(client), Ok(true));
+    let server = stack.tcp_accept(listener).unwrap().expect("the connection to itself waits");
+    let long: Vec<u8> = (0..6000u32).map(|i| (i % 251) as u8).collect();
+    let mut sent = 0;
+    let mut received = Vec::new();
+    while received.len() < long.len() {
+        sent += stack.tcp_send(client, &long[sent..]).unwrap().unwrap_or(0);
+        // Time moves, for the delayed acknowledgements that open the windows again.
+        now += 10;
+        settle_alone(stack, now);
+        let mut buffer = [0u8; 1000];
+        while let Some(n) = stack.tcp_recv(server, &mut buffer).unwrap().filter(|&n| n > 0) {
+            received.extend_from_slice(&buffer[..n]);
+        }
+    }
+    assert_eq!(received, long, "more than the windows hold crosses the loopback in order");
+    stack.tcp_send(server, b"pong").unwrap();
+    settle_alone(stack, now + 10);
+    assert_eq!(read_all(stack, client), b"pong");
+    (client, server)
+}
+
+#[test]
+fn the_stack_talks_to_itself_on_127_0_0_1_and_its_own_address_without_the_wire() {
+    let mut net = net();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
+    net.settle();
+    let wire_before = net.server.stats().sent;
+    let other_before = net.client.stats().received;
+    let (client, server) = talk_to_itself(&mut net.server, listener, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 80));
+    assert_eq!(net.server.local_addr(client).unwrap().ip(), &Ipv4Addr::LOCALHOST);
+    assert_eq!(net.server.peer_addr(server).unwrap().ip(), &Ipv4Addr::LOCALHOST);
+    talk_to_itself(&mut net.server, listener, SocketAddrV4::new(SERVER, 80));
+    assert_eq!(net.server.stats().sent, wire_before, "no frame reached the wire");
+    net.settle();
+    assert_eq!(net.client.stats().received, other_before, "the other host saw nothing");
+
+    let echo = net.server.udp_bind(any(7)).unwrap();
+    let sender = net.server.udp_bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let sender_address = net.server.local_addr(sender).unwrap();
+    assert_eq!(sender_address.ip(), &Ipv4Addr::LOCALHOST);
+    net.server.udp_send_to(sender, b"ping", SocketAddrV4::new(Ipv4Addr::LOCALHOST, 7)).unwrap();
+    let now = net.server.now_ms;
+    settle_alone(&mut net.server, now);
+    let mut buffer = [0u8; 8];
+    assert_eq!(net.server.udp_recv_from(echo, &mut buffer), Ok(Some((4, sender_address))));
+    assert_eq!(net.server.stats().sent, wire_before);
+}
+
+#[test]
+fn a_listener_on_127_0_0_1_is_not_reached_from_the_wire_and_foreign_addresses_are_refused() {
+    let mut net = net();
+    let private = net.server.tcp_listen(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 80), 4).unwrap();
+    assert_eq!(net.server.local_addr(private), Ok(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 80)));
+    let outside = net.client.tcp_connect(SocketAddrV4::new(SERVER, 80)).unwrap();
+    net.settle();
+    assert_eq!(net.client.tcp_connected(outside), Err(NetError::ConnectionRefused));
+    assert_eq!(net.server.tcp_accept(private), Ok(None));
+    talk_to_itself(&mut net.server, private, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 80));
+
+    let public = net.server.tcp_listen(SocketAddrV4::new(SERVER, 81), 4).unwrap();
+    assert_eq!(net.server.local_addr(public), Ok(SocketAddrV4::new(SERVER, 81)));
+    let foreign = SocketAddrV4::new(CLIENT, 82);
+    assert_eq!(net.server.tcp_listen(foreign, 4), Err(NetError::AddressNotAvailable));
+    assert_eq!(net.server.udp_bind(foreign), Err(NetError::AddressNotAvailable));
+    assert_eq!(net.server.tcp_bind_address(foreign), Err(NetError::AddressNotAvailable));
+    assert_eq!(net.server.tcp_bind_address(any(81)), Err(NetError::AddressInUse));
+    let picked = net.server.tcp_bind_address(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    assert_eq!(picked.ip(), &Ipv4Addr::LOCALHOST);
+    assert!(EPHEMERAL.contains(&picked.port()));
+}
+
+#[test]
+fn the_loopback_works_before_dhcp_gives_an_address() {
+    let (nic, _other) = wire([2, 0, 0, 0, 0, 3], [2, 0, 0, 0, 0, 4]);
+    let mut waiting = Stack::new(nic, Ipv4Config::Dhcp, Limits::default(), 3, 0);
+    assert_eq!(waiting.address(), None);
+    let listener = waiting.tcp_listen(any(8080), 4).unwrap();
+    talk_to_itself(&mut waiting, listener, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
+    assert_eq!(waiting.address(), None, "127.0.0.1 is not the interface's address");
 }
