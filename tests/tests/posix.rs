@@ -421,6 +421,15 @@ fn a_rust_std_network_program_behaves_as_on_the_host() {
     server_program_behaves_as_on_the_host(&program);
 }
 
+#[test]
+fn a_rust_program_on_tokio_behaves_as_on_the_host() {
+    let program = match stardust_boot_tests::posix::repository_program("rust-tokio") {
+        Ok(program) => program,
+        Err(reason) => return skip("a_rust_program_on_tokio_behaves_as_on_the_host", &reason),
+    };
+    server_program_behaves_as_on_the_host(&program);
+}
+
 /// Runs `program` (`PROGRAM PORT ECHO_HOST ECHO_PORT CLOSED_PORT`, serving three connections
 /// and a datagram) natively and in posix-net, driven alike: same output, status 3.
 fn server_program_behaves_as_on_the_host(program: &Path) {

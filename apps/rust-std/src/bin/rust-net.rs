@@ -61,7 +61,11 @@ fn main() {
     one.send_to(b"note to self", two.local_addr().unwrap()).unwrap();
     let mut note = [0u8; 32];
     let (n, from) = two.recv_from(&mut note).unwrap();
-    println!("udp to itself: {} (from the sender: {})", String::from_utf8_lossy(&note[..n]), from == one.local_addr().unwrap());
+    println!(
+        "udp to itself: {} (from the sender: {})",
+        String::from_utf8_lossy(&note[..n]),
+        from == one.local_addr().unwrap()
+    );
     println!("bind 192.0.2.1: {:?}", TcpListener::bind("192.0.2.1:0").map(|_| ()).map_err(|e| e.kind()));
 
     // In.
@@ -75,7 +79,9 @@ fn main() {
     let mut datagram = [0u8; 128];
     println!(
         "recv_from with nothing there: {:?}",
-        udp.recv_from(&mut datagram).map(|_| ()).map_err(|e| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
+        udp.recv_from(&mut datagram)
+            .map(|_| ())
+            .map_err(|e| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
     );
     udp.set_read_timeout(None).unwrap();
     let pong = std::thread::spawn(move || {
