@@ -493,3 +493,117 @@ fn server_program_behaves_as_on_the_host(program: &Path) {
     let in_vm = Native { output: program_output(&(serial.clone() + "\n")), status: status.unwrap_or(-1) };
     assert_eq!(in_vm, native, "the VM differs from the host\n--- the VM printed ---\n{serial}");
 }
+
+/// What the test does to c-httpd at `address`: curl, a hundred clients of twenty requests each
+/// (half on one kept connection, half on a connection per request), pipelined requests, a
+/// malformed one, then `/quit`. Panics on a wrong answer.
+fn drive_c_httpd(host: &str, port: u16) {
+    use stardust_boot_tests::net::{connect_to, read_response};
+    use std::io::{Read, Write};
+    let url = format!("http://{host}:{port}/");
+    let curl = Command::new("curl").args(["-s", "-i", "--max-time", "20", &url]).output().expect("curl runs");
+    let text = String::from_utf8_lossy(&curl.stdout).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "curl got: {text}");
+    let page = text.split_once("\r\n\r\n").expect("a head and a body").1.as_bytes().to_vec();
+    assert!(String::from_utf8_lossy(&page).contains("Hello from a C server on epoll"), "{text}");
+
+    let host = host.to_string();
+    let clients: Vec<_> = (0..100)
+        .map(|client| {
+            let (page, host) = (page.clone(), host.clone());
+            std::thread::spawn(move || {
+                let keep = client % 2 == 0;
+                let mut stream = connect_to((&host, port));
+                for request in 0..20 {
+                    if !keep && request > 0 {
+                        stream = connect_to((&host, port));
+                    }
+                    let connection = if keep { "keep-alive" } else { "close" };
+                    let text = format!("GET / HTTP/1.1\r\nHost: c{client}\r\nConnection: {connection}\r\n\r\n");
+                    stream.write_all(text.as_bytes()).expect("the request is sent");
+                    let response = read_response(&mut stream, false)
+                        .unwrap_or_else(|| panic!("client {client} request {request}: no response"));
+                    assert_eq!((response.status, &response.body), (200, &page), "client {client} request {request}");
+                }
+            })
+        })
+        .collect();
+    let failed = clients.into_iter().map(|client| client.join()).filter(Result::is_err).count();
+    assert_eq!(failed, 0, "{failed} of 100 clients did not get 20 correct responses");
+
+    let mut stream = connect_to((&host, port));
+    stream
+        .write_all(b"GET / HTTP/1.1\r\n\r\nGET /missing HTTP/1.1\r\n\r\nPOST / HTTP/1.1\r\n\r\nHEAD / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let statuses: Vec<u16> = [false, false, false, true]
+        .iter()
+        .map(|&head| read_response(&mut stream, head).expect("a pipelined answer").status)
+        .collect();
+    assert_eq!(statuses, [200, 404, 405, 200]);
+    let mut bad = connect_to((&host, port));
+    bad.write_all(b"NONSENSE\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    bad.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    let quit = Command::new("curl").args(["-s", "-o", "/dev/null", "--max-time", "20", &format!("{url}quit")]).status();
+    assert!(quit.is_ok_and(|status| status.success()), "GET /quit");
+}
+
+#[test]
+fn a_c_epoll_http_server_serves_curl_and_a_hundred_clients_as_on_the_host() {
+    let name = "a_c_epoll_http_server_serves_curl_and_a_hundred_clients_as_on_the_host";
+    if !stardust_boot_tests::net::root_user() {
+        return skip(name, "the tap device needs root (CI runs as root)");
+    }
+    let program = match stardust_boot_tests::posix::repository_program("c-httpd") {
+        Ok(program) => program,
+        Err(reason) => return skip(name, &reason),
+    };
+
+    // Natively.
+    let port = stardust_boot_tests::net::free_port();
+    let mut child = Command::new(&program)
+        .arg(port.to_string())
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("c-httpd starts natively");
+    // Its first line says it listens (no probing connection: the counters would differ).
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.starts_with("c-httpd: serving"), "natively: {first}");
+    drive_c_httpd("127.0.0.1", port);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let native = Native { output: first + &rest, status: child.wait().unwrap().code().unwrap_or(-1) };
+    assert_eq!(native.status, 0, "natively: {native:?}");
+
+    // In the VM, over a tap device (slirp's forwarded port takes one connection at a time).
+    let tap = stardust_boot_tests::net::Tap::create("sdchttp0", "10.0.11.1");
+    let image = stardust_boot_tests::posix::image_in("posix-net", &program);
+    let vm = stardust_boot_tests::net::Vm::start(
+        &image,
+        &[
+            "--machine",
+            "microvm",
+            "--mem",
+            "32M",
+            "--net",
+            "tap",
+            "--tap",
+            &tap.name,
+            "--kernel-opt",
+            "stardust.ip=10.0.11.2/24",
+            "--",
+            &port.to_string(),
+        ],
+        "c-httpd: serving",
+        port,
+    );
+    drive_c_httpd("10.0.11.2", port);
+    let (status, serial) = vm.wait(std::time::Duration::from_secs(60));
+    let in_vm = Native { output: program_output(&(serial.clone() + "\n")), status: status.unwrap_or(-1) };
+    assert_eq!(in_vm, native, "the VM differs from the host\n--- the VM printed ---\n{serial}");
+}
