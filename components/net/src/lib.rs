@@ -27,7 +27,7 @@ mod error;
 pub mod frame;
 mod stack;
 
-pub use config::{Ipv4Config, Limits};
+pub use config::{CROWDED_MIN, Ipv4Config, Limits};
 pub use core::net::{Ipv4Addr, SocketAddrV4};
 pub use error::NetError;
 pub use stack::{CLOSE_TIMEOUT_MS, MAX_DATAGRAM, Readiness, SocketId, Stack};

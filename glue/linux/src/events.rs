@@ -80,6 +80,7 @@ fn instance(fd: u64) -> Result<Arc<Description>, Errno> {
 pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Errno> {
     let instance = instance(epfd)?;
     let Object::Epoll(epoll) = &instance.object else { return Err(Errno::EINVAL) };
+    crate::sockets::send_queued();
     let target = process::with(|process| Ok(process.files.get(fd as u32)?.clone()))?;
     if fd == epfd {
         return Err(Errno::EINVAL);

@@ -8,6 +8,9 @@ use stardust_linux_abi::{Errno, SocketRequest};
 /// Nothing to prepare without a network.
 pub fn prepare() {}
 
+/// Nothing queued without a network.
+pub fn send_queued() {}
+
 /// No socket can be made: the type has no values.
 pub enum Socket {}
 

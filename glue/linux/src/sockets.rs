@@ -234,6 +234,12 @@ impl Socket {
     }
 }
 
+/// Sends what the program's non-blocking writes queued (one pass over the network's sockets for
+/// all of them): epoll and poll call it before they wait.
+pub fn send_queued() {
+    let _ = stardust::net::send_queued();
+}
+
 /// Before the program starts: waits (up to 30 s) for the interface's address, as a Linux
 /// program finds its network configured. Without a card this returns at once.
 pub fn prepare() {

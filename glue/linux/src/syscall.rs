@@ -448,6 +448,7 @@ fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
     let size = poll_array_size(count, stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT)?;
     let bytes = user::read(entries, size)?;
     let mut decoded = decode_poll_entries(&bytes);
+    sockets::send_queued();
     let deadline = match timeout {
         Some(milliseconds) if milliseconds >= 0 => Some(process::now_nanoseconds() + milliseconds as u64 * 1_000_000),
         _ => None,

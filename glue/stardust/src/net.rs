@@ -20,7 +20,7 @@ use crate::sync::Arc;
 use crate::time::Duration;
 use alloc_crate::vec::Vec;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 pub use stardust_net::Readiness;
 use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
@@ -33,18 +33,31 @@ pub use poll::{Event, Events, Interest, Poll, Registry, Source, Token};
 pub const BACKLOG: usize = 128;
 
 /// The socket buffers: small, as most of a unikernel's RAM is these. A 4 KiB send buffer holds
-/// a typical page and its head; bulk transfers refill it as ACKs come. The socket limit is set
-/// at start from the heap (see `socket_limit`).
-const LIMITS: Limits = Limits { tcp_receive: 2048, tcp_send: 4096, udp_packets: 8, udp_bytes: 4096, max_sockets: 0 };
+/// a typical page and its head; bulk transfers refill it as ACKs come. A crowd's sockets get a
+/// quarter of each (1 KiB still holds a small page's answer). The socket limits are set at start
+/// from the heap (see `socket_limits`).
+const LIMITS: Limits =
+    Limits { tcp_receive: 2048, tcp_send: 4096, udp_packets: 8, udp_bytes: 4096, max_sockets: 0, full_buffers: 0 };
 
-/// Sockets allowed: as many as half the free heap holds (buffers and smoltcp's state, about
-/// 7 KiB each), between 16 and 8192 (a server holding a thousand idle clients needs more than
-/// a thousand; 8192 is 57 MiB of buffers). The other half is for the app, threads' stacks and the
-/// card's buffers; past the limit SYNs wait, and connect/bind fail with "too many sockets".
-fn socket_limit() -> usize {
+/// What a socket costs besides its buffers: smoltcp's state, its slot in the socket table, the
+/// stack's entry and the waker (measured: about 570 bytes, plus the table's slot).
+const SOCKET_STATE: usize = 1024;
+
+/// The socket limits: three quarters of the free heap is for sockets (the rest for the app,
+/// threads' stacks and the card's buffers). A third of that share holds sockets with full
+/// buffers (about 7 KiB each), the rest a crowd with quarter buffers (about 2.5 KiB each), so
+/// that 8 MiB of RAM holds 1,700 connections and the first 260 still move bulk data at full
+/// speed. Between 16 and 8192 sockets in all (8192 is 57 MiB of full buffers); past the limit
+/// SYNs wait, and connect/bind fail with "too many sockets".
+fn socket_limits() -> Limits {
     let free = usize::try_from(crate::heap::stats().free).unwrap_or(usize::MAX);
-    let per_socket = LIMITS.tcp_receive + LIMITS.tcp_send + 1024;
-    (free / 2 / per_socket).clamp(16, 8192)
+    let share = free / 4 * 3;
+    let cost = |(receive, send): (usize, usize)| receive + send + SOCKET_STATE;
+    let full_cost = cost((LIMITS.tcp_receive, LIMITS.tcp_send));
+    let crowd_cost = cost(LIMITS.tcp_buffers(usize::MAX));
+    let full = share / 3 / full_cost;
+    let crowd = (share - full * full_cost) / crowd_cost;
+    Limits { max_sockets: (full + crowd).clamp(16, 8192), full_buffers: full, ..LIMITS }
 }
 
 /// Where a blocked thread waits for its socket to change, and the [`Poll`] that watches it.
@@ -153,7 +166,7 @@ pub fn start(ip: Option<&str>, gateway: Option<&str>) {
         }
     };
     let mac = card.mac_address();
-    let limits = Limits { max_sockets: socket_limit(), ..LIMITS };
+    let limits = socket_limits();
     let stack = Stack::new(card, config, limits, hal::cpu::rdtsc(), now_ms());
     match stack.address() {
         Some((address, prefix)) => {
@@ -176,6 +189,40 @@ impl core::fmt::Display for Mac {
     }
 }
 
+/// Set when a non-blocking write queued bytes without sending them. Sending means a pass over
+/// every socket (smoltcp's egress: 26 us natively for a thousand sockets, ten times that under
+/// TCG), so an event loop's writes are sent together, in one pass, when it next waits
+/// ([`send_queued`], which `Poll::poll` and Linux's epoll/poll call), or by the net thread's
+/// next poll, whichever comes first. Blocking writes are sent at once, as before.
+static UNSENT: AtomicBool = AtomicBool::new(false);
+
+/// Sockets open from which non-blocking writes are batched (see [`UNSENT`]): below, a pass is
+/// cheap (a microsecond or two natively) and sending at once answers sooner.
+const BATCH_FROM: usize = 128;
+
+/// When a write's bytes leave.
+#[derive(Clone, Copy)]
+enum Sending {
+    /// In the call (a pass over the sockets).
+    Now,
+    /// Later: at an uncork, or the net thread's next poll.
+    Later,
+    /// In the call while few sockets are open; in a crowd at the writer's next wait or the
+    /// net thread's next poll (see [`UNSENT`]).
+    NowUnlessCrowded,
+}
+
+/// Sends what non-blocking writes queued since the last pass, in one pass over the sockets.
+/// Event loops call it before they wait (`Poll::poll` does); without it the bytes leave at the
+/// net thread's next poll, within a millisecond.
+pub fn send_queued() -> io::Result<()> {
+    if UNSENT.swap(false, Ordering::AcqRel) {
+        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        shared.stack.flush(now_ms());
+    }
+    Ok(())
+}
+
 /// How long the net thread keeps polling (yielding to other threads between polls) after the
 /// last frame or event, before it sleeps to the next tick: a request's next frame usually comes
 /// within this, and waiting a tick for each would cost a connection several milliseconds.
@@ -190,6 +237,9 @@ fn poll_forever() {
         let busy = {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
             let now = now_ms();
+            // This poll sends what non-blocking writes queued (a write after this line sets
+            // the flag again).
+            UNSENT.store(false, Ordering::Release);
             let busy = shared.stack.poll(now);
             let Shared { stack, wakers, polls } = &mut *shared;
             stack.changed(|id| {
@@ -265,7 +315,7 @@ struct Handle {
     id: SocketId,
     waker: Arc<Waker>,
     /// Set by `set_nonblocking`: an operation that would wait fails with `WouldBlock`.
-    nonblocking: core::sync::atomic::AtomicBool,
+    nonblocking: AtomicBool,
 }
 
 impl Handle {
@@ -284,7 +334,7 @@ impl Handle {
             shared.wakers.resize(id.slot() + 1, None);
         }
         shared.wakers[id.slot()] = Some(Arc::clone(&waker));
-        Ok(Handle { id, waker, nonblocking: core::sync::atomic::AtomicBool::new(false) })
+        Ok(Handle { id, waker, nonblocking: AtomicBool::new(false) })
     }
 
     /// Runs `op` on the stack; `Some(value)` ends at once (sending what it queued), `None`
@@ -294,14 +344,14 @@ impl Handle {
         timeout: Option<Duration>,
         op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
     ) -> io::Result<T> {
-        self.block_then(timeout, true, op)
+        self.block_then(timeout, Sending::Now, op)
     }
 
-    /// As `block`; `flush` false leaves what `op` queued for the net thread's next poll.
+    /// As `block`, sending what `op` queued as `send` says.
     fn block_then<T>(
         &self,
         timeout: Option<Duration>,
-        flush: bool,
+        send: Sending,
         mut op: impl FnMut(&mut Stack<Card>, SocketId) -> Result<Option<T>, NetError>,
     ) -> io::Result<T> {
         let net = shared()?;
@@ -317,8 +367,13 @@ impl Handle {
                 let now = now_ms();
                 let id = self.id;
                 if let Some(value) = shared.stack.absorb(id, |stack| op(stack, id)).map_err(error)? {
-                    if flush {
-                        shared.stack.flush(now);
+                    match send {
+                        Sending::Now => shared.stack.flush(now),
+                        Sending::Later => {}
+                        Sending::NowUnlessCrowded if shared.stack.socket_count() < BATCH_FROM => {
+                            shared.stack.flush(now)
+                        }
+                        Sending::NowUnlessCrowded => UNSENT.store(true, Ordering::Release),
                     }
                     return Ok(value);
                 }
@@ -700,8 +755,15 @@ impl TcpStream {
     }
 
     fn send(&self, buffer: &[u8]) -> io::Result<usize> {
-        let flush = !self.corked.load(Ordering::Relaxed);
-        self.handle.block_then(timeout_of(&self.write_timeout), flush, |stack, id| stack.tcp_send(id, buffer))
+        let send = if self.corked.load(Ordering::Relaxed) {
+            Sending::Later
+        } else if self.handle.nonblocking.load(Ordering::Relaxed) {
+            // A non-blocking writer is an event loop: in a crowd its writes go out together.
+            Sending::NowUnlessCrowded
+        } else {
+            Sending::Now
+        };
+        self.handle.block_then(timeout_of(&self.write_timeout), send, |stack, id| stack.tcp_send(id, buffer))
     }
 
     /// Holds written bytes back while `cork` is true, as Linux's `TCP_CORK` (not in std): they

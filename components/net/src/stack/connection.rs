@@ -26,7 +26,7 @@ impl<N: Nic> Stack<N> {
         }
         self.room(1)?;
         let port = self.ephemeral_port(true)?;
-        let mut socket = new_tcp(&self.limits).ok_or(NetError::TooManySockets)?;
+        let mut socket = new_tcp(&self.limits, self.count).ok_or(NetError::TooManySockets)?;
         let endpoint = IpEndpoint::new(IpAddress::Ipv4(*remote.ip()), remote.port());
         socket.connect(self.interface.context(), endpoint, port).map_err(|_| NetError::Unreachable)?;
         let handle = self.sockets.add(socket);
@@ -160,9 +160,12 @@ impl<N: Nic> Stack<N> {
     }
 }
 
-pub(super) fn new_tcp(limits: &Limits) -> Option<tcp::Socket<'static>> {
-    let receive = try_buffer(limits.tcp_receive)?;
-    let send = try_buffer(limits.tcp_send)?;
+/// A TCP socket with the buffers `limits` give when `open` sockets are open; `None` when the
+/// heap has no room for them.
+pub(super) fn new_tcp(limits: &Limits, open: usize) -> Option<tcp::Socket<'static>> {
+    let (receive, send) = limits.tcp_buffers(open);
+    let receive = try_buffer(receive)?;
+    let send = try_buffer(send)?;
     let mut socket = tcp::Socket::new(tcp::SocketBuffer::new(receive), tcp::SocketBuffer::new(send));
     socket.set_nagle_enabled(true);
     Some(socket)

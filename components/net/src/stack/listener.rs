@@ -63,7 +63,7 @@ impl<N: Nic> Stack<N> {
                 && self.count < self.limits.max_sockets
             {
                 // Out of memory: no socket listens, and SYNs wait (dropped) until memory is back.
-                let Some(mut socket) = new_tcp(&self.limits) else { break };
+                let Some(mut socket) = new_tcp(&self.limits, self.count) else { break };
                 let endpoint = IpListenEndpoint { addr: listener.address.map(IpAddress::Ipv4), port: listener.port };
                 if socket.listen(endpoint).is_err() {
                     break;

@@ -539,3 +539,36 @@ fn the_loopback_works_before_dhcp_gives_an_address() {
     talk_to_itself(&mut waiting, listener, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
     assert_eq!(waiting.address(), None, "127.0.0.1 is not the interface's address");
 }
+
+#[test]
+fn a_crowd_gets_small_buffers_and_still_moves_more_than_they_hold() {
+    let (a, b) = wire([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+    let crowded = Limits { full_buffers: 2, ..Limits::default() };
+    let mut net = Net {
+        server: Stack::new(a, fixed(SERVER), crowded, 1, 0),
+        client: Stack::new(b, fixed(CLIENT), Limits::default(), 2, 0),
+        now: 0,
+    };
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
+    let capacities = |stack: &mut Stack<WireNic>, id| {
+        let handle = stack.tcp_handle(id).unwrap();
+        let socket = stack.sockets.get::<tcp::Socket>(handle);
+        (socket.recv_capacity(), socket.send_capacity())
+    };
+    // The listener's first two sockets were made with nothing open: full buffers.
+    let (_, first) = net.connect(listener, 80);
+    assert_eq!(capacities(&mut net.server, first), (4096, 8192));
+    let (_, second) = net.connect(listener, 80);
+    assert_eq!(capacities(&mut net.server, second), (4096, 8192));
+    // The third was made with three sockets open: a quarter of each.
+    let (client, third) = net.connect(listener, 80);
+    assert_eq!(capacities(&mut net.server, third), (1024, 2048));
+    let long: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
+    let (mut sent, mut received) = (0, Vec::new());
+    while received.len() < long.len() {
+        sent += net.server.tcp_send(third, &long[sent..]).unwrap().unwrap_or(0);
+        net.wait(10);
+        received.extend(read_all(&mut net.client, client));
+    }
+    assert_eq!(received, long, "five times the send buffer, in order");
+}

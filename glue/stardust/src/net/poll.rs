@@ -333,6 +333,8 @@ impl Poll {
     /// (replacing what was there). Timeouts count whole milliseconds and never end early.
     pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.list.clear();
+        // What the loop wrote since it last waited leaves now, in one pass.
+        super::send_queued()?;
         let poll = &self.registry.shared;
         let deadline = timeout.map(|timeout| {
             let ms = u64::try_from(timeout.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
