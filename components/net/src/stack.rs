@@ -35,6 +35,9 @@ const FRAMES_PER_POLL: usize = 64;
 const HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
 /// Sockets listening at once on a listener's port (refilled after every packet).
 const LISTENING: usize = 2;
+/// Sockets open from which the card is drained into the device's backlog between frames (each
+/// frame then costs smoltcp a look at every socket; see `device::BACKLOG_FRAMES`).
+const DRAIN_AHEAD_FROM: usize = 128;
 /// How often the interface tells itself its own addresses (see [`frame::arp_to_self`]): well
 /// within smoltcp's neighbour cache lifetime (60 s).
 const ANNOUNCE_MS: u64 = 20_000;
@@ -226,6 +229,7 @@ impl<N: Nic> Stack<N> {
             }
         }
         let sent = self.device.transmitted;
+        self.device.drain_ahead = self.count >= DRAIN_AHEAD_FROM;
         let mut busy = false;
         // A bounded number of frames per poll, so that a flood cannot keep the stack's lock
         // from the threads that read and write (the caller polls again at once when busy).
@@ -250,7 +254,7 @@ impl<N: Nic> Stack<N> {
         self.refill_listeners();
         self.reap_closing();
         self.dhcp_events();
-        busy || self.device.transmitted != sent || self.device.looping()
+        busy || self.device.transmitted != sent || self.device.frames_waiting()
     }
 
     /// Sends what sockets have queued (after a write), without looking for received frames.
@@ -265,7 +269,7 @@ impl<N: Nic> Stack<N> {
     /// Milliseconds until the stack needs `poll` again for its own timers (retransmissions,
     /// DHCP), if it has any; received frames need a poll whatever this says.
     pub fn poll_delay_ms(&mut self, now_ms: u64) -> Option<u64> {
-        if self.device.looping() {
+        if self.device.frames_waiting() {
             return Some(0);
         }
         self.interface.poll_delay(instant(now_ms), &self.sockets).map(|delay| delay.total_millis())

@@ -572,3 +572,21 @@ fn a_crowd_gets_small_buffers_and_still_moves_more_than_they_hold() {
     }
     assert_eq!(received, long, "five times the send buffer, in order");
 }
+
+#[test]
+fn with_many_sockets_frames_go_through_the_backlog_in_order() {
+    let mut net = net_with(Limits { max_sockets: 1024, ..Limits::default() });
+    let _crowd: Vec<_> = (0..DRAIN_AHEAD_FROM as u16).map(|k| net.server.udp_bind(any(2000 + k)).unwrap()).collect();
+    let listener = net.server.tcp_listen(any(80), 4).unwrap();
+    let (client, server) = net.connect(listener, 80);
+    let long: Vec<u8> = (0..20_000u32).map(|i| (i % 241) as u8).collect();
+    let (mut sent, mut received) = (0, Vec::new());
+    while received.len() < long.len() {
+        sent += net.client.tcp_send(client, &long[sent..]).unwrap().unwrap_or(0);
+        net.wait(10);
+        assert!(net.server.device.drain_ahead, "the crowd drains the card ahead");
+        received.extend(read_all(&mut net.server, server));
+    }
+    assert_eq!(received, long);
+    assert_eq!(net.server.device.backlog_bytes, 0, "the backlog is empty once the stack settles");
+}
