@@ -335,6 +335,32 @@ fn the_web_profile_serves_files_from_the_disk() {
     assert_page(&get(vm.port, "/"));
     let head = exchange(vm.port, b"HEAD /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", true).unwrap();
     assert_eq!(head.header("content-length"), Some("200000"));
+
+    // Files are read by the reader threads: four downloads at once (pieces of different files
+    // in flight together), one client that stops reading half-way and goes, and small answers
+    // meanwhile, all intact.
+    let port = vm.port;
+    let mut stalled = connect(port);
+    stalled.write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let mut some = [0u8; 1000];
+    stalled.read_exact(&mut some).unwrap();
+    let downloads: Vec<_> = (0..4)
+        .map(|_| {
+            let big = big.clone();
+            std::thread::spawn(move || {
+                let file = get(port, "/big.bin");
+                assert!(file.body == big, "a concurrent big.bin came back changed ({} bytes)", file.body.len());
+            })
+        })
+        .collect();
+    for _ in 0..5 {
+        assert_eq!(get(port, "/hello.txt").body.as_slice(), &b"hello from the disk\n"[..]);
+    }
+    drop(stalled);
+    for download in downloads {
+        download.join().expect("a concurrent download");
+    }
+    assert_eq!(get(port, "/sub/").status, 200, "still serving after the client that went away");
 }
 
 /// A TCP echo server on the host's loopback (the VM reaches it as 10.0.2.2): each connection

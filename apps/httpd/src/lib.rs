@@ -12,7 +12,10 @@
 //! hold no thread: they only wait for their deadlines. Deadlines: `--idle` for a request to
 //! start, 10 s for a head to finish, twice `--idle` for a client to take its answer. When the
 //! connections reach `--connections` (or the network's socket limit is near), the connection
-//! idle longest is closed to make room, then the slowest half-sent head.
+//! idle longest is closed to make room, then the slowest half-sent head. File reads (profile
+//! `web`) are the one slow thing: two reader threads do them, 4 KiB at a time, and hand the
+//! bytes back to the loop (a [`Wakeup`](stardust::net::Wakeup)), which goes on serving the
+//! other connections while the disk works.
 //!
 //! `httpd [--port N] [--idle SECONDS] [--connections N] [--root DIR]`; exit codes: 0 never (it
 //! serves until the VM is stopped), 1 the port cannot be listened on, 2 usage.
@@ -34,6 +37,9 @@ const INDEX: &[u8] = include_bytes!("index.html");
 
 /// The listener's token (connections' tokens are their slots).
 const LISTENER: Token = Token(usize::MAX);
+/// The file readers' token: a read finished.
+#[cfg(feature = "files")]
+const READ_DONE: Token = Token(usize::MAX - 1);
 
 /// Sockets the network keeps free for new clients: shedding starts this close to its limit
 /// (its listener pool, and connections closing in the background, use sockets too).
@@ -197,9 +203,16 @@ struct Connection {
     /// The answer being sent, and how much of it has gone.
     output: Vec<u8>,
     sent: usize,
-    /// A file whose bytes follow the answer's head.
+    /// A file whose bytes follow the answer's head (`None` while a reader has it).
     #[cfg(feature = "files")]
     file: Option<stardust::fs::File>,
+    /// A reader is reading the next piece of the file.
+    #[cfg(feature = "files")]
+    reading: bool,
+    /// Which connection this is, among all this server had (slots are reused; a read that
+    /// finishes after its connection closed must not reach the next one in the slot).
+    #[cfg(feature = "files")]
+    serial: u64,
     /// Close once the answer has gone (`Connection: close`, or an error answer).
     close_after: bool,
     /// When the first byte of the head being read came.
@@ -219,7 +232,7 @@ impl Connection {
 
     fn sending_file(&self) -> bool {
         #[cfg(feature = "files")]
-        return self.file.is_some();
+        return self.file.is_some() || self.reading;
         #[cfg(not(feature = "files"))]
         false
     }
@@ -229,6 +242,9 @@ impl Connection {
 enum Next {
     /// Wait for its socket (reading, or writing when `true`).
     Wait(bool),
+    /// Its answer goes on with the next piece of its file: a reader reads it.
+    #[cfg(feature = "files")]
+    ReadFile,
     Close,
 }
 
@@ -246,6 +262,11 @@ struct Server {
     started: Instant,
     scratch: Vec<u8>,
     head_limits: Limits,
+    #[cfg(feature = "files")]
+    readers: readers::Readers,
+    /// The serial number of the next connection.
+    #[cfg(feature = "files")]
+    serials: u64,
 }
 
 impl Server {
@@ -253,6 +274,8 @@ impl Server {
         let poll = Poll::new()?;
         listener.set_nonblocking(true)?;
         poll.registry().register(&listener, LISTENER, Interest::READABLE)?;
+        #[cfg(feature = "files")]
+        let readers = readers::Readers::start(&stardust::net::Wakeup::new(poll.registry(), READ_DONE))?;
         Ok(Server {
             poll,
             listener,
@@ -264,6 +287,10 @@ impl Server {
             started: Instant::now(),
             scratch: vec![0; 4096],
             head_limits: Limits::default(),
+            #[cfg(feature = "files")]
+            readers,
+            #[cfg(feature = "files")]
+            serials: 0,
         })
     }
 
@@ -284,6 +311,9 @@ impl Server {
             for event in &events {
                 if event.token() == LISTENER {
                     self.accept_all();
+                } else if cfg!(feature = "files") && event.token().0 == usize::MAX - 1 {
+                    #[cfg(feature = "files")]
+                    self.take_reads();
                 } else {
                     self.advance(event.token().0);
                 }
@@ -386,6 +416,10 @@ impl Server {
             sent: 0,
             #[cfg(feature = "files")]
             file: None,
+            #[cfg(feature = "files")]
+            reading: false,
+            #[cfg(feature = "files")]
+            serial: self.serials,
             close_after: false,
             head_started: None,
             wants_write: false,
@@ -394,6 +428,10 @@ impl Server {
         });
         self.next_sweep = self.next_sweep.min(deadline);
         self.site.open.set(self.site.open.get() + 1);
+        #[cfg(feature = "files")]
+        {
+            self.serials += 1;
+        }
         Ok(slot)
     }
 
@@ -423,8 +461,30 @@ impl Server {
                 Next::Close
             }
         };
+        #[cfg(feature = "files")]
+        let next = match next {
+            Next::ReadFile => {
+                let file = connection.file.take();
+                let buffer = core::mem::take(&mut connection.output);
+                connection.sent = 0;
+                let job = file.map(|file| readers::Job { slot, serial: connection.serial, file, buffer });
+                match job.map(|job| self.readers.read(job)) {
+                    Some(Ok(())) => {
+                        connection.reading = true;
+                        Next::Wait(false)
+                    }
+                    _ => {
+                        eprintln!("httpd: the file readers are gone");
+                        Next::Close
+                    }
+                }
+            }
+            next => next,
+        };
         match next {
             Next::Close => self.close(slot),
+            #[cfg(feature = "files")]
+            Next::ReadFile => self.close(slot),
             Next::Wait(write) => {
                 if write != connection.wants_write {
                     let interest = if write { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
@@ -438,6 +498,35 @@ impl Server {
                 connection.last_active = now;
                 connection.deadline = deadline(connection, &self.site, now);
                 self.next_sweep = self.next_sweep.min(connection.deadline);
+            }
+        }
+    }
+}
+
+#[cfg(feature = "files")]
+impl Server {
+    /// Hands finished reads to their connections and moves those on.
+    fn take_reads(&mut self) {
+        while let Some(done) = self.readers.finished() {
+            let Some(Some(connection)) = self.connections.get_mut(done.slot) else { continue };
+            if connection.serial != done.serial || !connection.reading {
+                // Its connection closed meanwhile (and the slot may have a new one).
+                continue;
+            }
+            connection.reading = false;
+            match done.read {
+                Ok(n) => {
+                    connection.output = done.buffer;
+                    connection.output.truncate(n);
+                    connection.sent = 0;
+                    // The end of the file: the answer is complete.
+                    connection.file = (n > 0).then_some(done.file);
+                    self.advance(done.slot);
+                }
+                Err(error) => {
+                    log_error(&error);
+                    self.close(done.slot);
+                }
             }
         }
     }
@@ -484,15 +573,13 @@ fn converse(c: &mut Connection, site: &Site, limits: &Limits, scratch: &mut [u8]
             }
         }
         #[cfg(feature = "files")]
-        if let Some(file) = &mut c.file {
-            c.output.resize(scratch.len(), 0);
-            let n = file.read(&mut c.output)?;
-            c.output.truncate(n);
-            c.sent = 0;
-            if n > 0 {
-                continue;
-            }
-            c.file = None;
+        if c.reading {
+            // A reader has the file; its bytes come back through `take_reads`.
+            return Ok(Next::Wait(false));
+        }
+        #[cfg(feature = "files")]
+        if c.file.is_some() {
+            return Ok(Next::ReadFile);
         }
         c.output.clear();
         c.sent = 0;
@@ -590,6 +677,92 @@ fn respond(site: &Site, path: &str, head_only: bool, keep_alive: bool, out: &mut
         _ => httpd_http::error_response(out, Status::NotFound404, head_only, keep_alive),
     }
     Body::Written
+}
+
+#[cfg(feature = "files")]
+mod readers {
+    //! File reads off the event loop: a read from the disk waits for the device, and the loop
+    //! must not. Jobs go to the readers through one queue; finished reads come back through
+    //! another, and a [`Wakeup`] tells the loop.
+
+    use stardust::fs::File;
+    use stardust::io::Read;
+    use stardust::net::Wakeup;
+    use stardust::prelude::*;
+    use stardust::sync::{Arc, Mutex, mpsc};
+
+    /// Reader threads: one reads while the other's bytes are being sent.
+    const READERS: usize = 2;
+    /// Bytes read per job: what a connection sends before it needs the next piece.
+    const PIECE: usize = 4096;
+    /// A reader's stack (a FAT read goes deep).
+    const STACK: usize = 32 * 1024;
+
+    /// A read to do: the next piece of `file`, for connection `serial` in `slot`, into `buffer`.
+    pub(super) struct Job {
+        pub slot: usize,
+        pub serial: u64,
+        pub file: File,
+        pub buffer: Vec<u8>,
+    }
+
+    /// A read done: the file and the buffer come back, with the bytes read or the failure.
+    pub(super) struct Done {
+        pub slot: usize,
+        pub serial: u64,
+        pub file: File,
+        pub buffer: Vec<u8>,
+        pub read: stardust::io::Result<usize>,
+    }
+
+    pub(super) struct Readers {
+        jobs: mpsc::Sender<Job>,
+        done: mpsc::Receiver<Done>,
+    }
+
+    impl Readers {
+        /// Starts the readers; each finished read wakes `wakeup`.
+        pub(super) fn start(wakeup: &Wakeup) -> stardust::io::Result<Readers> {
+            let (jobs, queue) = mpsc::channel::<Job>();
+            let queue = Arc::new(Mutex::new(queue));
+            let (finished, done) = mpsc::channel();
+            for k in 0..READERS {
+                let (queue, finished, wakeup) = (Arc::clone(&queue), finished.clone(), wakeup.clone());
+                stardust::thread::Builder::new()
+                    .name(format!("httpd-reader-{k}"))
+                    .stack_size(STACK)
+                    .spawn(move || read_forever(&queue, &finished, &wakeup))
+                    .map_err(|error| {
+                        eprintln!("httpd: cannot start the file readers: {error}");
+                        stardust::io::Error::new(stardust::io::ErrorKind::OutOfMemory, "no file readers")
+                    })?;
+            }
+            Ok(Readers { jobs, done })
+        }
+
+        /// Hands `job` to a reader; `Err` if the readers are gone.
+        pub(super) fn read(&self, job: Job) -> Result<(), ()> {
+            self.jobs.send(job).map_err(|_| ())
+        }
+
+        /// A finished read, if one waits.
+        pub(super) fn finished(&self) -> Option<Done> {
+            self.done.try_recv().ok()
+        }
+    }
+
+    fn read_forever(queue: &Mutex<mpsc::Receiver<Job>>, finished: &mpsc::Sender<Done>, wakeup: &Wakeup) {
+        loop {
+            let job = queue.lock().unwrap_or_else(stardust::sync::PoisonError::into_inner).recv();
+            let Ok(Job { slot, serial, mut file, mut buffer }) = job else { return };
+            buffer.resize(PIECE, 0);
+            let read = file.read(&mut buffer);
+            if finished.send(Done { slot, serial, file, buffer, read }).is_err() {
+                return;
+            }
+            let _ = wakeup.wake();
+        }
+    }
 }
 
 #[cfg(feature = "files")]

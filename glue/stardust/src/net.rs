@@ -26,7 +26,7 @@ use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
 
 mod poll;
-pub use poll::{Event, Events, Interest, Poll, Registry, Source, Token};
+pub use poll::{Event, Events, Interest, Poll, Registry, Source, Token, Wakeup};
 
 /// Established connections a listener keeps for `accept` (SYNs beyond are dropped; the client
 /// retries).

@@ -183,6 +183,36 @@ macro_rules! source {
 }
 source!(TcpListener, TcpStream, UdpSocket);
 
+/// Wakes a [`Poll`] from another thread (`mio`'s `Waker`): the poll reports an event with the
+/// wakeup's token, readable, once however often it was woken since the last `poll`. For work
+/// done off the event loop (a file read by a worker thread) whose result the loop must pick up.
+#[derive(Debug, Clone)]
+pub struct Wakeup {
+    poll: Weak<Shared>,
+    token: Token,
+}
+
+impl Wakeup {
+    /// A wakeup for `registry`'s poll, reported under `token` (which no registered socket
+    /// should use).
+    pub fn new(registry: &Registry, token: Token) -> Wakeup {
+        Wakeup { poll: Arc::downgrade(&registry.shared), token }
+    }
+
+    /// Wakes the poll (or makes its next `poll` return at once). `NotConnected` when the poll
+    /// is gone.
+    pub fn wake(&self) -> io::Result<()> {
+        let poll = self.poll.upgrade().ok_or(io::Error::new(io::ErrorKind::NotConnected, "the poll is gone"))?;
+        let mut woken = lock(&poll.woken);
+        if !woken.contains(&self.token) {
+            woken.push(self.token);
+        }
+        drop(woken);
+        poll.wake();
+        Ok(())
+    }
+}
+
 /// A socket's registration, kept in its waker.
 #[derive(Debug)]
 pub(super) struct Registration {
@@ -198,6 +228,8 @@ pub(super) struct Registration {
 pub(super) struct Shared {
     /// Sockets that may have changed since the last `poll`, each once.
     pending: Mutex<Vec<Arc<Waker>>>,
+    /// The tokens of [`Wakeup`]s woken since the last `poll`, each once.
+    woken: Mutex<Vec<Token>>,
     queue: WaitQueue,
     /// Bumped by every notification; the polling thread sleeps while it stays what it saw.
     generation: AtomicU32,
@@ -315,6 +347,7 @@ impl Poll {
         let net = shared()?;
         let shared = Arc::new(Shared {
             pending: Mutex::new(Vec::new()),
+            woken: Mutex::new(Vec::new()),
             queue: WaitQueue::default(),
             generation: AtomicU32::new(0),
             deadline: AtomicU64::new(u64::MAX),
@@ -344,6 +377,13 @@ impl Poll {
         let mut candidates = Vec::new();
         loop {
             let seen = poll.generation.load(Ordering::SeqCst);
+            {
+                let mut woken = lock(&poll.woken);
+                let take = woken.len().min(events.capacity - events.list.len());
+                for token in woken.drain(..take) {
+                    events.list.push(Event { token, readiness: Readiness::READABLE });
+                }
+            }
             // The pending sockets still registered here, with their tokens and interests, in
             // batches until the events are full or nothing is pending (a batch with nothing to
             // report must not leave the rest waiting for an unrelated wake-up).
