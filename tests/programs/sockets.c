@@ -5,7 +5,8 @@
  *
  *   sockets PORT ECHO_HOST ECHO_PORT CLOSED_PORT
  *
- * 1. Argument checks of socket calls (errno names), eventfd counting, epoll on an eventfd.
+ * 1. Argument checks of socket calls (errno names), eventfd counting, epoll on an eventfd,
+ *    select and pselect on a pipe.
  * 2. Out: a non-blocking connect to ECHO_HOST:ECHO_PORT (a line echo server of the test's),
  *    waited for with poll, SO_ERROR 0, a line sent and its echo read; a blocking connect to
  *    CLOSED_PORT is refused.
@@ -31,6 +32,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -129,6 +131,41 @@ static void checks(void) {
     close(counter);
 }
 
+static void selects(void) {
+    int ends[2];
+    pipe(ends);
+    fd_set readable, writable;
+    struct timeval zero = {0, 0};
+    FD_ZERO(&readable);
+    FD_SET(ends[0], &readable);
+    printf("select on an empty pipe: %d\n", select(ends[0] + 1, &readable, NULL, NULL, &zero));
+    FD_ZERO(&writable);
+    FD_SET(ends[1], &writable);
+    zero = (struct timeval){0, 0};
+    int n = select(ends[1] + 1, NULL, &writable, NULL, &zero);
+    printf("select for writing: %d, set: %d\n", n, FD_ISSET(ends[1], &writable) != 0);
+    write(ends[1], "x", 1);
+    FD_ZERO(&readable);
+    FD_SET(ends[0], &readable);
+    FD_ZERO(&writable);
+    FD_SET(ends[1], &writable);
+    struct timeval ten = {10, 0};
+    n = select(ends[1] + 1, &readable, &writable, NULL, &ten);
+    printf("select after a write: %d, readable %d, writable %d\n", n, FD_ISSET(ends[0], &readable) != 0,
+           FD_ISSET(ends[1], &writable) != 0);
+    struct timespec short_wait = {0, 20 * 1000 * 1000};
+    FD_ZERO(&readable);
+    printf("pselect with nothing to wait for: %d\n", pselect(0, &readable, NULL, NULL, &short_wait, NULL));
+    close(ends[0]);
+    close(ends[1]);
+    FD_ZERO(&readable);
+    FD_SET(ends[0], &readable);
+    zero = (struct timeval){0, 0};
+    result("select on a closed descriptor", select(ends[0] + 1, &readable, NULL, NULL, &zero));
+    struct timeval negative = {-1, 0};
+    result("select with a negative timeout", select(0, NULL, NULL, NULL, &negative));
+}
+
 static void outbound(const char *host, int port, int closed_port) {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in a = address(host, port);
@@ -190,8 +227,11 @@ static void loopback(void) {
     printf("accepted from 127.0.0.1: %s, same port as the caller: %s\n",
            peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK) ? "yes" : "no",
            ntohs(peer.sin_port) == port_of(client) ? "yes" : "no");
-    struct pollfd out = {.fd = client, .events = POLLOUT};
-    printf("poll for the connection: %d\n", poll(&out, 1, 10000));
+    fd_set connected;
+    FD_ZERO(&connected);
+    FD_SET(client, &connected);
+    struct timeval ten = {10, 0};
+    printf("select for the connection: %d\n", select(client + 1, NULL, &connected, NULL, &ten));
 
     char first[] = "gathered ", second[] = "from two buffers";
     struct iovec pieces[2] = {{first, strlen(first)}, {second, strlen(second)}};
@@ -328,6 +368,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     checks();
+    selects();
     outbound(argv[2], atoi(argv[3]), atoi(argv[4]));
     loopback();
     return serve(atoi(argv[1]));

@@ -40,6 +40,7 @@ mod lock;
 mod memory;
 mod mmap;
 mod seek;
+mod select;
 mod socket;
 mod sysno;
 
@@ -78,5 +79,6 @@ pub use mmap::{
     MAP_SYNC, MAP_TYPE, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MapRequest, Placement, Remapped,
 };
 pub use seek::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, seek_position};
+pub use select::{FD_SETSIZE, decode_fd_set, encode_fd_set, fd_set_bytes, select_entries, select_results};
 pub use socket::*;
 pub use sysno::{Sysno, TRACKED_NUMBERS, UnknownCalls};

@@ -108,8 +108,9 @@ impl<N: Nic> Adapter<N> {
             let Some(length) = self.nic.receive(&mut self.spare) else { break };
             let mut copy = Vec::new();
             if copy.try_reserve_exact(length).is_err() {
+                // The heap is full: this frame is lost, the rest stay on the card for later.
                 self.dropped += 1;
-                continue;
+                break;
             }
             copy.extend_from_slice(&self.spare[..length]);
             self.backlog_bytes += length;
@@ -121,6 +122,16 @@ impl<N: Nic> Adapter<N> {
     /// the loopback queue is full or the heap has no room).
     pub(crate) fn loop_back(&mut self, frame: &[u8]) {
         push_frame(&mut self.loopback, &mut self.dropped, frame);
+    }
+
+    /// Gives back the queues' memory after a crowd (a thousand frames' worth of room).
+    pub(crate) fn trim(&mut self) {
+        if self.backlog.is_empty() && self.backlog.capacity() > 64 {
+            self.backlog = VecDeque::new();
+        }
+        if self.loopback.is_empty() && self.loopback.capacity() > 16 {
+            self.loopback = VecDeque::new();
+        }
     }
 
     /// Whether frames wait to be received: looped back, or in the backlog.

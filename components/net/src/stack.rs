@@ -189,9 +189,10 @@ impl<N: Nic> Stack<N> {
         })
     }
 
-    /// Whether `address` is this machine's: a loopback address or the interface's own.
+    /// Whether `address` is this machine's: 127.0.0.1 or the interface's own. (Linux answers
+    /// for all of 127.0.0.0/8; here only 127.0.0.1 is the loopback's.)
     pub fn is_local(&self, address: Ipv4Addr) -> bool {
-        address.is_loopback() || self.address().is_some_and(|(own, _)| own == address)
+        address == Ipv4Addr::LOCALHOST || self.address().is_some_and(|(own, _)| own == address)
     }
 
     /// The card's counters, and frames dropped by the stack itself: SYNs held back by the
@@ -254,6 +255,7 @@ impl<N: Nic> Stack<N> {
         self.refill_listeners();
         self.reap_closing();
         self.dhcp_events();
+        self.device.trim();
         busy || self.device.transmitted != sent || self.device.frames_waiting()
     }
 

@@ -80,7 +80,6 @@ fn instance(fd: u64) -> Result<Arc<Description>, Errno> {
 pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Errno> {
     let instance = instance(epfd)?;
     let Object::Epoll(epoll) = &instance.object else { return Err(Errno::EINVAL) };
-    crate::sockets::send_queued();
     let target = process::with(|process| Ok(process.files.get(fd as u32)?.clone()))?;
     if fd == epfd {
         return Err(Errno::EINVAL);
@@ -142,6 +141,8 @@ pub fn wait(epfd: u64, out: u64, max: u64, timeout: i32) -> Result<u64, Errno> {
     }
     let instance = instance(epfd)?;
     let Object::Epoll(epoll) = &instance.object else { return Err(Errno::EINVAL) };
+    // What the program wrote since it last waited leaves now, in one pass.
+    crate::sockets::send_queued();
     // The array must be writable before anything is reported (nothing lost to EFAULT): as far
     // as events could be found, which the interest list bounds, checked by rewriting what is
     // there in small pieces (nothing the program has is changed, nothing big is allocated).

@@ -11,6 +11,9 @@ pub fn prepare() {}
 /// Nothing queued without a network.
 pub fn send_queued() {}
 
+/// Nothing to deliver without a network.
+pub fn finish_sending() {}
+
 /// No socket can be made: the type has no values.
 pub enum Socket {}
 

@@ -128,6 +128,7 @@ pub fn exit_process(status: u8) -> ! {
     })
     .unwrap_or_default();
     drop(closed);
+    crate::sockets::finish_sending();
     stardust::process::exit_status(status)
 }
 

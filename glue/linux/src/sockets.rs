@@ -240,6 +240,12 @@ pub fn send_queued() {
     let _ = stardust::net::send_queued();
 }
 
+/// At the program's end, after its descriptors are closed: lets the network deliver what it
+/// wrote (up to 2 s), as Linux keeps sending for a process that exited.
+pub fn finish_sending() {
+    stardust::net::finish_sending(Duration::from_secs(2));
+}
+
 /// Before the program starts: waits (up to 30 s) for the interface's address, as a Linux
 /// program finds its network configured. Without a card this returns at once.
 pub fn prepare() {
@@ -447,7 +453,12 @@ pub fn send_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> {
     if header.control_length != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    let to = if header.name == 0 { None } else { Some(read_address(header.name, u64::from(header.name_length))?) };
+    // A name of length 0 is no name, as on Linux.
+    let to = if header.name == 0 || header.name_length == 0 {
+        None
+    } else {
+        Some(read_address(header.name, u64::from(header.name_length))?)
+    };
     let mut bytes = Vec::new();
     for vector in vectors {
         let room = CHUNK - bytes.len();
@@ -457,13 +468,30 @@ pub fn send_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> {
     with_socket(fd, |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
 }
 
-/// `recvmsg(fd, message, flags)`: one receive scattered over the buffers; the sender's address
-/// in `msg_name`, no ancillary data (`msg_controllen` 0), `msg_flags` 0.
+/// `recvmsg(fd, message, flags)`: one receive scattered over the buffers; a datagram's sender
+/// in `msg_name` (a connection's `msg_namelen` is 0, as Linux), no ancillary data
+/// (`msg_controllen` 0), `msg_flags` 0. Every place written is checked before anything is
+/// taken from the socket, so a bad pointer loses no data.
 pub fn receive_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> {
     let (header, vectors) = message_header(message)?;
+    if (header.name_length as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
     let count = vectors.iter().fold(0u64, |total, vector| total.saturating_add(vector.length));
-    let count = stardust_linux_abi::transfer_length(count) as usize;
-    let (bytes, sender) = with_socket(fd, |socket, nonblocking| socket.receive_with(count, flags, nonblocking))?;
+    let count = (stardust_linux_abi::transfer_length(count) as usize).min(CHUNK);
+    user::check_writable(message, stardust_linux_abi::MSGHDR_SIZE)?;
+    if header.name != 0 {
+        user::check_writable(header.name, (header.name_length as usize).min(stardust_linux_abi::SOCKADDR_IN_SIZE))?;
+    }
+    let mut left = count;
+    for vector in &vectors {
+        let length = (vector.length as usize).min(left);
+        user::check_writable(vector.base, length)?;
+        left -= length;
+    }
+    let (bytes, sender, kind) = with_socket(fd, |socket, nonblocking| {
+        socket.receive_with(count, flags, nonblocking).map(|(bytes, sender)| (bytes, sender, socket.kind))
+    })?;
     let mut rest = &bytes[..];
     for vector in vectors {
         if rest.is_empty() {
@@ -473,8 +501,12 @@ pub fn receive_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> 
         user::write(vector.base, piece)?;
         rest = after;
     }
-    if let Some(sender) = sender.filter(|_| header.name != 0) {
-        write_address(header.name, message + stardust_linux_abi::MSGHDR_NAME_LENGTH, sender)?;
+    let name_length = message + stardust_linux_abi::MSGHDR_NAME_LENGTH;
+    match sender {
+        Some(sender) if header.name != 0 && kind == SocketKind::Datagram => {
+            write_address(header.name, name_length, sender)?
+        }
+        _ => user::write(name_length, &0u32.to_le_bytes())?,
     }
     user::write(message + stardust_linux_abi::MSGHDR_CONTROL_LENGTH, &0u64.to_le_bytes())?;
     user::write(message + stardust_linux_abi::MSGHDR_FLAGS, &0u32.to_le_bytes())?;

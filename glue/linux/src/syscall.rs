@@ -5,8 +5,8 @@ use crate::{events, files, memory, process, sockets, threads, user};
 use hal::exceptions::ExceptionFrame;
 use stardust::time::Duration;
 use stardust_linux_abi::{
-    Clock, Errno, POLLIN, POLLNVAL, POLLOUT, PollEntry, Sysno, SystemName, TIMER_ABSTIME, Timespec,
-    decode_poll_entries, encode_result, poll_array_size,
+    Clock, Errno, POLLIN, POLLNVAL, POLLOUT, PollEntry, Sysno, SystemName, TIMER_ABSTIME, Timespec, decode_fd_set,
+    decode_poll_entries, decode_timeval, encode_result, poll_array_size,
 };
 
 const ARCH_SET_GS: u64 = 0x1001;
@@ -98,6 +98,28 @@ fn dispatch(number: u64, a: [u64; 6]) -> Result<u64, Errno> {
             let milliseconds =
                 timeout.map(|t| t.seconds.saturating_mul(1000).saturating_add(t.nanoseconds / 1_000_000));
             poll(a[0], a[1], Some(milliseconds.map_or(-1, |ms| ms.clamp(0, i64::from(i32::MAX)) as i32)))
+        }
+
+        Sysno::select => {
+            let deadline = if a[4] == 0 {
+                None
+            } else {
+                let microseconds =
+                    decode_timeval(&user::read(a[4], stardust_linux_abi::TIMEVAL_SIZE)?).map_err(|_| Errno::EINVAL)?;
+                Some(process::now_nanoseconds().saturating_add(microseconds.saturating_mul(1000)))
+            };
+            select(a[0], a[1], a[2], a[3], deadline)
+        }
+        Sysno::pselect6 => {
+            // The signal mask (a[5]) is accepted: no signals are delivered.
+            let deadline = if a[4] == 0 {
+                None
+            } else {
+                let wait = duration(timespec(a[4])?)?;
+                let nanoseconds = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+                Some(process::now_nanoseconds().saturating_add(nanoseconds))
+            };
+            select(a[0], a[1], a[2], a[3], deadline)
         }
 
         Sysno::socket => sockets::create(a[0], a[1], a[2]),
@@ -448,14 +470,27 @@ fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
     let size = poll_array_size(count, stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT)?;
     let bytes = user::read(entries, size)?;
     let mut decoded = decode_poll_entries(&bytes);
-    sockets::send_queued();
     let deadline = match timeout {
         Some(milliseconds) if milliseconds >= 0 => Some(process::now_nanoseconds() + milliseconds as u64 * 1_000_000),
         _ => None,
     };
+    let ready = wait_ready(&mut decoded, deadline);
+    let mut out = alloc::vec::Vec::with_capacity(bytes.len());
+    for entry in &decoded {
+        out.extend_from_slice(&PollEntry::encode(*entry));
+    }
+    user::write(entries, &out)?;
+    Ok(ready)
+}
+
+/// Fills each entry's returned events, waiting until one has some or `deadline` (ns on the
+/// monotonic clock; `None`: no limit) passes; how many entries have events.
+fn wait_ready(entries: &mut [PollEntry], deadline: Option<u64>) -> u64 {
+    // What the program wrote since it last waited leaves now, in one pass.
+    sockets::send_queued();
     loop {
         let mut ready = 0;
-        for entry in &mut decoded {
+        for entry in entries.iter_mut() {
             entry.returned_events = 0;
             if entry.fd < 0 {
                 continue;
@@ -488,13 +523,30 @@ fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
         }
         let late = deadline.is_some_and(|deadline| process::now_nanoseconds() >= deadline);
         if ready > 0 || late {
-            let mut out = alloc::vec::Vec::with_capacity(bytes.len());
-            for entry in &decoded {
-                out.extend_from_slice(&PollEntry::encode(*entry));
-            }
-            user::write(entries, &out)?;
-            return Ok(ready);
+            return ready;
         }
         sleep(Duration::from_millis(1));
     }
+}
+
+/// `select`/`pselect6(nfds, read, write, except, timeout)` over `poll`'s readiness: the three
+/// `fd_set`s (null: none) rewritten with the ready descriptors; their count. `deadline` as
+/// `wait_ready`'s. A descriptor that is not open is `EBADF`, before any wait.
+fn select(nfds: u64, read: u64, write: u64, except: u64, deadline: Option<u64>) -> Result<u64, Errno> {
+    let size = stardust_linux_abi::fd_set_bytes(nfds)?;
+    let set = |address: u64| -> Result<alloc::vec::Vec<i32>, Errno> {
+        if address == 0 { Ok(alloc::vec::Vec::new()) } else { Ok(decode_fd_set(&user::read(address, size)?, nfds)) }
+    };
+    let mut entries = stardust_linux_abi::select_entries(&set(read)?, &set(write)?, &set(except)?);
+    if entries.iter().any(|entry| files::readiness(entry.fd as u32).is_err()) {
+        return Err(Errno::EBADF);
+    }
+    wait_ready(&mut entries, deadline);
+    let (ready_read, ready_write, ready_except, count) = stardust_linux_abi::select_results(&entries)?;
+    for (address, ready) in [(read, ready_read), (write, ready_write), (except, ready_except)] {
+        if address != 0 {
+            user::write(address, &stardust_linux_abi::encode_fd_set(&ready, nfds))?;
+        }
+    }
+    Ok(count)
 }

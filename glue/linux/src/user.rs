@@ -25,6 +25,14 @@ pub fn write(address: u64, bytes: &[u8]) -> Result<(), Errno> {
     hal::user::write(address, bytes).map_err(|_| Errno::EFAULT)
 }
 
+/// Checks that the program may write `length` bytes at `address` (`EFAULT` if not), before a
+/// call takes something it could not give back: the bytes are read and written back as they
+/// were.
+#[cfg(feature = "sockets")]
+pub fn check_writable(address: u64, length: usize) -> Result<(), Errno> {
+    write(address, &read(address, length)?)
+}
+
 /// Reads a NUL-terminated string of at most `PATH_MAX` bytes (NUL included), page by page, so
 /// a short string at the end of the program's memory is fine.
 fn read_string(address: u64) -> Result<Vec<u8>, Errno> {

@@ -516,6 +516,21 @@ pub fn tcp_bind_address(address: SocketAddrV4) -> io::Result<SocketAddrV4> {
     shared.stack.tcp_bind_address(address).map_err(error)
 }
 
+/// Waits, up to `limit`, until every TCP connection's bytes and FIN have been acknowledged
+/// (closed connections finishing in the background included). For a program that ends right
+/// after it wrote: Linux goes on sending for a process that exited, but here the VM ends with
+/// the program.
+pub fn finish_sending(limit: Duration) {
+    let Ok(net) = shared() else { return };
+    let start = crate::time::Instant::now();
+    while start.elapsed() < limit {
+        if !net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.sending() {
+            return;
+        }
+        crate::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// The interface's address and prefix length, waiting up to `timeout` for DHCP to give one.
 pub fn wait_for_address(timeout: Duration) -> io::Result<(Ipv4Addr, u8)> {
     let net = shared()?;

@@ -4,6 +4,7 @@
 
 use super::{CLOSE_TIMEOUT_MS, Kind, SocketId, Stack, TIME_WAIT_MS};
 use crate::{NetError, frame};
+use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
 use smoltcp::time::Duration;
 use smoltcp::wire::IpAddress;
@@ -33,6 +34,18 @@ impl<N: Nic> Stack<N> {
             !same
         });
         self.count -= before - self.closing.len();
+    }
+
+    /// Whether some TCP connection still has bytes or a FIN the peer has not acknowledged
+    /// (open connections and those closing in the background alike).
+    pub fn sending(&self) -> bool {
+        let busy = |handle: SocketHandle| {
+            let socket = self.sockets.get::<tcp::Socket>(handle);
+            socket.send_queue() > 0
+                || matches!(socket.state(), tcp::State::FinWait1 | tcp::State::Closing | tcp::State::LastAck)
+        };
+        self.entries.iter().any(|entry| matches!(entry.kind, Kind::Tcp { handle, .. } if busy(handle)))
+            || self.closing.iter().any(|&(handle, _, _)| busy(handle))
     }
 
     pub(super) fn reap_closing(&mut self) {

@@ -2,7 +2,7 @@
 
 use super::{Kind, SocketId, Stack, try_buffer, v4};
 use crate::{Limits, NetError};
-use core::net::SocketAddrV4;
+use core::net::{Ipv4Addr, SocketAddrV4};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
 use smoltcp::wire::{IpAddress, IpEndpoint};
@@ -20,6 +20,10 @@ impl<N: Nic> Stack<N> {
     pub fn tcp_connect(&mut self, remote: SocketAddrV4) -> Result<SocketId, NetError> {
         if remote.port() == 0 || remote.ip().is_unspecified() || remote.ip().is_broadcast() {
             return Err(NetError::InvalidInput);
+        }
+        // Only 127.0.0.1 of the loopback network answers here.
+        if remote.ip().is_loopback() && *remote.ip() != Ipv4Addr::LOCALHOST {
+            return Err(NetError::Unreachable);
         }
         if !remote.ip().is_loopback() && self.address().is_none() {
             return Err(NetError::Unreachable);

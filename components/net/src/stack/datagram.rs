@@ -3,7 +3,7 @@
 use super::{Kind, MAX_DATAGRAM, SocketId, Stack, try_buffer, v4};
 use crate::NetError;
 use alloc::vec::Vec;
-use core::net::SocketAddrV4;
+use core::net::{Ipv4Addr, SocketAddrV4};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
 use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
@@ -51,6 +51,15 @@ impl<N: Nic> Stack<N> {
             return Err(NetError::InvalidInput);
         }
         if !to.ip().is_loopback() && self.address().is_none() {
+            return Err(NetError::Unreachable);
+        }
+        // 127.0.0.1 is the only loopback address here, and a socket bound to it talks only to
+        // itself (its packets must never reach the wire with that source).
+        let bound_to_loopback = self.sockets.get::<udp::Socket>(handle).endpoint().addr.is_some_and(|address| {
+            let IpAddress::Ipv4(address) = address;
+            address.is_loopback()
+        });
+        if (to.ip().is_loopback() && *to.ip() != Ipv4Addr::LOCALHOST) || (bound_to_loopback && !to.ip().is_loopback()) {
             return Err(NetError::Unreachable);
         }
         let endpoint = IpEndpoint::new(IpAddress::Ipv4(*to.ip()), to.port());

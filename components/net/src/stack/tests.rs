@@ -100,6 +100,7 @@ fn bytes_cross_both_ways_and_a_shutdown_ends_the_stream() {
     }
     assert_eq!(received, request);
     assert_eq!(net.server.tcp_send(server, b"answer"), Ok(Some(6)));
+    assert!(net.server.sending(), "bytes the client has not acknowledged");
     net.server.tcp_shutdown(server, false, true).unwrap();
     assert_eq!(net.server.tcp_send(server, b"more"), Err(NetError::BrokenPipe));
     net.settle();
@@ -115,6 +116,7 @@ fn bytes_cross_both_ways_and_a_shutdown_ends_the_stream() {
     net.server.close(server).unwrap();
     net.settle();
     net.wait(100);
+    assert!(!net.server.sending() && !net.client.sending(), "everything was acknowledged");
     assert_eq!(net.client.socket_count(), 0, "closed connections are freed");
     assert_eq!(net.server.socket_count(), LISTENING, "only the listener's pool is left");
     assert_eq!(net.server.tcp_recv(server, &mut buffer), Err(NetError::BadSocket));
@@ -504,6 +506,16 @@ fn the_stack_talks_to_itself_on_127_0_0_1_and_its_own_address_without_the_wire()
     settle_alone(&mut net.server, now);
     let mut buffer = [0u8; 8];
     assert_eq!(net.server.udp_recv_from(echo, &mut buffer), Ok(Some((4, sender_address))));
+    assert_eq!(net.server.stats().sent, wire_before);
+    assert_eq!(
+        net.server.udp_send_to(sender, b"out", SocketAddrV4::new(CLIENT, 7)),
+        Err(NetError::Unreachable),
+        "a socket bound to 127.0.0.1 never puts that source on the wire"
+    );
+    let other_loopback = SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 2), 80);
+    assert_eq!(net.server.tcp_connect(other_loopback), Err(NetError::Unreachable), "only 127.0.0.1 answers");
+    assert_eq!(net.server.udp_send_to(echo, b"x", other_loopback), Err(NetError::Unreachable));
+    assert_eq!(net.server.tcp_listen(other_loopback, 1), Err(NetError::AddressNotAvailable));
     assert_eq!(net.server.stats().sent, wire_before);
 }
 
