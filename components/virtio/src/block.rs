@@ -6,11 +6,11 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use stardust_api::{BlockDevice, BlockError};
 use virtio_drivers::device::blk::{SECTOR_SIZE, VirtIOBlk};
-use virtio_drivers::transport::{DeviceType, SomeTransport};
+use virtio_drivers::transport::DeviceType;
 
 /// A virtio block device.
 pub struct VirtioDisk {
-    device: VirtIOBlk<KernelHal, SomeTransport<'static>>,
+    device: VirtIOBlk<KernelHal, crate::discovery::Transport>,
 }
 
 impl BlockDevice for VirtioDisk {

@@ -1,13 +1,21 @@
 //! Where virtio devices are looked for: the command line, PCI, and microvm's virtio-mmio slots.
 
+use crate::stepwise::Stepwise;
 use crate::{mmio, pci};
 use alloc::vec::Vec;
 use virtio_drivers::transport::{DeviceType, SomeTransport};
 
+/// The transport every driver here uses: any of virtio-drivers', status written step by step.
+pub(crate) type Transport = Stepwise<SomeTransport<'static>>;
+
 /// Every virtio transport of type `wanted`: those named by `virtio_mmio.device=` words in
 /// `cmdline` (as Firecracker gives them), those on PCI bus 0 (q35, cloud-hypervisor), and on a
 /// machine without PCI, those in QEMU microvm's virtio-mmio slots.
-pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport<'static>> {
+pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<Transport> {
+    found(cmdline, wanted).into_iter().map(Stepwise).collect()
+}
+
+fn found(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport<'static>> {
     let mut found = Vec::new();
     let named: Vec<(u64, u64)> = hal::boot::monitor_words(cmdline)
         .filter_map(|word| word.strip_prefix("virtio_mmio.device=").and_then(mmio::parse_mmio_word))

@@ -21,6 +21,7 @@ mod kernel_hal;
 mod mmio;
 mod net;
 mod pci;
+mod stepwise;
 
 pub use block::{VirtioDisk, block_devices};
 pub use kernel_hal::KernelHal;
