@@ -389,3 +389,29 @@ pub fn try_server_status(address: (&str, u16), path: &str) -> Option<std::collec
         .collect::<std::collections::HashMap<_, _>>()
         .into()
 }
+
+/// A hundred clients at once, twenty `GET /` each, half on one kept connection and half on a
+/// connection per request, every answer checked against `page`; how many clients failed.
+pub fn hundred_clients_twenty_requests(host: &str, port: u16, page: &[u8]) -> usize {
+    let clients: Vec<_> = (0..100)
+        .map(|client| {
+            let (page, host) = (page.to_vec(), host.to_string());
+            std::thread::spawn(move || {
+                let keep = client % 2 == 0;
+                let mut stream = connect_to((&host, port));
+                for request in 0..20 {
+                    if !keep && request > 0 {
+                        stream = connect_to((&host, port));
+                    }
+                    let connection = if keep { "keep-alive" } else { "close" };
+                    let text = format!("GET / HTTP/1.1\r\nHost: c{client}\r\nConnection: {connection}\r\n\r\n");
+                    stream.write_all(text.as_bytes()).expect("the request is sent");
+                    let response = read_response(&mut stream, false)
+                        .unwrap_or_else(|| panic!("client {client} request {request}: no response"));
+                    assert_eq!((response.status, &response.body), (200, &page), "client {client} request {request}");
+                }
+            })
+        })
+        .collect();
+    clients.into_iter().map(|client| client.join()).filter(Result::is_err).count()
+}

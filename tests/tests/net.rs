@@ -114,29 +114,7 @@ fn a_hundred_clients_twenty_requests_each_in_4_mib() {
         "httpd: serving http://10.0.9.2:80/",
         80,
     );
-    let page = index_page();
-    let clients: Vec<_> = (0..100)
-        .map(|client| {
-            let page = page.clone();
-            std::thread::spawn(move || {
-                // Half keep their connection for all 20 requests; half open one per request.
-                let keep = client % 2 == 0;
-                let mut stream = connect_to(("10.0.9.2", 80));
-                for request in 0..20 {
-                    if !keep && request > 0 {
-                        stream = connect_to(("10.0.9.2", 80));
-                    }
-                    let connection = if keep { "keep-alive" } else { "close" };
-                    let text = format!("GET / HTTP/1.1\r\nHost: c{client}\r\nConnection: {connection}\r\n\r\n");
-                    stream.write_all(text.as_bytes()).expect("the request is sent");
-                    let response = read_response(&mut stream, false)
-                        .unwrap_or_else(|| panic!("client {client} request {request}: no response"));
-                    assert_eq!((response.status, &response.body), (200, &page), "client {client} request {request}");
-                }
-            })
-        })
-        .collect();
-    let failed = clients.into_iter().map(|client| client.join()).filter(Result::is_err).count();
+    let failed = net::hundred_clients_twenty_requests("10.0.9.2", 80, &index_page());
     assert_eq!(failed, 0, "{failed} clients did not get 20 correct responses; the VM printed:\n{}", vm.output());
     let (_, output) = vm.stop();
     assert!(!output.contains("out of memory"), "{output}");

@@ -507,31 +507,10 @@ fn drive_c_httpd(host: &str, port: u16) {
     let page = text.split_once("\r\n\r\n").expect("a head and a body").1.as_bytes().to_vec();
     assert!(String::from_utf8_lossy(&page).contains("Hello from a C server on epoll"), "{text}");
 
-    let host = host.to_string();
-    let clients: Vec<_> = (0..100)
-        .map(|client| {
-            let (page, host) = (page.clone(), host.clone());
-            std::thread::spawn(move || {
-                let keep = client % 2 == 0;
-                let mut stream = connect_to((&host, port));
-                for request in 0..20 {
-                    if !keep && request > 0 {
-                        stream = connect_to((&host, port));
-                    }
-                    let connection = if keep { "keep-alive" } else { "close" };
-                    let text = format!("GET / HTTP/1.1\r\nHost: c{client}\r\nConnection: {connection}\r\n\r\n");
-                    stream.write_all(text.as_bytes()).expect("the request is sent");
-                    let response = read_response(&mut stream, false)
-                        .unwrap_or_else(|| panic!("client {client} request {request}: no response"));
-                    assert_eq!((response.status, &response.body), (200, &page), "client {client} request {request}");
-                }
-            })
-        })
-        .collect();
-    let failed = clients.into_iter().map(|client| client.join()).filter(Result::is_err).count();
+    let failed = stardust_boot_tests::net::hundred_clients_twenty_requests(host, port, &page);
     assert_eq!(failed, 0, "{failed} of 100 clients did not get 20 correct responses");
 
-    let mut stream = connect_to((&host, port));
+    let mut stream = connect_to((host, port));
     stream
         .write_all(b"GET / HTTP/1.1\r\n\r\nGET /missing HTTP/1.1\r\n\r\nPOST / HTTP/1.1\r\n\r\nHEAD / HTTP/1.1\r\nConnection: close\r\n\r\n")
         .unwrap();
@@ -540,7 +519,7 @@ fn drive_c_httpd(host: &str, port: u16) {
         .map(|&head| read_response(&mut stream, head).expect("a pipelined answer").status)
         .collect();
     assert_eq!(statuses, [200, 404, 405, 200]);
-    let mut bad = connect_to((&host, port));
+    let mut bad = connect_to((host, port));
     bad.write_all(b"NONSENSE\r\n\r\n").unwrap();
     let mut answer = String::new();
     bad.read_to_string(&mut answer).unwrap();

@@ -37,8 +37,7 @@ const INDEX: &[u8] = include_bytes!("index.html");
 
 /// The listener's token (connections' tokens are their slots).
 const LISTENER: Token = Token(usize::MAX);
-/// The file readers' token: a read finished.
-#[cfg(feature = "files")]
+/// The file readers' token: a read finished (web only).
 const READ_DONE: Token = Token(usize::MAX - 1);
 
 /// Sockets the network keeps free for new clients: shedding starts this close to its limit
@@ -311,7 +310,7 @@ impl Server {
             for event in &events {
                 if event.token() == LISTENER {
                     self.accept_all();
-                } else if cfg!(feature = "files") && event.token().0 == usize::MAX - 1 {
+                } else if event.token() == READ_DONE {
                     #[cfg(feature = "files")]
                     self.take_reads();
                 } else {
@@ -461,8 +460,12 @@ impl Server {
                 Next::Close
             }
         };
-        #[cfg(feature = "files")]
-        let next = match next {
+        // Wait for the socket (writing too when `Some(true)`), or close (`None`).
+        let wait = match next {
+            Next::Close => None,
+            Next::Wait(write) => Some(write),
+            // The next piece of the file goes to a reader; its bytes come back by `take_reads`.
+            #[cfg(feature = "files")]
             Next::ReadFile => {
                 let file = connection.file.take();
                 let buffer = core::mem::take(&mut connection.output);
@@ -471,35 +474,28 @@ impl Server {
                 match job.map(|job| self.readers.read(job)) {
                     Some(Ok(())) => {
                         connection.reading = true;
-                        Next::Wait(false)
+                        Some(false)
                     }
                     _ => {
                         eprintln!("httpd: the file readers are gone");
-                        Next::Close
+                        None
                     }
                 }
             }
-            next => next,
         };
-        match next {
-            Next::Close => self.close(slot),
-            #[cfg(feature = "files")]
-            Next::ReadFile => self.close(slot),
-            Next::Wait(write) => {
-                if write != connection.wants_write {
-                    let interest = if write { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
-                    if let Err(error) = self.poll.registry().reregister(&connection.stream, Token(slot), interest) {
-                        log_error(&error);
-                        self.close(slot);
-                        return;
-                    }
-                    connection.wants_write = write;
-                }
-                connection.last_active = now;
-                connection.deadline = deadline(connection, &self.site, now);
-                self.next_sweep = self.next_sweep.min(connection.deadline);
+        let Some(write) = wait else { return self.close(slot) };
+        if write != connection.wants_write {
+            let interest = if write { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            if let Err(error) = self.poll.registry().reregister(&connection.stream, Token(slot), interest) {
+                log_error(&error);
+                self.close(slot);
+                return;
             }
+            connection.wants_write = write;
         }
+        connection.last_active = now;
+        connection.deadline = deadline(connection, &self.site, now);
+        self.next_sweep = self.next_sweep.min(connection.deadline);
     }
 }
 

@@ -159,6 +159,22 @@ impl<N: Nic> Adapter<N> {
     }
 }
 
+impl<N: Nic> Adapter<N> {
+    /// The first `length` bytes of the receive buffer, and a token for sending (borrowing the
+    /// adapter's other fields).
+    fn tokens(&mut self, length: usize) -> (Received<'_>, Transmit<'_, N>) {
+        let transmit = Transmit {
+            nic: &mut self.nic,
+            buffer: &mut self.transmit,
+            counter: &mut self.transmitted,
+            mac: self.mac,
+            loopback: &mut self.loopback,
+            dropped: &mut self.dropped,
+        };
+        (Received(&self.receive[..length]), transmit)
+    }
+}
+
 fn push_frame(loopback: &mut VecDeque<Box<[u8]>>, dropped: &mut u64, frame: &[u8]) {
     let mut copy = Vec::new();
     if loopback.len() < LOOPBACK_FRAMES && copy.try_reserve_exact(frame.len()).is_ok() {
@@ -216,28 +232,11 @@ impl<N: Nic> phy::Device for Adapter<N> {
 
     fn receive(&mut self, _timestamp: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
         let length = self.pending.take()?;
-        Some((
-            Received(&self.receive[..length]),
-            Transmit {
-                nic: &mut self.nic,
-                buffer: &mut self.transmit,
-                counter: &mut self.transmitted,
-                mac: self.mac,
-                loopback: &mut self.loopback,
-                dropped: &mut self.dropped,
-            },
-        ))
+        Some(self.tokens(length))
     }
 
     fn transmit(&mut self, _timestamp: Instant) -> Option<Self::TxToken<'_>> {
-        Some(Transmit {
-            nic: &mut self.nic,
-            buffer: &mut self.transmit,
-            counter: &mut self.transmitted,
-            mac: self.mac,
-            loopback: &mut self.loopback,
-            dropped: &mut self.dropped,
-        })
+        Some(self.tokens(0).1)
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
