@@ -1,0 +1,74 @@
+//! java: the image's app is a Java program. The build script seals its classes in (a directory
+//! or jar named by `STARDUST_JAVA`, else the demo) and names its main class; `main` runs it in
+//! the `stardust-jvm` VM with the command line's arguments, and the VM's exit code is the app's.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use stardust::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use stardust_jvm::{Bundle, Config, Host, Vm};
+
+static CLASSES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/classes.bundle"));
+const MAIN: &str = include_str!(concat!(env!("OUT_DIR"), "/main.name"));
+
+/// The VM's Rust stack: library methods that call back into Java (sorting with a comparator,
+/// toString in string concatenation, a lambda calling a lambda) nest on it.
+const VM_STACK: usize = 256 * 1024;
+/// Rust stack one nested Java call may take, at most (measured: see CHANGELOG).
+const STACK_PER_NESTING: usize = 4 * 1024;
+
+struct Console {
+    start: Instant,
+}
+
+impl Host for Console {
+    fn write(&mut self, _err: bool, bytes: &[u8]) {
+        stardust::console::write_bytes(bytes);
+    }
+    fn nanos(&mut self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+    fn millis(&mut self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
+    fn sleep(&mut self, millis: u64) {
+        stardust::thread::sleep(Duration::from_millis(millis));
+    }
+}
+
+fn run() -> i32 {
+    let bundle = match Bundle::parse(CLASSES) {
+        Ok(bundle) => bundle,
+        Err(reason) => {
+            stardust::println!("java: the sealed classes are unreadable: {reason}");
+            return 1;
+        }
+    };
+    let arguments: Vec<String> = stardust::env::args().skip(1).collect();
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    // Half the free heap for Java objects: the rest is for class metadata, the value stack and
+    // the collector's own work.
+    let free = stardust::heap::stats().free as usize;
+    let config = Config { heap_bytes: free / 2, max_native_depth: VM_STACK / STACK_PER_NESTING, ..Config::default() };
+    let mut console = Console { start: Instant::now() };
+    let mut vm = Vm::new(&mut console, &bundle, config);
+    vm.run_main(MAIN, &arguments)
+}
+
+/// The app's entry: the VM runs on a thread with room for nested calls; the VM ends with the
+/// program's exit code.
+pub fn main() {
+    let code = match stardust::thread::Builder::new().stack_size(VM_STACK).spawn(run) {
+        Ok(vm) => vm.join().unwrap_or(1),
+        Err(_) => {
+            stardust::println!("java: no memory for the VM's thread ({} KiB of stack)", VM_STACK / 1024);
+            1
+        }
+    };
+    stardust::process::exit(code)
+}
