@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod disks;
+pub mod java;
 pub mod net;
 pub mod posix;
 

@@ -13,6 +13,13 @@ fn expected_output(app: &str) -> &'static [&'static str] {
         // With a blank disk and no arguments, the store lists its (no) keys.
         "kvstore" => &["0 key(s)"],
         // The posix profile's default program: C hello (apps/c-hello), no arguments.
+        // The java profile's default program: apps/java/demo/Demo.java.
+        "java" => &[
+            "Hello from Java on Stardust!",
+            "Square of area 4.00",
+            "Circle of area 7.07",
+            "caught java.lang.ArithmeticException: / by zero",
+        ],
         "posix" => &["hello from C on musl", "0 environment variables", "write from a bad pointer: -1, Bad address"],
         other => panic!("no expected output for app {other}: add it to expected_output"),
     }

@@ -55,9 +55,12 @@ fn run() -> i32 {
     // the collector's own work.
     let free = stardust::heap::stats().free as usize;
     let config = Config { heap_bytes: free / 2, max_native_depth: VM_STACK / STACK_PER_NESTING, ..Config::default() };
+    // `--env STARDUST_JAVA_MAIN=CLASS` runs another sealed class's main.
+    let main = stardust::env::vars().find(|(key, _)| key == "STARDUST_JAVA_MAIN").map(|(_, class)| class);
+    let main = main.as_deref().unwrap_or(MAIN);
     let mut console = Console { start: Instant::now() };
     let mut vm = Vm::new(&mut console, &bundle, config);
-    vm.run_main(MAIN, &arguments)
+    vm.run_main(main, &arguments)
 }
 
 /// The app's entry: the VM runs on a thread with room for nested calls; the VM ends with the

@@ -329,13 +329,18 @@ fn member(r: &mut Reader, pool: Pool, method: bool) -> Result<Member, LinkError>
             }
             "ConstantValue" if !method => {
                 let index = a.u2()?;
-                match pool.get(index)? {
-                    Constant::Integer(_)
-                    | Constant::Float(_)
-                    | Constant::Long(_)
-                    | Constant::Double(_)
-                    | Constant::String(_) => {}
-                    _ => return Err(LinkError::format("a ConstantValue is not a constant")),
+                let fits = match (descriptor.as_bytes()[0], pool.get(index)?) {
+                    (b'I' | b'S' | b'C' | b'B' | b'Z', Constant::Integer(_)) => true,
+                    (b'F', Constant::Float(_)) => true,
+                    (b'J', Constant::Long(_)) => true,
+                    (b'D', Constant::Double(_)) => true,
+                    (b'L', Constant::String(_)) => &*descriptor == "Ljava/lang/String;",
+                    _ => false,
+                };
+                if !fits {
+                    let message =
+                        alloc::format!("the ConstantValue of field {name} does not fit its type {descriptor}");
+                    return Err(LinkError::format_owned(message));
                 }
                 constant = Some(index);
             }

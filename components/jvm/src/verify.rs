@@ -246,6 +246,10 @@ impl State {
         }
         self.push(want, checker, pc)
     }
+    /// iinc: the local must hold an int; the operand stack is not touched.
+    fn increment(&self, index: usize, pc: usize) -> Result<(), LinkError> {
+        if self.locals.get(index) == Some(&T::Int) { Ok(()) } else { fail(pc, "iinc of a local that is not an int") }
+    }
     fn store(&mut self, index: usize, value: T, pc: usize) -> Result<(), LinkError> {
         self.pop(value, pc)?;
         let end = index + if value.wide() { 2 } else { 1 };
@@ -285,6 +289,12 @@ pub fn verify_method(class: &ClassFile, method: &Member) -> Result<(), LinkError
         return Err(LinkError::verify("an abstract or native method with code"));
     }
     let bytes = &code.bytes[..];
+    if bytes.is_empty() {
+        return Err(LinkError::verify("a method with empty code"));
+    }
+    if !code.handlers.is_empty() && code.max_stack == 0 {
+        return Err(LinkError::verify("an exception handler needs max_stack of at least 1 for its exception"));
+    }
     let checker = Checker {
         pool: Pool(&class.pool),
         max_stack: code.max_stack as usize,
@@ -489,8 +499,7 @@ fn step(checker: &Checker, code: &[u8], pc: usize, state: &mut State) -> Result<
             simple(&[kind, kind], Some(kind), state)
         }
         0x84 => {
-            state.load(code[pc + 1] as usize, Int, checker, pc)?;
-            state.stack.pop();
+            state.increment(code[pc + 1] as usize, pc)?;
             Ok(true)
         }
         0x85..=0x93 => {
@@ -564,6 +573,12 @@ fn step(checker: &Checker, code: &[u8], pc: usize, state: &mut State) -> Result<
                     if opcode == 0xb9 && code[pc + 4] != 0 {
                         return fail(pc, "invokeinterface's fourth byte is not zero");
                     }
+                    if opcode == 0xb9 {
+                        let slots = Signature::parse(descriptor).map_or(0, |s| s.slots()) + 1;
+                        if code[pc + 3] as usize != slots {
+                            return fail(pc, "invokeinterface's count does not match its arguments");
+                        }
+                    }
                     descriptor
                 }
                 (0xba, Constant::InvokeDynamic(_, nat)) => {
@@ -616,10 +631,7 @@ fn step(checker: &Checker, code: &[u8], pc: usize, state: &mut State) -> Result<
         0xc4 => {
             let index = u2(code, pc + 2) as usize;
             match code[pc + 1] {
-                0x84 => {
-                    state.load(index, Int, checker, pc)?;
-                    state.stack.pop();
-                }
+                0x84 => state.increment(index, pc)?,
                 op @ 0x15..=0x19 => state.load(index, kinds[(op - 0x15) as usize], checker, pc)?,
                 op => state.store(index, kinds[(op - 0x36) as usize], pc)?,
             }

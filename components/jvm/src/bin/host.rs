@@ -69,7 +69,8 @@ Exit status: the program's (System.exit, 0 after main, 1 after an uncaught excep
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = Config::default();
+    // A quarter of a typical host's memory, as `java` takes by default: 256 MiB.
+    let mut config = Config { heap_bytes: 256 << 20, ..Config::default() };
     if args.first().is_some_and(|a| a == "--help" || a == "-h") {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
