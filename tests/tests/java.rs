@@ -9,8 +9,8 @@ use stardust_boot_tests::{Boot, root, skip};
 use std::path::Path;
 use std::process::Command;
 
-/// The corpus programs the boot tests run (Bench is scripts/bench-java's, too slow under TCG;
-/// Threads needs java.lang.Thread, not there yet), with their arguments.
+/// The corpus programs the boot tests run (Bench is scripts/bench-java's, too slow under TCG),
+/// with their arguments.
 const PROGRAMS: &[(&str, &[&str])] = &[
     ("Hello", &["alpha", "beta gamma"]),
     ("Arith", &[]),
@@ -25,6 +25,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("Exit", &[]),
     ("Gc", &[]),
     ("Oom", &[]),
+    ("Threads", &[]),
 ];
 
 /// What the serial console shows for a run: its standard output, then its standard error.
@@ -34,9 +35,14 @@ fn console(run: &Run) -> String {
 
 /// Boots the corpus image running `class` and checks it against `java`.
 fn same_as_java(classes: &Path, image: &Path, class: &str, arguments: &[&str], memory: &str) {
+    same_as_java_on(classes, class, arguments, Boot::new(image.to_path_buf(), "microvm").memory(memory));
+}
+
+/// Boots `boot` (the corpus image) running `class` and checks it against `java`.
+fn same_as_java_on(classes: &Path, class: &str, arguments: &[&str], boot: Boot<'_>) {
     let expected = under_java(classes, class, arguments);
     let option = format!("stardust.env=STARDUST_JAVA_MAIN={class}");
-    let outcome = Boot::new(image.to_path_buf(), "microvm").memory(memory).kernel_option(&option).args(arguments).run();
+    let outcome = boot.kernel_option(&option).args(arguments).run();
     assert_eq!(
         (program_output(&outcome.serial), outcome.code),
         (console(&expected), Some(expected.code)),
@@ -68,6 +74,18 @@ fn every_corpus_program_runs_in_the_vm_as_under_java() {
             }
         }
     });
+}
+
+#[test]
+fn threads_synchronized_and_wait_notify_run_as_under_java_on_2_and_4_cpus() {
+    if let Some(reason) = jdk_missing() {
+        return skip("threads_synchronized_and_wait_notify_run_as_under_java_on_2_and_4_cpus", &reason);
+    }
+    let classes = corpus();
+    let image = image(&classes, "Hello");
+    for (machine, cpus) in [("microvm", 2), ("q35", 4)] {
+        same_as_java_on(&classes, "Threads", &[], Boot::new(image.clone(), machine).cpus(cpus));
+    }
 }
 
 #[test]

@@ -7,7 +7,9 @@
 
 extern crate alloc;
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use stardust::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,17 +29,26 @@ struct Console {
 }
 
 impl Host for Console {
-    fn write(&mut self, _err: bool, bytes: &[u8]) {
+    fn write(&self, _err: bool, bytes: &[u8]) {
         stardust::console::write_bytes(bytes);
     }
-    fn nanos(&mut self) -> u64 {
+    fn nanos(&self) -> u64 {
         self.start.elapsed().as_nanos() as u64
     }
-    fn millis(&mut self) -> i64 {
+    fn millis(&self) -> i64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
     }
-    fn sleep(&mut self, millis: u64) {
+    fn sleep(&self, millis: u64) {
         stardust::thread::sleep(Duration::from_millis(millis));
+    }
+    fn yield_now(&self) {
+        stardust::thread::yield_now();
+    }
+    fn spawn(&self, run: Box<dyn FnOnce() + Send>) -> bool {
+        stardust::thread::Builder::new().stack_size(VM_STACK).spawn(run).is_ok()
+    }
+    fn exit(&self, code: i32) -> ! {
+        stardust::process::exit(code)
     }
 }
 
@@ -58,8 +69,8 @@ fn run() -> i32 {
     // `--env STARDUST_JAVA_MAIN=CLASS` runs another sealed class's main.
     let main = stardust::env::vars().find(|(key, _)| key == "STARDUST_JAVA_MAIN").map(|(_, class)| class);
     let main = main.as_deref().unwrap_or(MAIN);
-    let mut console = Console { start: Instant::now() };
-    let mut vm = Vm::new(&mut console, &bundle, config);
+    let console = Arc::new(Console { start: Instant::now() });
+    let mut vm = Vm::new(console, Box::new(bundle), config);
     vm.run_main(main, &arguments)
 }
 

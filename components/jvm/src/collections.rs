@@ -13,21 +13,22 @@ use crate::heap::{Native, Ref, Value};
 use crate::lang::{
     array_items, field, int, java_equals, java_hash, ok_bool, ok_int, ok_ref, ok_units, ok_void, r, to_string, utf16,
 };
+use crate::threads::Vm;
 use crate::util::{JavaMap, spread};
-use crate::vm::{NativeFn, Outcome, Unwind, Vm};
+use crate::vm::{NativeFn, Outcome, Unwind};
 
 type Entry = (&'static str, &'static str, u16, NativeFn);
 
 // ---- Helpers --------------------------------------------------------------------------------
 
-fn list<'v>(vm: &'v Vm, this: Ref) -> Option<&'v Vec<Ref>> {
+fn list(vm: &Vm, this: Ref) -> Option<&Vec<Ref>> {
     match vm.heap.get(this).map(|o| &o.native) {
         Some(Native::List(items)) => Some(items),
         _ => None,
     }
 }
 
-fn list_mut<'v>(vm: &'v mut Vm, this: Ref) -> &'v mut Vec<Ref> {
+fn list_mut(vm: &mut Vm, this: Ref) -> &mut Vec<Ref> {
     let object = vm.heap.get_mut(this);
     let native = match object {
         Some(o) => &mut o.native,
@@ -497,14 +498,14 @@ pub const LIST_STATICS: &[Entry] = &[
 
 // ---- HashMap and HashSet --------------------------------------------------------------------
 
-fn map<'v>(vm: &'v Vm, this: Ref) -> Option<&'v JavaMap> {
+fn map(vm: &Vm, this: Ref) -> Option<&JavaMap> {
     match vm.heap.get(this).map(|o| &o.native) {
         Some(Native::Map(map)) => Some(map),
         _ => None,
     }
 }
 
-fn map_mut<'v>(vm: &'v mut Vm, this: Ref) -> &'v mut JavaMap {
+fn map_mut(vm: &mut Vm, this: Ref) -> &mut JavaMap {
     let native = match vm.heap.get_mut(this) {
         Some(o) => &mut o.native,
         None => unreachable_list(),

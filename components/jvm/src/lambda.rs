@@ -15,7 +15,8 @@ use alloc::vec::Vec;
 use crate::classfile::{Constant, Pool};
 use crate::descriptor::split;
 use crate::heap::{Native, Ref, Value};
-use crate::vm::{Cached, ClassId, MethodId, Outcome, Unwind, Vm};
+use crate::threads::Vm;
+use crate::vm::{Cached, ClassId, MethodId, Outcome, Unwind};
 
 pub enum CallSite {
     Concat { recipe: Vec<Piece>, parameters: Vec<Box<str>> },

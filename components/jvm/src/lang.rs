@@ -12,7 +12,8 @@ use alloc::vec::Vec;
 use crate::classfile::access::{ABSTRACT, FINAL, INTERFACE, PUBLIC, STATIC};
 use crate::format as jfmt;
 use crate::heap::{Native, Ref, Value};
-use crate::vm::{ClassId, NativeFn, Outcome, Unwind, Vm};
+use crate::threads::Vm;
+use crate::vm::{ClassId, NativeFn, Outcome, Unwind};
 
 pub struct LibraryClass {
     pub name: &'static str,
@@ -269,10 +270,11 @@ fn print_trace(vm: &mut Vm, exception: Ref, err: bool) -> Result<(), Unwind> {
     Ok(())
 }
 
-/// What `java` prints for an exception nothing caught.
-pub fn report_uncaught(vm: &mut Vm, exception: Ref) {
+/// What `java` prints for an exception nothing caught in `thread` (0: main).
+pub fn report_uncaught(vm: &mut Vm, exception: Ref, thread: Ref) {
     vm.pins.push(exception);
-    write(vm, true, b"Exception in thread \"main\" ");
+    let name = classes::thread_name(vm, thread);
+    write(vm, true, format!("Exception in thread \"{name}\" ").as_bytes());
     if print_trace(vm, exception, true).is_err() {
         write(vm, true, b"(its toString threw)\n");
     }
@@ -579,4 +581,5 @@ mod library;
 
 pub use boxes::{compare_doubles, double_bits, java_equals, java_hash};
 pub use classes::{array_items, string_hash};
+pub(crate) use classes::{main_thread, thread_finished};
 pub use library::{initialise_library, library_class, library_names};

@@ -25,12 +25,14 @@ pub mod format;
 pub mod heap;
 pub mod lambda;
 pub mod lang;
+pub mod threads;
 pub mod util;
 pub mod verify;
 pub mod vm;
 
 pub use error::LinkError;
-pub use vm::{ClassSource, Config, Host, Vm};
+pub use threads::Vm;
+pub use vm::{ClassSource, Config, Host, Machine};
 
 /// Classes sealed into an image: `u32` name length, name (internal form), `u32` length, bytes;
 /// repeated; all little-endian. The build writes it from a directory or a jar.

@@ -15,6 +15,7 @@ use crate::descriptor::{Kind, Signature};
 use crate::error::LinkError;
 use crate::heap::{Heap, Native, Ref, Value};
 use crate::lambda::CallSite;
+use crate::threads::Vm;
 use crate::verify;
 
 pub type ClassId = u32;
@@ -33,20 +34,27 @@ pub type Outcome = Result<Option<Value>, Unwind>;
 /// double followed by a filler) and returns the result (None for void).
 pub type NativeFn = fn(&mut Vm, &[Value]) -> Outcome;
 
-/// Where the VM's output goes and where its time comes from.
-pub trait Host {
+/// What the VM needs from the system it runs on: output, clocks, threads. Shared by every Java
+/// thread, so every method takes `&self`.
+pub trait Host: Send + Sync {
     /// Writes to standard output (`err` false) or standard error.
-    fn write(&mut self, err: bool, bytes: &[u8]);
+    fn write(&self, err: bool, bytes: &[u8]);
     /// Nanoseconds on a monotonic clock.
-    fn nanos(&mut self) -> u64;
+    fn nanos(&self) -> u64;
     /// Milliseconds since 1970 (UTC).
-    fn millis(&mut self) -> i64;
-    /// Sleeps (the current and only Java thread).
-    fn sleep(&mut self, millis: u64);
+    fn millis(&self) -> i64;
+    /// Sleeps the calling thread.
+    fn sleep(&self, millis: u64);
+    /// Lets other threads run.
+    fn yield_now(&self);
+    /// Runs `run` on a new thread (with room for the VM's nested calls); false if it cannot.
+    fn spawn(&self, run: alloc::boxed::Box<dyn FnOnce() + Send>) -> bool;
+    /// Ends the program at once with `code` (System.exit from a thread other than main).
+    fn exit(&self, code: i32) -> !;
 }
 
 /// Where class files come from: the sealed classes of the image, a directory on the host.
-pub trait ClassSource {
+pub trait ClassSource: Send {
     /// The bytes of `name` (internal form: `pkg/Name`), if the source has it.
     fn find(&self, name: &str) -> Option<&[u8]>;
 }
@@ -144,6 +152,8 @@ pub(crate) struct Frame {
     pub pc: usize,
     /// The first local's index on the value stack.
     pub base: usize,
+    /// The object whose monitor a synchronized method holds (0: none).
+    pub lock: Ref,
 }
 
 /// Classes the interpreter names itself.
@@ -156,9 +166,9 @@ pub struct Known {
     pub out_of_memory: Ref,
 }
 
-pub struct Vm<'h> {
-    pub host: &'h mut dyn Host,
-    source: &'h dyn ClassSource,
+pub struct Machine {
+    pub host: Arc<dyn Host>,
+    source: Box<dyn ClassSource>,
     pub config: Config,
     pub classes: Vec<Class>,
     by_name: BTreeMap<Box<str>, ClassId>,
@@ -172,25 +182,20 @@ pub struct Vm<'h> {
     pub(crate) boxes: BTreeMap<(u8, i64), Ref>,
     /// Objects natives made and hold only in Rust variables: roots until the native returns.
     pub(crate) pins: Vec<Ref>,
-    native_depth: usize,
+    pub(crate) native_depth: usize,
     /// True while a native method runs: what it allocates is pinned until it returns.
-    pinning: bool,
+    pub(crate) pinning: bool,
     pub known: Known,
     lambdas: u32,
     /// Bytes written to System.out not yet handed to the host (flushed at newline and exit).
     pub(crate) out: Vec<u8>,
+    /// Java threads: the state of those not running now, their Thread objects, monitors.
+    pub(crate) threads: crate::threads::Threads,
 }
 
-/// What a run of the program ended with.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ending {
-    /// main returned, or System.exit: the exit code.
-    Exit(i32),
-}
-
-impl<'h> Vm<'h> {
-    pub fn new(host: &'h mut dyn Host, source: &'h dyn ClassSource, config: Config) -> Vm<'h> {
-        let mut vm = Vm {
+impl Machine {
+    pub(crate) fn new(host: Arc<dyn Host>, source: Box<dyn ClassSource>, config: Config) -> Machine {
+        let mut vm = Machine {
             host,
             source,
             config,
@@ -209,8 +214,9 @@ impl<'h> Vm<'h> {
             known: Known::default(),
             lambdas: 0,
             out: Vec::new(),
+            threads: crate::threads::Threads::default(),
         };
-        let lookup = |vm: &mut Vm, name: &str| vm.load(name).unwrap_or(0);
+        let lookup = |vm: &mut Machine, name: &str| vm.load(name).unwrap_or(0);
         vm.known.object = lookup(&mut vm, "java/lang/Object");
         vm.known.string = lookup(&mut vm, "java/lang/String");
         vm.known.class = lookup(&mut vm, "java/lang/Class");
@@ -225,6 +231,37 @@ impl<'h> Vm<'h> {
             vm.known.out_of_memory = error;
         }
         vm
+    }
+
+    /// A machine with nothing in it: what a Java thread holds while another has the real one.
+    pub(crate) fn stand_in(host: Arc<dyn Host>) -> Machine {
+        struct Nothing;
+        impl ClassSource for Nothing {
+            fn find(&self, _: &str) -> Option<&[u8]> {
+                None
+            }
+        }
+        Machine {
+            host,
+            source: Box::new(Nothing),
+            config: Config::default(),
+            classes: Vec::new(),
+            by_name: BTreeMap::new(),
+            methods: Vec::new(),
+            selectors: BTreeMap::new(),
+            heap: Heap::new(0),
+            stack: Vec::new(),
+            frames: Vec::new(),
+            interned: BTreeMap::new(),
+            boxes: BTreeMap::new(),
+            pins: Vec::new(),
+            native_depth: 0,
+            pinning: false,
+            known: Known::default(),
+            lambdas: 0,
+            out: Vec::new(),
+            threads: crate::threads::Threads::default(),
+        }
     }
 
     // ---- Names -------------------------------------------------------------------------
@@ -602,7 +639,9 @@ impl<'h> Vm<'h> {
         }
         Err(LinkError::NoSuchField(String::from(name)))
     }
+}
 
+impl Vm {
     /// Runs `class`'s static initialiser (after its superclass's) unless it ran or is running.
     pub fn initialise(&mut self, class: ClassId) -> Result<(), Unwind> {
         match self.classes[class as usize].init {
@@ -655,7 +694,9 @@ impl<'h> Vm<'h> {
             Err(exit) => Err(exit),
         }
     }
+}
 
+impl Machine {
     pub(crate) fn known_class(&mut self, name: &str) -> ClassId {
         self.load(name).unwrap_or(self.known.throwable)
     }
@@ -689,6 +730,7 @@ impl<'h> Vm<'h> {
         roots.extend(self.boxes.values().copied());
         roots.extend(self.pins.iter().copied());
         roots.push(self.known.out_of_memory);
+        self.threads.roots(&mut roots);
         self.heap.collect(roots.into_iter());
     }
 
@@ -819,7 +861,9 @@ impl<'h> Vm<'h> {
     pub fn null_pointer(&mut self) -> Unwind {
         self.throw("java/lang/NullPointerException", "")
     }
+}
 
+impl Vm {
     // ---- Calls ----------------------------------------------------------------------------
 
     /// Calls `method` with `args` (slots, `this` first) from Rust and runs it to its end.
@@ -876,14 +920,24 @@ impl<'h> Vm<'h> {
                     return Err(self.throw("java/lang/StackOverflowError", ""));
                 }
                 let code = code.clone();
-                let class = m.class;
+                let (class, flags) = (m.class, m.flags);
                 let locals = code.max_locals as usize;
                 let end = base + locals;
                 if self.stack.len() < end {
                     self.stack.resize(end, Value::Int(0));
                 }
                 self.stack.reserve(code.max_stack as usize);
-                self.frames.push(Frame { method, class, code, pc: 0, base });
+                let lock = if flags & access::SYNCHRONIZED == 0 {
+                    0
+                } else if flags & access::STATIC == 0 {
+                    self.stack[base].reference()
+                } else {
+                    self.mirror(class)?
+                };
+                if lock != 0 {
+                    self.monitor_enter(lock);
+                }
+                self.frames.push(Frame { method, class, code, pc: 0, base, lock });
                 Ok(Entered::Frame)
             }
             Body::Native(native) => {
@@ -934,18 +988,23 @@ impl<'h> Vm<'h> {
     /// Runs `class_name.main(String[])` with `args`: the program's exit code (0 when main
     /// returns, 1 after an uncaught exception, as `java`).
     pub fn run_main(&mut self, class_name: &str, args: &[&str]) -> i32 {
-        let code = self.start_main(class_name, args);
+        let (code, exited) = self.start_main(class_name, args);
         self.flush();
+        if !exited {
+            self.wait_for_threads();
+            self.flush();
+        }
         code
     }
 
-    fn start_main(&mut self, class_name: &str, args: &[&str]) -> i32 {
+    /// The exit code, and whether it came from System.exit.
+    fn start_main(&mut self, class_name: &str, args: &[&str]) -> (i32, bool) {
         let internal = class_name.replace('.', "/");
         let class = match self.load(&internal) {
             Ok(class) => class,
             Err(LinkError::NoClass(_)) => {
                 self.error_line(&format!("Error: Could not find or load main class {class_name}\nCaused by: java.lang.ClassNotFoundException: {class_name}\n"));
-                return 1;
+                return (1, false);
             }
             Err(error) => {
                 let text = format!(
@@ -954,7 +1013,7 @@ impl<'h> Vm<'h> {
                     error.message()
                 );
                 self.error_line(&text);
-                return 1;
+                return (1, false);
             }
         };
         let result = (|| -> Outcome {
@@ -983,12 +1042,12 @@ impl<'h> Vm<'h> {
             self.invoke(main, &[Value::Ref(array)])
         })();
         match result {
-            Ok(_) => 0,
-            Err(Unwind::Exit(code)) => code,
+            Ok(_) => (0, false),
+            Err(Unwind::Exit(code)) => (code, true),
             Err(Unwind::Throw(exception)) => {
                 self.flush();
-                crate::lang::report_uncaught(self, exception);
-                1
+                crate::lang::report_uncaught(self, exception, 0);
+                (1, false)
             }
         }
     }
@@ -1142,7 +1201,11 @@ impl<'h> Vm<'h> {
                     return true;
                 }
             }
-            self.frames.pop();
+            if let Some(frame) = self.frames.pop()
+                && frame.lock != 0
+            {
+                let _ = self.monitor_exit(frame.lock);
+            }
             self.stack.truncate(base);
         }
         false

@@ -43,7 +43,7 @@ struct Console {
 }
 
 impl Host for Console {
-    fn write(&mut self, err: bool, bytes: &[u8]) {
+    fn write(&self, err: bool, bytes: &[u8]) {
         if err {
             let _ = std::io::stderr().write_all(bytes);
         } else {
@@ -52,16 +52,28 @@ impl Host for Console {
             let _ = out.flush();
         }
     }
-    fn nanos(&mut self) -> u64 {
+    fn nanos(&self) -> u64 {
         self.start.elapsed().as_nanos() as u64
     }
-    fn millis(&mut self) -> i64 {
+    fn millis(&self) -> i64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
     }
-    fn sleep(&mut self, millis: u64) {
+    fn sleep(&self, millis: u64) {
         std::thread::sleep(std::time::Duration::from_millis(millis));
     }
+    fn yield_now(&self) {
+        std::thread::yield_now();
+    }
+    fn spawn(&self, run: Box<dyn FnOnce() + Send>) -> bool {
+        std::thread::Builder::new().stack_size(THREAD_STACK).spawn(run).is_ok()
+    }
+    fn exit(&self, code: i32) -> ! {
+        std::process::exit(code)
+    }
 }
+
+/// Rust stack for a Java thread: library methods that call back into Java nest on it.
+const THREAD_STACK: usize = 16 << 20;
 
 const USAGE: &str = "usage: stardust-java [--heap BYTES] CLASS_DIR MAIN_CLASS [ARGS...]\n\
 Runs MAIN_CLASS's main from the .class files under CLASS_DIR in Stardust's Java VM on the host.\n\
@@ -96,9 +108,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut console = Console { start: Instant::now() };
-    let program_args: Vec<&str> = args[2..].iter().map(String::as_str).collect();
-    let mut vm = Vm::new(&mut console, &source, config);
-    let code = vm.run_main(&args[1], &program_args);
-    ExitCode::from(code as u8)
+    let console = std::sync::Arc::new(Console { start: Instant::now() });
+    let program_args: Vec<String> = args[2..].to_vec();
+    let main = args[1].clone();
+    // main runs on a thread with the same stack as the others.
+    let vm = std::thread::Builder::new().stack_size(THREAD_STACK).spawn(move || {
+        let program_args: Vec<&str> = program_args.iter().map(String::as_str).collect();
+        let mut vm = Vm::new(console, Box::new(source), config);
+        vm.run_main(&main, &program_args)
+    });
+    match vm.map(|thread| thread.join()) {
+        Ok(Ok(code)) => ExitCode::from(code as u8),
+        _ => {
+            eprintln!("stardust-java: the VM's thread failed");
+            ExitCode::from(70)
+        }
+    }
 }

@@ -50,14 +50,20 @@ pub(crate) const OBJECT: &[(&str, &str, u16, NativeFn)] = &[
         ok_ref(vm.mirror(class)?)
     }),
     ("clone", "()Ljava/lang/Object;", PUBLIC, |vm, a| clone_object(vm, r(a, 0))),
-    ("notify", "()V", PUBLIC | FINAL, |_, _| ok_void()),
-    ("notifyAll", "()V", PUBLIC | FINAL, |_, _| ok_void()),
-    ("wait", "()V", PUBLIC | FINAL, |vm, _| {
-        Err(vm.throw("java/lang/IllegalMonitorStateException", "wait() with one thread would never return"))
+    ("notify", "()V", PUBLIC | FINAL, |vm, a| {
+        vm.monitor_notify(r(a, 0), false)?;
+        ok_void()
+    }),
+    ("notifyAll", "()V", PUBLIC | FINAL, |vm, a| {
+        vm.monitor_notify(r(a, 0), true)?;
+        ok_void()
+    }),
+    ("wait", "()V", PUBLIC | FINAL, |vm, a| {
+        vm.monitor_wait(r(a, 0), 0)?;
+        ok_void()
     }),
     ("wait", "(J)V", PUBLIC | FINAL, |vm, a| {
-        vm.flush();
-        vm.host.sleep(long(a, 1).max(0) as u64);
+        vm.monitor_wait(r(a, 0), long(a, 1))?;
         ok_void()
     }),
 ];
@@ -768,7 +774,7 @@ pub(crate) const SYSTEM: &[(&str, &str, u16, NativeFn)] = &[
     ("arraycopy", "(Ljava/lang/Object;ILjava/lang/Object;II)V", PUBLIC | STATIC, arraycopy),
     ("exit", "(I)V", PUBLIC | STATIC, |vm, a| {
         vm.flush();
-        Err(Unwind::Exit(int(a, 0)))
+        Err(vm.exit_program(int(a, 0)))
     }),
     ("getProperty", "(Ljava/lang/String;)Ljava/lang/String;", PUBLIC | STATIC, |_, _| ok_ref(0)),
     ("getenv", "(Ljava/lang/String;)Ljava/lang/String;", PUBLIC | STATIC, |_, _| ok_ref(0)),
@@ -911,5 +917,173 @@ pub(crate) const MATH: &[(&str, &str, u16, NativeFn)] = &[
     ("random", "()D", PUBLIC | STATIC, |vm, _| {
         let seed = vm.host.nanos().wrapping_mul(0x5851_F42D_4C95_7F2D) >> 11;
         ok_double(seed as f64 / (1u64 << 53) as f64)
+    }),
+];
+
+// ---- Thread ---------------------------------------------------------------------------------
+
+// java.lang.Thread's fields.
+const THREAD_NAME: usize = 0;
+const THREAD_TARGET: usize = 1;
+const THREAD_DAEMON: usize = 2;
+const THREAD_STATE: usize = 3;
+const THREAD_ID: usize = 4;
+const THREAD_INTERRUPTED: usize = 5;
+pub(crate) const THREAD_FIELDS: &[(&str, &str)] = &[
+    ("name", "Ljava/lang/String;"),
+    ("target", "Ljava/lang/Runnable;"),
+    ("daemon", "Z"),
+    ("state", "I"),
+    ("id", "J"),
+    ("interrupted", "Z"),
+];
+// Its states.
+const NEW: i32 = 0;
+const ALIVE: i32 = 1;
+const TERMINATED: i32 = 2;
+
+fn thread_init(vm: &mut Vm, this: Ref, target: Ref, name: Option<Ref>) -> Outcome {
+    let name = match name {
+        Some(0) => return Err(vm.throw("java/lang/NullPointerException", "name cannot be null")),
+        Some(name) => name,
+        None => {
+            let text = vm.name_thread();
+            vm.string(&text)
+        }
+    };
+    let id = 2 + vm.threads.next_name as i64;
+    set_fields(
+        vm,
+        this,
+        &[(THREAD_NAME, Value::Ref(name)), (THREAD_TARGET, Value::Ref(target)), (THREAD_ID, Value::Long(id))],
+    );
+    ok_void()
+}
+
+pub(crate) fn thread_finished(vm: &mut Vm, thread: Ref) {
+    set_fields(vm, thread, &[(THREAD_STATE, Value::Int(TERMINATED))]);
+}
+
+/// The Thread object of main, made when a program first asks for it.
+pub(crate) fn main_thread(vm: &mut Vm) -> Result<Ref, Unwind> {
+    let class = vm.load("java/lang/Thread").map_err(|e| vm.link_error(e))?;
+    let object = vm.allocate(class, Native::None)?;
+    let name = vm.string("main");
+    set_fields(
+        vm,
+        object,
+        &[(THREAD_NAME, Value::Ref(name)), (THREAD_STATE, Value::Int(ALIVE)), (THREAD_ID, Value::Long(1))],
+    );
+    Ok(object)
+}
+
+/// The name `Exception in thread "NAME"` shows for `thread` (0: main).
+pub(crate) fn thread_name(vm: &Vm, thread: Ref) -> String {
+    if thread == 0 { String::from("main") } else { vm.rust_string(field(vm, thread, THREAD_NAME).reference()) }
+}
+
+fn sleep(vm: &mut Vm, millis: i64) -> Outcome {
+    if millis < 0 {
+        return Err(vm.throw("java/lang/IllegalArgumentException", "timeout value is negative"));
+    }
+    vm.flush();
+    vm.without_machine(|host| host.sleep(millis as u64));
+    take_interrupt(vm)?;
+    ok_void()
+}
+
+/// InterruptedException if the current thread was interrupted (and clears the flag).
+fn take_interrupt(vm: &mut Vm) -> Result<(), Unwind> {
+    let thread = vm.current_thread()?;
+    if field(vm, thread, THREAD_INTERRUPTED).int() != 0 {
+        set_fields(vm, thread, &[(THREAD_INTERRUPTED, Value::Int(0))]);
+        return Err(vm.throw("java/lang/InterruptedException", "sleep interrupted"));
+    }
+    Ok(())
+}
+
+fn join_thread(vm: &mut Vm, this: Ref, millis: i64) -> Outcome {
+    if millis < 0 {
+        return Err(vm.throw("java/lang/IllegalArgumentException", "timeout value is negative"));
+    }
+    vm.wait_until(millis, |vm| field(vm, this, THREAD_STATE).int() != ALIVE);
+    ok_void()
+}
+
+pub(crate) const THREAD: &[(&str, &str, u16, NativeFn)] = &[
+    ("<init>", "()V", PUBLIC, |vm, a| thread_init(vm, r(a, 0), 0, None)),
+    ("<init>", "(Ljava/lang/Runnable;)V", PUBLIC, |vm, a| thread_init(vm, r(a, 0), r(a, 1), None)),
+    ("<init>", "(Ljava/lang/Runnable;Ljava/lang/String;)V", PUBLIC, |vm, a| {
+        thread_init(vm, r(a, 0), r(a, 1), Some(r(a, 2)))
+    }),
+    ("<init>", "(Ljava/lang/String;)V", PUBLIC, |vm, a| thread_init(vm, r(a, 0), 0, Some(r(a, 1)))),
+    ("start", "()V", PUBLIC, |vm, a| {
+        let this = r(a, 0);
+        if field(vm, this, THREAD_STATE).int() != NEW {
+            return Err(vm.throw("java/lang/IllegalThreadStateException", ""));
+        }
+        set_fields(vm, this, &[(THREAD_STATE, Value::Int(ALIVE))]);
+        let daemon = field(vm, this, THREAD_DAEMON).int() != 0;
+        vm.start_thread(this, daemon)?;
+        ok_void()
+    }),
+    ("run", "()V", PUBLIC, |vm, a| {
+        let target = field(vm, r(a, 0), THREAD_TARGET).reference();
+        if target != 0 {
+            vm.call_virtual(target, "run", "()V", &[])?;
+        }
+        ok_void()
+    }),
+    ("join", "()V", PUBLIC, |vm, a| join_thread(vm, r(a, 0), 0)),
+    ("join", "(J)V", PUBLIC, |vm, a| join_thread(vm, r(a, 0), long(a, 1))),
+    ("isAlive", "()Z", PUBLIC, |vm, a| ok_bool(field(vm, r(a, 0), THREAD_STATE).int() == ALIVE)),
+    ("getName", "()Ljava/lang/String;", PUBLIC, |vm, a| Ok(Some(field(vm, r(a, 0), THREAD_NAME)))),
+    ("setName", "(Ljava/lang/String;)V", PUBLIC, |vm, a| {
+        if r(a, 1) == 0 {
+            return Err(vm.throw("java/lang/NullPointerException", "name cannot be null"));
+        }
+        set_fields(vm, r(a, 0), &[(THREAD_NAME, a[1])]);
+        ok_void()
+    }),
+    ("getId", "()J", PUBLIC, |vm, a| Ok(Some(field(vm, r(a, 0), THREAD_ID)))),
+    ("isDaemon", "()Z", PUBLIC | FINAL, |vm, a| Ok(Some(field(vm, r(a, 0), THREAD_DAEMON)))),
+    ("setDaemon", "(Z)V", PUBLIC | FINAL, |vm, a| {
+        if field(vm, r(a, 0), THREAD_STATE).int() != NEW {
+            return Err(vm.throw("java/lang/IllegalThreadStateException", ""));
+        }
+        set_fields(vm, r(a, 0), &[(THREAD_DAEMON, Value::Int((int(a, 1) != 0) as i32))]);
+        ok_void()
+    }),
+    ("getPriority", "()I", PUBLIC | FINAL, |_, _| ok_int(5)),
+    ("setPriority", "(I)V", PUBLIC | FINAL, |vm, a| {
+        if !(1..=10).contains(&int(a, 1)) {
+            return Err(vm.throw("java/lang/IllegalArgumentException", ""));
+        }
+        ok_void()
+    }),
+    ("interrupt", "()V", PUBLIC, |vm, a| {
+        set_fields(vm, r(a, 0), &[(THREAD_INTERRUPTED, Value::Int(1))]);
+        ok_void()
+    }),
+    ("isInterrupted", "()Z", PUBLIC, |vm, a| Ok(Some(field(vm, r(a, 0), THREAD_INTERRUPTED)))),
+    ("interrupted", "()Z", PUBLIC | STATIC, |vm, _| {
+        let thread = vm.current_thread()?;
+        let was = field(vm, thread, THREAD_INTERRUPTED);
+        set_fields(vm, thread, &[(THREAD_INTERRUPTED, Value::Int(0))]);
+        Ok(Some(was))
+    }),
+    ("currentThread", "()Ljava/lang/Thread;", PUBLIC | STATIC, |vm, _| ok_ref(vm.current_thread()?)),
+    ("sleep", "(J)V", PUBLIC | STATIC, |vm, a| sleep(vm, long(a, 0))),
+    ("yield", "()V", PUBLIC | STATIC, |vm, _| {
+        vm.without_machine(|host| host.yield_now());
+        ok_void()
+    }),
+    ("onSpinWait", "()V", PUBLIC | STATIC, |vm, _| {
+        vm.without_machine(|host| host.yield_now());
+        ok_void()
+    }),
+    ("toString", "()Ljava/lang/String;", PUBLIC, |vm, a| {
+        let name = thread_name(vm, r(a, 0));
+        ok_str(vm, &format!("Thread[{name},5,main]"))
     }),
 ];

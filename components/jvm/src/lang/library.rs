@@ -47,6 +47,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("java/lang/ClassCastException", "java/lang/RuntimeException"),
     ("java/lang/IllegalArgumentException", "java/lang/RuntimeException"),
     ("java/lang/NumberFormatException", "java/lang/IllegalArgumentException"),
+    ("java/lang/IllegalThreadStateException", "java/lang/IllegalArgumentException"),
     ("java/lang/IllegalStateException", "java/lang/RuntimeException"),
     ("java/lang/IllegalMonitorStateException", "java/lang/RuntimeException"),
     ("java/lang/IndexOutOfBoundsException", "java/lang/RuntimeException"),
@@ -186,6 +187,7 @@ static LIBRARY: &[LibraryClass] = &[
         &[("name", "Ljava/lang/String;"), ("ordinal", "I")],
         &[ENUM],
     ),
+    class("java/lang/Thread", OBJECT_SUPER, &["java/lang/Runnable"], PUBLIC, THREAD_FIELDS, &[THREAD]),
     class(
         "java/lang/Throwable",
         OBJECT_SUPER,

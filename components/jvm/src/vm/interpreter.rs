@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl<'h> Vm<'h> {
+impl Vm {
     pub(super) fn execute(&mut self, depth: usize) -> Outcome {
         'frames: loop {
             let Some(frame) = self.frames.last() else { return Ok(None) };
@@ -49,13 +49,15 @@ impl<'h> Vm<'h> {
                 }};
             }
             macro_rules! push {
-                ($v:expr) => {
-                    self.stack.push($v)
-                };
+                ($v:expr) => {{
+                    let value = $v;
+                    self.stack.push(value)
+                }};
             }
             macro_rules! push_wide {
                 ($v:expr) => {{
-                    self.stack.push($v);
+                    let value = $v;
+                    self.stack.push(value);
                     self.stack.push(Value::Int(0));
                 }};
             }
@@ -78,7 +80,15 @@ impl<'h> Vm<'h> {
             macro_rules! branch {
                 ($cond:expr) => {{
                     if $cond {
-                        pc = (pc as isize + verify::u2(bytes, pc + 1) as i16 as isize) as usize;
+                        let offset = verify::u2(bytes, pc + 1) as i16;
+                        pc = (pc as isize + offset as isize) as usize;
+                        if offset < 0 {
+                            self.ticks -= 1;
+                            if self.ticks == 0 {
+                                save!();
+                                self.slice_over();
+                            }
+                        }
                     } else {
                         pc += 3;
                     }
@@ -474,7 +484,13 @@ impl<'h> Vm<'h> {
                             0xb1 => None,
                             _ => Some(pop!()),
                         };
-                        self.frames.pop();
+                        if let Some(frame) = self.frames.pop()
+                            && frame.lock != 0
+                            && let Err(unwind) = self.monitor_exit(frame.lock)
+                        {
+                            self.stack.truncate(base);
+                            return Err(unwind);
+                        }
                         self.stack.truncate(base);
                         if self.frames.len() <= depth {
                             return Ok(value);
@@ -564,6 +580,11 @@ impl<'h> Vm<'h> {
                         pc += 3;
                     }
                     0xb6..=0xb9 => {
+                        self.ticks -= 1;
+                        if self.ticks == 0 {
+                            save!();
+                            self.slice_over();
+                        }
                         let index = verify::u2(bytes, pc + 1);
                         let cached = tri!(self.resolve_member(class, index, opcode));
                         save!();
@@ -687,8 +708,15 @@ impl<'h> Vm<'h> {
                         }
                         pc += 3;
                     }
-                    0xc2 | 0xc3 => {
-                        null_check!(pop!().reference());
+                    0xc2 => {
+                        let object = null_check!(pop!().reference());
+                        save!();
+                        self.monitor_enter(object);
+                        pc += 1;
+                    }
+                    0xc3 => {
+                        let object = null_check!(pop!().reference());
+                        tri!(self.monitor_exit(object));
                         pc += 1;
                     }
                     0xc4 => {
