@@ -26,6 +26,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("Gc", &[]),
     ("Oom", &[]),
     ("Threads", &[]),
+    ("Recursion", &[]),
 ];
 
 /// What the serial console shows for a run: its standard output, then its standard error.

@@ -209,6 +209,10 @@ pub fn targets(code: &[u8], pc: usize) -> Vec<i64> {
     }
 }
 
+/// The verifier's budget: instructions times (locals + stack) slots, one byte each. javac's
+/// largest methods in the JDK come to a few hundred thousand.
+const MAX_STATE_SLOTS: usize = 8 << 20;
+
 #[derive(Clone, PartialEq)]
 struct State {
     locals: Vec<T>,
@@ -291,6 +295,11 @@ pub fn verify_method(class: &ClassFile, method: &Member) -> Result<(), LinkError
     let bytes = &code.bytes[..];
     if bytes.is_empty() {
         return Err(LinkError::verify("a method with empty code"));
+    }
+    // The analysis keeps a state (locals and stack) per instruction: bounded, so that no class
+    // file can make the verifier take more than a few MiB.
+    if bytes.len().saturating_mul(code.max_locals as usize + code.max_stack as usize + 1) > MAX_STATE_SLOTS {
+        return Err(LinkError::verify("method too large to verify (code length times locals and stack)"));
     }
     if !code.handlers.is_empty() && code.max_stack == 0 {
         return Err(LinkError::verify("an exception handler needs max_stack of at least 1 for its exception"));
