@@ -27,6 +27,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("Oom", &[]),
     ("Threads", &[]),
     ("Recursion", &[]),
+    ("ThreadsGc", &[]),
 ];
 
 /// What the serial console shows for a run: its standard output, then its standard error.
@@ -78,14 +79,16 @@ fn every_corpus_program_runs_in_the_vm_as_under_java() {
 }
 
 #[test]
-fn threads_synchronized_and_wait_notify_run_as_under_java_on_2_and_4_cpus() {
+fn threads_synchronized_wait_notify_and_the_collector_run_as_under_java_on_2_and_4_cpus() {
     if let Some(reason) = jdk_missing() {
-        return skip("threads_synchronized_and_wait_notify_run_as_under_java_on_2_and_4_cpus", &reason);
+        return skip("threads_synchronized_wait_notify_and_the_collector_run_as_under_java_on_2_and_4_cpus", &reason);
     }
     let classes = corpus();
     let image = image(&classes, "Hello");
     for (machine, cpus) in [("microvm", 2), ("q35", 4)] {
-        same_as_java_on(&classes, "Threads", &[], Boot::new(image.clone(), machine).cpus(cpus));
+        for class in ["Threads", "ThreadsGc"] {
+            same_as_java_on(&classes, class, &[], Boot::new(image.clone(), machine).cpus(cpus));
+        }
     }
 }
 
