@@ -13,6 +13,14 @@ impl Vm {
             let base = frame.base;
             let class = frame.class;
             let mut pc = frame.pc;
+            // The operand stack's top lives in `sp` (a register) while this frame runs: the value
+            // stack is padded to the frame's end, and cut back to `sp` before anything that reads
+            // the stack's top (a call, invokedynamic) or leaves the frame.
+            let top = base + code.max_locals as usize + code.max_stack as usize;
+            let mut sp = self.stack.len();
+            if sp < top {
+                self.stack.resize(top, Value::Int(0));
+            }
             macro_rules! save {
                 () => {
                     if let Some(frame) = self.frames.last_mut() {
@@ -38,27 +46,45 @@ impl Vm {
                 }};
             }
             macro_rules! pop {
-                () => {
-                    self.stack.pop().unwrap_or(Value::Int(0))
-                };
+                () => {{
+                    sp -= 1;
+                    self.stack[sp]
+                }};
             }
             macro_rules! pop_wide {
                 () => {{
-                    self.stack.pop();
-                    pop!()
+                    sp -= 2;
+                    self.stack[sp]
                 }};
             }
             macro_rules! push {
                 ($v:expr) => {{
                     let value = $v;
-                    self.stack.push(value)
+                    self.stack[sp] = value;
+                    sp += 1;
                 }};
             }
             macro_rules! push_wide {
                 ($v:expr) => {{
                     let value = $v;
-                    self.stack.push(value);
-                    self.stack.push(Value::Int(0));
+                    self.stack[sp] = value;
+                    self.stack[sp + 1] = Value::Int(0);
+                    sp += 2;
+                }};
+            }
+            // Before reading the stack's top from outside the loop: the value stack ends at `sp`.
+            macro_rules! sync {
+                () => {
+                    self.stack.truncate(sp);
+                };
+            }
+            // After: `sp` is the value stack's end again, padded to the frame's end.
+            macro_rules! resync {
+                () => {{
+                    sp = self.stack.len();
+                    if sp < top {
+                        self.stack.resize(top, Value::Int(0));
+                    }
                 }};
             }
             macro_rules! binary {
@@ -259,34 +285,30 @@ impl Vm {
                     }
                     // Stack shuffles: on slots, as the JVMS defines them.
                     0x57 => {
-                        self.stack.pop();
+                        sp -= 1;
                         pc += 1;
                     }
                     0x58 => {
-                        let n = self.stack.len();
-                        self.stack.truncate(n.saturating_sub(2));
+                        sp -= 2;
                         pc += 1;
                     }
                     0x59..=0x5f => {
-                        let n = self.stack.len();
+                        // The slots a shuffle reads, top first, and what it leaves, bottom first.
+                        let n = sp;
                         let s = &mut self.stack;
-                        match opcode {
-                            0x59 => s.push(s[n - 1]),
-                            0x5a => s.insert(n - 2, s[n - 1]),
-                            0x5b => s.insert(n - 3, s[n - 1]),
-                            0x5c => s.extend_from_within(n - 2..n),
-                            0x5d => {
-                                let (a, b) = (s[n - 2], s[n - 1]);
-                                s.insert(n - 3, b);
-                                s.insert(n - 3, a);
-                            }
-                            0x5e => {
-                                let (a, b) = (s[n - 2], s[n - 1]);
-                                s.insert(n - 4, b);
-                                s.insert(n - 4, a);
-                            }
-                            _ => s.swap(n - 1, n - 2),
-                        }
+                        let v = |i: usize| s[n - i];
+                        let (taken, left): (usize, &[Value]) = match opcode {
+                            0x59 => (1, &[v(1), v(1)]),
+                            0x5a => (2, &[v(1), v(2), v(1)]),
+                            0x5b => (3, &[v(1), v(3), v(2), v(1)]),
+                            0x5c => (2, &[v(2), v(1), v(2), v(1)]),
+                            0x5d => (3, &[v(2), v(1), v(3), v(2), v(1)]),
+                            0x5e => (4, &[v(2), v(1), v(4), v(3), v(2), v(1)]),
+                            _ => (2, &[v(1), v(2)]),
+                        };
+                        let at = n - taken;
+                        s[at..at + left.len()].copy_from_slice(left);
+                        sp = at + left.len();
                         pc += 1;
                     }
                     0x60 => binary!(int, Int, i32::wrapping_add),
@@ -496,8 +518,8 @@ impl Vm {
                             return Ok(value);
                         }
                         match value {
-                            Some(v @ (Value::Long(_) | Value::Double(_))) => push_wide!(v),
-                            Some(v) => push!(v),
+                            Some(v @ (Value::Long(_) | Value::Double(_))) => self.stack.extend([v, Value::Int(0)]),
+                            Some(v) => self.stack.push(v),
                             None => {}
                         }
                         if let Some(caller) = self.frames.last_mut() {
@@ -534,18 +556,11 @@ impl Vm {
                         };
                         let slot = slot as usize;
                         let value = if opcode == 0xb5 {
-                            let last = self.stack.len().saturating_sub(1);
-                            // A long or double leaves its filler on top.
-                            if matches!(self.stack.get(last.wrapping_sub(1)), Some(Value::Long(_) | Value::Double(_)))
-                                && self.classes[owner as usize]
-                                    .fields
-                                    .get(slot)
-                                    .is_some_and(|(_, d)| matches!(d.as_bytes()[0], b'J' | b'D'))
-                            {
-                                Some(pop_wide!())
-                            } else {
-                                Some(pop!())
-                            }
+                            let wide = self.classes[owner as usize]
+                                .fields
+                                .get(slot)
+                                .is_some_and(|(_, d)| matches!(d.as_bytes()[0], b'J' | b'D'));
+                            if wide { Some(pop_wide!()) } else { Some(pop!()) }
                         } else {
                             None
                         };
@@ -588,6 +603,7 @@ impl Vm {
                         let index = verify::u2(bytes, pc + 1);
                         let cached = tri!(self.resolve_member(class, index, opcode));
                         save!();
+                        sync!();
                         let (method, call_base) = match cached {
                             Cached::Method(method) => {
                                 let slots = self.methods[method as usize].arg_slots as usize;
@@ -631,6 +647,7 @@ impl Vm {
                         match self.enter(method, call_base)? {
                             Entered::Frame => continue 'frames,
                             Entered::Done(value) => {
+                                resync!();
                                 match value {
                                     Some(v @ (Value::Long(_) | Value::Double(_))) => push_wide!(v),
                                     Some(v) => push!(v),
@@ -642,8 +659,10 @@ impl Vm {
                     }
                     0xba => {
                         save!();
+                        sync!();
                         let site = crate::lambda::site(self, class, verify::u2(bytes, pc + 1))?;
                         let value = crate::lambda::invoke_site(self, &site)?;
+                        resync!();
                         match value {
                             v @ (Value::Long(_) | Value::Double(_)) => push_wide!(v),
                             v => push!(v),
@@ -750,9 +769,9 @@ impl Vm {
                     0xc5 => {
                         let target = tri!(self.resolve_class(class, verify::u2(bytes, pc + 1)));
                         let dimensions = bytes[pc + 3] as usize;
-                        let at = self.stack.len() - dimensions;
-                        let counts: Vec<i32> = self.stack[at..].iter().map(|v| v.int()).collect();
-                        self.stack.truncate(at);
+                        let at = sp - dimensions;
+                        let counts: Vec<i32> = self.stack[at..sp].iter().map(|v| v.int()).collect();
+                        sp = at;
                         save!();
                         let pins = self.pins.len();
                         let array = self.multi_array(target, &counts);
