@@ -28,6 +28,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("Threads", &[]),
     ("Recursion", &[]),
     ("ThreadsGc", &[]),
+    ("Edges", &[]),
 ];
 
 /// What the serial console shows for a run: its standard output, then its standard error.

@@ -67,7 +67,13 @@ fn run() -> i32 {
     // Half the free heap for Java objects: the rest is for class metadata, the value stack and
     // the collector's own work.
     let free = stardust::heap::stats().free as usize;
-    let config = Config { heap_bytes: free / 2, max_native_depth: VM_STACK / STACK_PER_NESTING, ..Config::default() };
+    // A sixteenth for each Java thread's value stack (16-byte slots).
+    let config = Config {
+        heap_bytes: free / 2,
+        max_native_depth: VM_STACK / STACK_PER_NESTING,
+        max_stack_slots: free / 16 / 16,
+        ..Config::default()
+    };
     // `--env STARDUST_JAVA_MAIN=CLASS` runs another sealed class's main.
     let main = stardust::env::vars().find(|(key, _)| key == "STARDUST_JAVA_MAIN").map(|(_, class)| class);
     let main = main.as_deref().unwrap_or(MAIN);

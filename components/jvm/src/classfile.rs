@@ -39,7 +39,6 @@ pub mod access {
     pub const NATIVE: u16 = 0x0100;
     pub const INTERFACE: u16 = 0x0200;
     pub const ABSTRACT: u16 = 0x0400;
-    pub const ENUM: u16 = 0x4000;
 }
 
 /// A field or a method.

@@ -43,8 +43,9 @@ fn list_mut(vm: &mut Vm, this: Ref) -> &mut Vec<Ref> {
     }
 }
 
-/// A list reached through a reference that is not one: the verifier and the callers' checks
-/// make this impossible; a leaked empty list keeps the VM safe if it ever happened.
+/// A list or map native on a dangling reference: impossible, since library methods get a
+/// non-null `this` (Vm::enter checks) and references are never dangling (the collector is
+/// precise). A bug if it ever happens.
 fn unreachable_list() -> ! {
     panic!("list native on a dangling reference")
 }
@@ -221,7 +222,7 @@ fn list_add(vm: &mut Vm, this: Ref, item: Ref) {
     let before = items.capacity();
     items.push(item);
     let grown = (items.capacity() - before) * 4;
-    vm.heap.grew(grown);
+    vm.grew(grown);
 }
 
 fn list_index(vm: &mut Vm, this: Ref, index: i32, inclusive_end: bool) -> Result<usize, Unwind> {
@@ -302,11 +303,12 @@ pub const ARRAY_LIST: &[Entry] = &[
         }
         vm.reserve(capacity as usize * 4)?;
         *list_mut(vm, r(a, 0)) = Vec::with_capacity(capacity as usize);
+        vm.grew(capacity as usize * 4);
         ok_void()
     }),
     ("<init>", "(Ljava/util/Collection;)V", PUBLIC, |vm, a| {
         let items = elements(vm, r(a, 1))?;
-        vm.heap.grew(items.len() * 4);
+        vm.grew(items.len() * 4);
         *list_mut(vm, r(a, 0)) = items;
         ok_void()
     }),
@@ -317,13 +319,13 @@ pub const ARRAY_LIST: &[Entry] = &[
     ("add", "(ILjava/lang/Object;)V", PUBLIC, |vm, a| {
         let index = list_index(vm, r(a, 0), int(a, 1), true)?;
         list_mut(vm, r(a, 0)).insert(index, r(a, 2));
-        vm.heap.grew(4);
+        vm.grew(4);
         ok_void()
     }),
     ("addAll", "(Ljava/util/Collection;)Z", PUBLIC, |vm, a| {
         let items = elements(vm, r(a, 1))?;
         let any = !items.is_empty();
-        vm.heap.grew(items.len() * 4);
+        vm.grew(items.len() * 4);
         list_mut(vm, r(a, 0)).extend(items);
         ok_bool(any)
     }),
@@ -563,7 +565,7 @@ fn map_store(vm: &mut Vm, this: Ref, key: Ref, value: Ref, computed: bool) -> Re
                 map.insert(hash, key, value);
             }
             let grown = map.cost().saturating_sub(before);
-            vm.heap.grew(grown);
+            vm.grew(grown);
             Ok(0)
         }
     }
@@ -645,9 +647,11 @@ fn new_map(vm: &mut Vm, this: Ref, capacity: Option<usize>) {
     *map_mut(vm, this) = fresh;
 }
 
-/// Java's table size for `new HashMap<>(n)`.
-fn table_for(n: i32) -> usize {
-    (n.max(1) as usize).next_power_of_two()
+/// Java's table size for `new HashMap<>(n)`; OutOfMemoryError if such a table cannot fit.
+fn table_for(vm: &mut Vm, n: i32) -> Result<usize, Unwind> {
+    let size = (n.max(1) as usize).next_power_of_two();
+    vm.reserve(size.saturating_mul(core::mem::size_of::<Vec<crate::util::Entry>>()))?;
+    Ok(size)
 }
 
 pub const HASH_MAP: &[Entry] = &[
@@ -661,14 +665,16 @@ pub const HASH_MAP: &[Entry] = &[
                 vm.throw("java/lang/IllegalArgumentException", &format!("Illegal initial capacity: {}", int(a, 1)))
             );
         }
-        new_map(vm, r(a, 0), Some(table_for(int(a, 1))));
+        let table = table_for(vm, int(a, 1))?;
+        new_map(vm, r(a, 0), Some(table));
         ok_void()
     }),
     ("<init>", "(Ljava/util/Map;)V", PUBLIC, |vm, a| {
         let entries: Vec<(Ref, Ref)> =
             map(vm, r(a, 1)).map(|m| m.entries().map(|e| (e.key, e.value)).collect()).unwrap_or_default();
         let size = entries.len() as f32 / 0.75 + 1.0;
-        new_map(vm, r(a, 0), Some(table_for(size as i32).max(16)));
+        let table = table_for(vm, size as i32)?;
+        new_map(vm, r(a, 0), Some(table));
         for (key, value) in entries {
             map_put(vm, r(a, 0), key, value)?;
         }
@@ -877,7 +883,7 @@ fn set_add(vm: &mut Vm, this: Ref, item: Ref) -> Result<bool, Unwind> {
     let before = map.cost();
     map.insert(hash, item, 0);
     let grown = map.cost().saturating_sub(before);
-    vm.heap.grew(grown);
+    vm.grew(grown);
     Ok(true)
 }
 
@@ -915,13 +921,20 @@ pub const HASH_SET: &[Entry] = &[
         ok_void()
     }),
     ("<init>", "(I)V", PUBLIC, |vm, a| {
-        new_map(vm, r(a, 0), Some(table_for(int(a, 1))));
+        if int(a, 1) < 0 {
+            return Err(
+                vm.throw("java/lang/IllegalArgumentException", &format!("Illegal initial capacity: {}", int(a, 1)))
+            );
+        }
+        let table = table_for(vm, int(a, 1))?;
+        new_map(vm, r(a, 0), Some(table));
         ok_void()
     }),
     ("<init>", "(Ljava/util/Collection;)V", PUBLIC, |vm, a| {
         let items = elements(vm, r(a, 1))?;
         let size = items.len() as f32 / 0.75 + 1.0;
-        new_map(vm, r(a, 0), Some(table_for(size as i32).max(16)));
+        let table = table_for(vm, size as i32)?.max(16);
+        new_map(vm, r(a, 0), Some(table));
         for item in items {
             set_add(vm, r(a, 0), item)?;
         }
@@ -1157,6 +1170,9 @@ pub const ITERATOR: &[Entry] = &[
             return Err(vm.throw("java/lang/IllegalStateException", ""));
         };
         if kind == 0 {
+            if list(vm, source).is_none_or(|items| last >= items.len()) {
+                return Err(vm.throw("java/util/ConcurrentModificationException", ""));
+            }
             list_mut(vm, source).remove(last);
             set_iterator(vm, r(a, 0), last, None);
         } else {

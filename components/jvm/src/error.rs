@@ -19,6 +19,8 @@ pub enum LinkError {
     NoSuchMethod(String),
     /// A class is its own superclass, or extends an interface, or similar: `IncompatibleClassChangeError`.
     Incompatible(String),
+    /// A class that is its own ancestor: `ClassCircularityError`.
+    Circularity(String),
 }
 
 impl LinkError {
@@ -43,6 +45,7 @@ impl LinkError {
             LinkError::NoSuchField(_) => "java/lang/NoSuchFieldError",
             LinkError::NoSuchMethod(_) => "java/lang/NoSuchMethodError",
             LinkError::Incompatible(_) => "java/lang/IncompatibleClassChangeError",
+            LinkError::Circularity(_) => "java/lang/ClassCircularityError",
         }
     }
 
@@ -55,7 +58,8 @@ impl LinkError {
             | LinkError::Unsatisfied(m)
             | LinkError::NoSuchField(m)
             | LinkError::NoSuchMethod(m)
-            | LinkError::Incompatible(m) => m,
+            | LinkError::Incompatible(m)
+            | LinkError::Circularity(m) => m,
         }
     }
 

@@ -196,7 +196,6 @@ pub fn scientific(v: f64, precision: usize) -> String {
     if v == 0.0 {
         exponent = 1;
     }
-    let _ = &mut integer;
     let mut out = String::new();
     if v.is_sign_negative() {
         out.push('-');

@@ -238,8 +238,4 @@ impl Heap {
         self.collections += 1;
         before.saturating_sub(live)
     }
-
-    pub fn live_objects(&self) -> usize {
-        self.objects.iter().filter(|slot| slot.is_some()).count()
-    }
 }

@@ -55,7 +55,8 @@ pub fn site(vm: &mut Vm, class: ClassId, index: u16) -> Result<Arc<CallSite>, Un
     if let Cached::Site(site) = &vm.classes[class as usize].cache[index as usize] {
         return Ok(site.clone());
     }
-    let file = vm.classes[class as usize].file.clone().ok_or(Unwind::Exit(1))?;
+    let file =
+        vm.classes[class as usize].file.clone().ok_or_else(|| vm.internal("a library class has no constant pool"))?;
     let made = bootstrap(vm, &file, index).map_err(|message| vm.throw("java/lang/BootstrapMethodError", &message))?;
     let site = Arc::new(made);
     vm.classes[class as usize].cache[index as usize] = Cached::Site(site.clone());

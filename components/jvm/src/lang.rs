@@ -475,6 +475,8 @@ pub fn format_java(vm: &mut Vm, format: Ref, args: Ref) -> Result<Vec<u16>, Unwi
             let text = format!("Format specifier '%{}'", spec.conversion);
             return Err(vm.throw("java/util/MissingFormatArgumentException", &text));
         };
+        // A width or precision asks for that many characters: within the heap's budget.
+        vm.reserve(spec.width.unwrap_or(0).saturating_add(spec.precision.unwrap_or(0)).saturating_mul(2))?;
         let body = format_one(vm, &spec, argument)?;
         let upper = matches!(spec.conversion, 'X' | 'S' | 'B' | 'E');
         let body = if upper { body.to_ascii_uppercase() } else { body };
@@ -544,10 +546,8 @@ fn format_one(vm: &mut Vm, spec: &jfmt::Spec, argument: Ref) -> Result<String, U
         'f' | 'e' | 'E' => {
             let value = match (class.as_str(), field(vm, argument, 0)) {
                 ("java/lang/Double", Value::Double(v)) => v,
-                ("java/lang/Float", Value::Float(v)) => {
-                    // Java formats a float through its own shortest decimal form.
-                    jfmt::float_to_string(v).parse::<f64>().unwrap_or(v as f64)
-                }
+                // Java widens a float to double first (1.005f is 1.00499999523...).
+                ("java/lang/Float", Value::Float(v)) => v as f64,
                 _ => return Err(mismatch(vm)),
             };
             let precision = spec.precision.unwrap_or(6);
@@ -582,4 +582,4 @@ mod library;
 pub use boxes::{compare_doubles, double_bits, java_equals, java_hash};
 pub use classes::{array_items, string_hash};
 pub(crate) use classes::{main_thread, thread_finished};
-pub use library::{initialise_library, library_class, library_names};
+pub use library::{initialise_library, library_class};

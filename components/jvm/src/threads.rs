@@ -92,6 +92,8 @@ pub struct Vm {
     pub thread: u32,
     /// Branches and calls left before the next look for other threads.
     pub(crate) ticks: u32,
+    /// The thread has finished: it gives the machine back without parking stacks.
+    finished: bool,
 }
 
 impl Deref for Vm {
@@ -113,13 +115,21 @@ impl Vm {
         let mut machine = Box::new(Machine::new(host.clone(), source, config));
         machine.threads.next_id = 1;
         let cell = Arc::new(Cell { slot: spin::Mutex::new(None), contenders: AtomicUsize::new(0) });
-        Vm { machine, held: true, cell, host, thread: 0, ticks: SLICE }
+        Vm { machine, held: true, cell, host, thread: 0, ticks: SLICE, finished: false }
     }
 
     /// A new Java thread's handle on the machine (it takes the machine with [`Vm::acquire`]).
     fn attach(&self, thread: u32) -> Vm {
         let stand_in = Box::new(Machine::stand_in(self.host.clone()));
-        Vm { machine: stand_in, held: false, cell: self.cell.clone(), host: self.host.clone(), thread, ticks: SLICE }
+        Vm {
+            machine: stand_in,
+            held: false,
+            cell: self.cell.clone(),
+            host: self.host.clone(),
+            thread,
+            ticks: SLICE,
+            finished: false,
+        }
     }
 
     /// Parks this thread's stacks in the machine and hands the machine over.
@@ -135,7 +145,9 @@ impl Vm {
                 native_depth: machine.native_depth,
                 pinning: machine.pinning,
             };
-            machine.threads.parked.insert(self.thread, state);
+            if !self.finished {
+                machine.threads.parked.insert(self.thread, state);
+            }
             *self.cell.slot.lock() = Some(machine);
         }
     }
@@ -235,7 +247,8 @@ impl Vm {
         };
         self.threads.monitors.remove(&object);
         self.threads.waiters.push(Waiter { object, thread: me, notified: false });
-        let deadline = (millis > 0).then(|| self.host.nanos().saturating_add(millis as u64 * 1_000_000));
+        let deadline =
+            (millis > 0).then(|| self.host.nanos().saturating_add((millis as u64).saturating_mul(1_000_000)));
         let mut polls = 0;
         loop {
             self.pause(&mut polls);
@@ -315,11 +328,13 @@ impl Vm {
         self.frames.clear();
         self.pins.clear();
         self.threads.parked.remove(&me);
+        self.finished = true;
     }
 
     /// Waits (without the machine) until `done` says so; false when `millis` (if not 0) passed.
     pub fn wait_until(&mut self, millis: i64, mut done: impl FnMut(&mut Vm) -> bool) -> bool {
-        let deadline = (millis > 0).then(|| self.host.nanos().saturating_add(millis as u64 * 1_000_000));
+        let deadline =
+            (millis > 0).then(|| self.host.nanos().saturating_add((millis as u64).saturating_mul(1_000_000)));
         let mut polls = 0;
         loop {
             if done(self) {

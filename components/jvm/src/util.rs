@@ -22,8 +22,6 @@ pub struct JavaMap {
     size: usize,
     /// The capacity the table gets at the first insertion (Java allocates lazily).
     initial: usize,
-    /// Bumped by every structural change, for iterators (ConcurrentModificationException).
-    pub modifications: u32,
 }
 
 /// Java's `HashMap.hash`: the hashCode's high half folded into the low.
@@ -81,8 +79,7 @@ impl JavaMap {
         let bucket = (hash as u32 as usize) & (self.table.len() - 1);
         self.table[bucket].push(Entry { hash, key, value });
         self.size += 1;
-        self.modifications = self.modifications.wrapping_add(1);
-        if self.size > self.table.len() / 4 * 3 {
+        if self.size > self.table.len() * 3 / 4 {
             self.resize();
         }
     }
@@ -93,13 +90,12 @@ impl JavaMap {
         if self.table.is_empty() {
             let capacity = if self.initial == 0 { 16 } else { self.initial };
             self.table = vec![Vec::new(); capacity];
-        } else if self.size > self.table.len() / 4 * 3 {
+        } else if self.size > self.table.len() * 3 / 4 {
             self.resize();
         }
         let bucket = (hash as u32 as usize) & (self.table.len() - 1);
         self.table[bucket].insert(0, Entry { hash, key, value });
         self.size += 1;
-        self.modifications = self.modifications.wrapping_add(1);
     }
 
     fn resize(&mut self) {
@@ -116,7 +112,6 @@ impl JavaMap {
             return None;
         }
         self.size -= 1;
-        self.modifications = self.modifications.wrapping_add(1);
         Some(bucket.remove(position.1))
     }
 
@@ -125,7 +120,6 @@ impl JavaMap {
             bucket.clear();
         }
         self.size = 0;
-        self.modifications = self.modifications.wrapping_add(1);
     }
 
     /// The `index`-th entry in iteration order with its position, for iterators.

@@ -301,6 +301,10 @@ pub fn verify_method(class: &ClassFile, method: &Member) -> Result<(), LinkError
     if bytes.len().saturating_mul(code.max_locals as usize + code.max_stack as usize + 1) > MAX_STATE_SLOTS {
         return Err(LinkError::verify("method too large to verify (code length times locals and stack)"));
     }
+    // Every instruction is checked against every handler.
+    if bytes.len().saturating_mul(code.handlers.len()) > MAX_STATE_SLOTS {
+        return Err(LinkError::verify("method too large to verify (code length times exception handlers)"));
+    }
     if !code.handlers.is_empty() && code.max_stack == 0 {
         return Err(LinkError::verify("an exception handler needs max_stack of at least 1 for its exception"));
     }

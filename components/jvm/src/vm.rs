@@ -19,6 +19,9 @@ use crate::threads::Vm;
 use crate::verify;
 
 pub type ClassId = u32;
+
+/// What `by_name` holds for a class while its super classes load: meeting it again is a cycle.
+const BEING_DEFINED: ClassId = ClassId::MAX;
 pub type MethodId = u32;
 
 /// Why Java code stopped running: an exception on its way up, or `System.exit`.
@@ -68,11 +71,13 @@ pub struct Config {
     pub max_frames: usize,
     /// Nested native-to-Java calls at most (each costs Rust stack): beyond, StackOverflowError.
     pub max_native_depth: usize,
+    /// Value-stack slots (16 bytes each) one thread's frames may take: beyond, StackOverflowError.
+    pub max_stack_slots: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { heap_bytes: 16 << 20, max_frames: 4000, max_native_depth: 256 }
+        Config { heap_bytes: 16 << 20, max_frames: 4000, max_native_depth: 256, max_stack_slots: 1 << 20 }
     }
 }
 
@@ -101,7 +106,8 @@ pub struct Method {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Init {
     No,
-    Running,
+    /// Its initialiser runs in this Java thread.
+    Running(u32),
     Done,
     Failed,
 }
@@ -285,8 +291,10 @@ impl Machine {
     /// The class named `name` (internal form), loaded, verified and linked on first use (not
     /// initialised: see [`Vm::initialise`]).
     pub fn load(&mut self, name: &str) -> Result<ClassId, LinkError> {
-        if let Some(id) = self.by_name.get(name) {
-            return Ok(*id);
+        match self.by_name.get(name) {
+            Some(&BEING_DEFINED) => return Err(LinkError::Circularity(String::from(name))),
+            Some(id) => return Ok(*id),
+            None => {}
         }
         if name.starts_with('[') {
             return self.array_class(name);
@@ -423,8 +431,8 @@ impl Machine {
                 file.name
             )));
         }
-        // Claim the name first, so a class that is its own ancestor is found out.
-        self.by_name.insert(file.name.clone(), u32::MAX);
+        // Claim the name first, so a class that is its own ancestor is a ClassCircularityError.
+        self.by_name.insert(file.name.clone(), BEING_DEFINED);
         let interfaces: Vec<&str> = file.interfaces.iter().map(|name| &**name).collect();
         let made = self.new_class(&file.name, file.super_name.as_deref(), &interfaces, file.access);
         let id = match made {
@@ -472,7 +480,7 @@ impl Machine {
     }
 
     fn define_library(&mut self, library: &'static crate::lang::LibraryClass) -> Result<ClassId, LinkError> {
-        self.by_name.insert(library.name.into(), u32::MAX);
+        self.by_name.insert(library.name.into(), BEING_DEFINED);
         let made = self.new_class(library.name, library.super_name, library.interfaces, library.flags);
         let id = match made {
             Ok(id) => id,
@@ -645,14 +653,21 @@ impl Vm {
     /// Runs `class`'s static initialiser (after its superclass's) unless it ran or is running.
     pub fn initialise(&mut self, class: ClassId) -> Result<(), Unwind> {
         match self.classes[class as usize].init {
-            Init::Done | Init::Running => return Ok(()),
+            Init::Done => return Ok(()),
+            // Recursive initialisation in the same thread sees the class as it is (JVMS 5.5).
+            Init::Running(thread) if thread == self.thread => return Ok(()),
+            Init::Running(_) => {
+                // Another thread initialises it: wait for it to finish, then look again.
+                self.wait_until(0, |vm| !matches!(vm.classes[class as usize].init, Init::Running(_)));
+                return self.initialise(class);
+            }
             Init::Failed => {
                 let name = self.class_name(class).replace('/', ".");
                 return Err(self.throw("java/lang/NoClassDefFoundError", &format!("Could not initialize class {name}")));
             }
             Init::No => {}
         }
-        self.classes[class as usize].init = Init::Running;
+        self.classes[class as usize].init = Init::Running(self.thread);
         if let Some(parent) = self.classes[class as usize].super_class
             && let Err(unwind) = self.initialise(parent)
         {
@@ -734,6 +749,15 @@ impl Machine {
         self.heap.collect(roots.into_iter());
     }
 
+    /// Counts `bytes` more for an object that grew (a list, a builder, a map) and collects if a
+    /// collection is due: the caller's references must be on the value stack or pinned.
+    pub fn grew(&mut self, bytes: usize) {
+        self.heap.grew(bytes);
+        if !self.heap.fits_without_collecting(0) {
+            self.collect();
+        }
+    }
+
     /// A new object (pinned while a native runs).
     pub fn allocate(&mut self, class: ClassId, native: Native) -> Result<Ref, Unwind> {
         let count = self.classes[class as usize].fields.len();
@@ -784,10 +808,14 @@ impl Machine {
         self.string_of(text.encode_utf16().collect())
     }
 
-    /// A java.lang.String of UTF-16 units. (Strings are small; allocation past the budget is
-    /// allowed here and counted, and the next allocation's collection settles it.)
+    /// A java.lang.String of UTF-16 units. It collects when a collection is due; past the budget
+    /// it is still made (a String the library builds cannot fail: the next allocation throws).
     pub fn string_of(&mut self, units: Vec<u16>) -> Ref {
-        let reference = self.heap.insert(self.known.string, Box::new([]), Native::Chars(units));
+        let native = Native::Chars(units);
+        if !self.heap.fits_without_collecting(Heap::estimate(0, &native)) {
+            self.collect();
+        }
+        let reference = self.heap.insert(self.known.string, Box::new([]), native);
         if self.pinning {
             self.pins.push(reference);
         }
@@ -858,6 +886,11 @@ impl Machine {
         self.throw(class, &message)
     }
 
+    /// An InternalError: a state the VM's own checks should have made impossible.
+    pub fn internal(&mut self, what: &str) -> Unwind {
+        self.throw("java/lang/InternalError", what)
+    }
+
     pub fn null_pointer(&mut self) -> Unwind {
         self.throw("java/lang/NullPointerException", "")
     }
@@ -915,7 +948,8 @@ impl Vm {
         let m = &self.methods[method as usize];
         match &m.body {
             Body::Bytecode(code) => {
-                if self.frames.len() >= self.config.max_frames {
+                let needed = base + code.max_locals as usize + code.max_stack as usize;
+                if self.frames.len() >= self.config.max_frames || needed > self.config.max_stack_slots {
                     self.stack.truncate(base);
                     return Err(self.throw("java/lang/StackOverflowError", ""));
                 }
@@ -1071,7 +1105,10 @@ impl Vm {
         if let Cached::Class(id) = self.classes[class as usize].cache[index as usize] {
             return Ok(id);
         }
-        let file = self.classes[class as usize].file.clone().ok_or(Unwind::Exit(1))?;
+        let file = self.classes[class as usize]
+            .file
+            .clone()
+            .ok_or_else(|| self.internal("a library class has no constant pool"))?;
         let name = Pool(&file.pool).class_name(index).map_err(|e| self.link_error(e))?;
         let id = self.load(name).map_err(|e| self.link_error(e))?;
         self.classes[class as usize].cache[index as usize] = Cached::Class(id);
@@ -1083,7 +1120,10 @@ impl Vm {
         if !matches!(cached, Cached::Empty) {
             return Ok(cached.clone());
         }
-        let file = self.classes[class as usize].file.clone().ok_or(Unwind::Exit(1))?;
+        let file = self.classes[class as usize]
+            .file
+            .clone()
+            .ok_or_else(|| self.internal("a library class has no constant pool"))?;
         let pool = Pool(&file.pool);
         let resolved = (|| -> Result<Cached, Unwind> {
             let (owner, name, descriptor) = pool.member(index).map_err(|e| self.link_error(e))?;
@@ -1099,7 +1139,8 @@ impl Vm {
                     Ok(found)
                 }
                 0xb6 | 0xb9 => {
-                    let signature = Signature::parse(descriptor).ok_or(Unwind::Exit(1))?;
+                    let signature = Signature::parse(descriptor)
+                        .ok_or_else(|| self.internal("a checked descriptor did not parse"))?;
                     let selector = self.selector(name, descriptor);
                     // A private or final method named by invokevirtual needs no dispatch, but the
                     // general path is right for it too.
@@ -1134,7 +1175,10 @@ impl Vm {
         if let Cached::Value(value) = self.classes[class as usize].cache[index as usize] {
             return Ok(value);
         }
-        let file = self.classes[class as usize].file.clone().ok_or(Unwind::Exit(1))?;
+        let file = self.classes[class as usize]
+            .file
+            .clone()
+            .ok_or_else(|| self.internal("a library class has no constant pool"))?;
         let pool = Pool(&file.pool);
         let value = match pool.get(index).map_err(|e| self.link_error(e))? {
             Constant::Integer(v) => Value::Int(*v),
@@ -1179,6 +1223,16 @@ impl Vm {
     /// Finds a handler for `exception` in the frames above `depth`, unwinding to it; false when
     /// none (the frames above `depth` are gone).
     fn catch(&mut self, exception: Ref, depth: usize) -> bool {
+        // Loading a catch type may allocate (and collect): the exception stays a root meanwhile.
+        self.pins.push(exception);
+        let caught = self.find_handler(exception, depth);
+        if let Some(at) = self.pins.iter().rposition(|pinned| *pinned == exception) {
+            self.pins.remove(at);
+        }
+        caught
+    }
+
+    fn find_handler(&mut self, exception: Ref, depth: usize) -> bool {
         let class = self.class_of(exception);
         while self.frames.len() > depth {
             let Some(frame) = self.frames.last() else { break };

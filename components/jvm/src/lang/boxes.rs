@@ -55,9 +55,9 @@ pub(crate) fn parse_double(vm: &mut Vm, string: Ref) -> Result<f64, Unwind> {
         return Err(vm.throw("java/lang/NumberFormatException", "empty String"));
     }
     let body = trimmed.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(trimmed);
-    let (sign, magnitude) = match body.as_bytes()[0] {
-        b'-' => (-1.0, &body[1..]),
-        b'+' => (1.0, &body[1..]),
+    let (sign, magnitude) = match body.as_bytes().first() {
+        Some(b'-') => (-1.0, &body[1..]),
+        Some(b'+') => (1.0, &body[1..]),
         _ => (1.0, body),
     };
     let value = match magnitude {
@@ -347,7 +347,7 @@ pub(crate) const FLOAT: &[(&str, &str, u16, NativeFn)] = &[
     }),
     ("valueOf", "(F)Ljava/lang/Float;", PUBLIC | STATIC, |vm, a| ok_ref(box_value(vm, b'F', a[0])?)),
     ("parseFloat", "(Ljava/lang/String;)F", PUBLIC | STATIC, |vm, a| {
-        // Read as a double, then rounded once more to float: exact for the decimals Java prints.
+        // Read as a float directly; Java's other spellings (Infinity, NaN, suffixes) through parseDouble.
         let text = vm.chars(r(a, 0)).map(String::from_utf16_lossy);
         let direct = text
             .as_deref()

@@ -262,7 +262,7 @@ pub(crate) fn set_chars(vm: &mut Vm, this: Ref, chars: Vec<u16>) -> Outcome {
     if let Some(o) = vm.heap.get_mut(this) {
         o.native = Native::Chars(chars);
     }
-    vm.heap.grew(grown);
+    vm.grew(grown);
     ok_void()
 }
 
@@ -516,7 +516,7 @@ pub(crate) fn builder_append(vm: &mut Vm, this: Ref, text: &[u16]) -> Outcome {
             grown = text.len() * 2;
         }
     }
-    vm.heap.grew(grown);
+    vm.grew(grown);
     ok_ref(this)
 }
 
@@ -548,7 +548,7 @@ pub(crate) fn builder_insert(vm: &mut Vm, a: &[Value], descriptor: &str) -> Outc
         units.extend_from_slice(&text);
         units.extend(tail);
     });
-    vm.heap.grew(text.len() * 2);
+    vm.grew(text.len() * 2);
     ok_ref(r(a, 0))
 }
 
@@ -802,9 +802,14 @@ pub(crate) fn exact(vm: &mut Vm, value: Option<i64>, int_result: bool) -> Outcom
     }
 }
 
-/// Java's Math.round: floor(x + 0.5), NaN to 0, saturating.
+/// Java's Math.round: the closest integer, halves up (0.49999999999999994 is 0, -2.5 is -2), NaN
+/// to 0, saturating.
 pub(crate) fn round(x: f64) -> i64 {
-    if x.is_nan() { 0 } else { libm::floor(x + 0.5) as i64 }
+    if x.is_nan() {
+        return 0;
+    }
+    let floor = libm::floor(x);
+    (if x - floor >= 0.5 { floor + 1.0 } else { floor }) as i64
 }
 
 pub(crate) fn java_min(a: f64, b: f64) -> f64 {
@@ -855,7 +860,7 @@ pub(crate) const MATH: &[(&str, &str, u16, NativeFn)] = &[
     ("round", "(D)J", PUBLIC | STATIC, |_, a| ok_long(round(double(a, 0)))),
     ("round", "(F)I", PUBLIC | STATIC, |_, a| {
         let x = float(a, 0);
-        ok_int(if x.is_nan() { 0 } else { libm::floorf(x + 0.5) as i32 })
+        ok_int(round(x as f64).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
     }),
     ("sin", "(D)D", PUBLIC | STATIC, |_, a| ok_double(libm::sin(double(a, 0)))),
     ("cos", "(D)D", PUBLIC | STATIC, |_, a| ok_double(libm::cos(double(a, 0)))),
@@ -1024,7 +1029,11 @@ pub(crate) const THREAD: &[(&str, &str, u16, NativeFn)] = &[
         }
         set_fields(vm, this, &[(THREAD_STATE, Value::Int(ALIVE))]);
         let daemon = field(vm, this, THREAD_DAEMON).int() != 0;
-        vm.start_thread(this, daemon)?;
+        if let Err(unwind) = vm.start_thread(this, daemon) {
+            // Never ran: join() must not wait for it.
+            set_fields(vm, this, &[(THREAD_STATE, Value::Int(TERMINATED))]);
+            return Err(unwind);
+        }
         ok_void()
     }),
     ("run", "()V", PUBLIC, |vm, a| {

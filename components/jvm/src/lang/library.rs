@@ -78,6 +78,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("java/lang/UnsupportedClassVersionError", "java/lang/ClassFormatError"),
     ("java/lang/VerifyError", "java/lang/LinkageError"),
     ("java/lang/NoClassDefFoundError", "java/lang/LinkageError"),
+    ("java/lang/ClassCircularityError", "java/lang/LinkageError"),
     ("java/lang/UnsatisfiedLinkError", "java/lang/LinkageError"),
     ("java/lang/ExceptionInInitializerError", "java/lang/LinkageError"),
     ("java/lang/BootstrapMethodError", "java/lang/LinkageError"),
@@ -323,11 +324,6 @@ static MARKER_CLASSES: [LibraryClass; MARKERS.len()] = {
 /// The library's class `name`, if it has one.
 pub fn library_class(name: &str) -> Option<&'static LibraryClass> {
     LIBRARY.iter().chain(EXCEPTION_CLASSES.iter()).chain(MARKER_CLASSES.iter()).find(|class| class.name == name)
-}
-
-/// Every class the library defines (for tests and `--help`).
-pub fn library_names() -> impl Iterator<Item = &'static str> {
-    LIBRARY.iter().chain(EXCEPTION_CLASSES.iter()).chain(MARKER_CLASSES.iter()).map(|class| class.name)
 }
 
 /// A library class's static initialisation (the library has no `<clinit>` methods).

@@ -1,0 +1,46 @@
+// Edges: cases a review found the VM getting wrong once: Math.round's halves, parsing "d",
+// %f of a float (widened to double first), small HashMaps copied or presized (iteration order),
+// an iterator's remove after its list shrank, a big format width within the heap.
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+public class Edges {
+    public static void main(String[] args) {
+        System.out.println("round " + Math.round(0.49999999999999994) + " " + Math.round(-2.5) + " " + Math.round(2.5)
+                + " " + Math.round(-0.5f) + " " + Math.round(1e20) + " " + Math.round(Double.NaN));
+        for (String text : new String[] {"d", "f", " 1.5f ", "-Infinity", "1e3", "abc"}) {
+            try {
+                System.out.println("parse '" + text + "' " + Double.parseDouble(text));
+            } catch (NumberFormatException e) {
+                System.out.println("parse '" + text + "' NumberFormatException");
+            }
+        }
+        System.out.println(String.format("%.2f %.2f %.3f", 1.005f, 1.005, 0.1f));
+        Map<Integer, String> small = new HashMap<>();
+        for (int key : new int[] {17, 1, 33, 5}) {
+            small.put(key, "v" + key);
+        }
+        System.out.println("small " + small + " copy " + new HashMap<>(small));
+        Map<Integer, String> tiny = new HashMap<>(1);
+        tiny.put(3, "c");
+        tiny.put(1, "a");
+        tiny.put(2, "b");
+        System.out.println("tiny " + tiny);
+        List<Integer> list = new ArrayList<>(List.of(1, 2, 3));
+        Iterator<Integer> it = list.iterator();
+        it.next();
+        it.next();
+        list.clear();
+        try {
+            it.remove();
+            System.out.println("removed");
+        } catch (RuntimeException e) {
+            System.out.println("remove after clear: " + e.getClass().getSimpleName());
+        }
+        String wide = String.format("%300s|", "x");
+        System.out.println("width " + wide.length());
+    }
+}
