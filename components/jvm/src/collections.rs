@@ -647,6 +647,16 @@ fn new_map(vm: &mut Vm, this: Ref, capacity: Option<usize>) {
     *map_mut(vm, this) = fresh;
 }
 
+/// `new HashMap<>(n)` and `new HashSet<>(n)`.
+fn presized(vm: &mut Vm, this: Ref, capacity: i32) -> Outcome {
+    if capacity < 0 {
+        return Err(vm.throw("java/lang/IllegalArgumentException", &format!("Illegal initial capacity: {capacity}")));
+    }
+    let table = table_for(vm, capacity)?;
+    new_map(vm, this, Some(table));
+    ok_void()
+}
+
 /// Java's table size for `new HashMap<>(n)`; OutOfMemoryError if such a table cannot fit.
 fn table_for(vm: &mut Vm, n: i32) -> Result<usize, Unwind> {
     let size = (n.max(1) as usize).next_power_of_two();
@@ -659,16 +669,7 @@ pub const HASH_MAP: &[Entry] = &[
         new_map(vm, r(a, 0), None);
         ok_void()
     }),
-    ("<init>", "(I)V", PUBLIC, |vm, a| {
-        if int(a, 1) < 0 {
-            return Err(
-                vm.throw("java/lang/IllegalArgumentException", &format!("Illegal initial capacity: {}", int(a, 1)))
-            );
-        }
-        let table = table_for(vm, int(a, 1))?;
-        new_map(vm, r(a, 0), Some(table));
-        ok_void()
-    }),
+    ("<init>", "(I)V", PUBLIC, |vm, a| presized(vm, r(a, 0), int(a, 1))),
     ("<init>", "(Ljava/util/Map;)V", PUBLIC, |vm, a| {
         let entries: Vec<(Ref, Ref)> =
             map(vm, r(a, 1)).map(|m| m.entries().map(|e| (e.key, e.value)).collect()).unwrap_or_default();
@@ -920,16 +921,7 @@ pub const HASH_SET: &[Entry] = &[
         new_map(vm, r(a, 0), None);
         ok_void()
     }),
-    ("<init>", "(I)V", PUBLIC, |vm, a| {
-        if int(a, 1) < 0 {
-            return Err(
-                vm.throw("java/lang/IllegalArgumentException", &format!("Illegal initial capacity: {}", int(a, 1)))
-            );
-        }
-        let table = table_for(vm, int(a, 1))?;
-        new_map(vm, r(a, 0), Some(table));
-        ok_void()
-    }),
+    ("<init>", "(I)V", PUBLIC, |vm, a| presized(vm, r(a, 0), int(a, 1))),
     ("<init>", "(Ljava/util/Collection;)V", PUBLIC, |vm, a| {
         let items = elements(vm, r(a, 1))?;
         let size = items.len() as f32 / 0.75 + 1.0;

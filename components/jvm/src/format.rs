@@ -63,46 +63,49 @@ fn java_text(digits: &[u8], exponent: i32, negative: bool) -> String {
     out
 }
 
+/// What Java prints for NaN, the infinities and the zeros; None for any other value.
+fn special(nan: bool, infinite: bool, zero: bool, negative: bool) -> Option<String> {
+    let text = match (nan, infinite, zero, negative) {
+        (true, ..) => "NaN",
+        (_, true, _, false) => "Infinity",
+        (_, true, _, true) => "-Infinity",
+        (_, _, true, false) => "0.0",
+        (_, _, true, true) => "-0.0",
+        _ => return None,
+    };
+    Some(String::from(text))
+}
+
+/// Java's text of a finite non-zero value: the shortest digits that read back (`round_trips`
+/// says whether a text does); where one digit would do, Java picks the closest of the one- and
+/// two-digit decimals that read back (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
+fn shortest_java(
+    shortest_text: String,
+    two_digits: String,
+    round_trips: impl Fn(&str) -> bool,
+    negative: bool,
+) -> String {
+    let (mut digits, mut exponent) = shortest(shortest_text);
+    if digits.len() == 1 && round_trips(&two_digits) {
+        (digits, exponent) = shortest(two_digits);
+    }
+    java_text(&digits, exponent, negative)
+}
+
 pub fn double_to_string(v: f64) -> String {
-    if v.is_nan() {
-        return String::from("NaN");
+    if let Some(text) = special(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
+        return text;
     }
-    if v.is_infinite() {
-        return String::from(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    }
-    if v == 0.0 {
-        return String::from(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-    }
-    let (mut digits, mut exponent) = shortest(format!("{:e}", v.abs()));
-    if digits.len() == 1 {
-        // One digit is enough to read back, but Java picks the closest of the one- and
-        // two-digit decimals that do (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
-        let two = format!("{:.1e}", v.abs());
-        if two.parse::<f64>() == Ok(v.abs()) {
-            (digits, exponent) = shortest(two);
-        }
-    }
-    java_text(&digits, exponent, v < 0.0)
+    let a = v.abs();
+    shortest_java(format!("{a:e}"), format!("{a:.1e}"), |t| t.parse::<f64>() == Ok(a), v < 0.0)
 }
 
 pub fn float_to_string(v: f32) -> String {
-    if v.is_nan() {
-        return String::from("NaN");
+    if let Some(text) = special(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
+        return text;
     }
-    if v.is_infinite() {
-        return String::from(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    }
-    if v == 0.0 {
-        return String::from(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-    }
-    let (mut digits, mut exponent) = shortest(format!("{:e}", v.abs()));
-    if digits.len() == 1 {
-        let two = format!("{:.1e}", v.abs());
-        if two.parse::<f32>() == Ok(v.abs()) {
-            (digits, exponent) = shortest(two);
-        }
-    }
-    java_text(&digits, exponent, v < 0.0)
+    let a = v.abs();
+    shortest_java(format!("{a:e}"), format!("{a:.1e}"), |t| t.parse::<f32>() == Ok(a), v < 0.0)
 }
 
 /// Rounds the decimal `digits` × 10^(exponent - len) half-up so that `keep` digits remain after
@@ -156,11 +159,8 @@ fn split_at(mut whole: Vec<u8>, point: usize) -> (Vec<u8>, Vec<u8>) {
 
 /// `%.Nf`.
 pub fn fixed(v: f64, precision: usize) -> String {
-    if v.is_nan() {
-        return String::from("NaN");
-    }
-    if v.is_infinite() {
-        return String::from(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    if !v.is_finite() {
+        return special(v.is_nan(), true, false, v < 0.0).unwrap_or_default();
     }
     let (digits, exponent) = if v == 0.0 { (alloc::vec![b'0'], 1) } else { shortest(format!("{:e}", v.abs())) };
     let (integer, fraction) = round_half_up(&digits, exponent, precision);
@@ -178,11 +178,8 @@ pub fn fixed(v: f64, precision: usize) -> String {
 
 /// `%.Ne`: d.ddddde+xx.
 pub fn scientific(v: f64, precision: usize) -> String {
-    if v.is_nan() {
-        return String::from("NaN");
-    }
-    if v.is_infinite() {
-        return String::from(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    if !v.is_finite() {
+        return special(v.is_nan(), true, false, v < 0.0).unwrap_or_default();
     }
     let (digits, mut exponent) = if v == 0.0 { (alloc::vec![b'0'], 1) } else { shortest(format!("{:e}", v.abs())) };
     // Scale to one digit before the point.
