@@ -488,7 +488,12 @@ fn server_program_behaves_as_on_the_host(program: &Path) {
         "sockets: ready",
         tcp,
     );
-    drive_sockets_program(("127.0.0.1", tcp), ("127.0.0.1", udp));
+    // A failed exchange says what the VM printed (did the datagram arrive? did it end?).
+    if let Err(cause) = std::panic::catch_unwind(|| drive_sockets_program(("127.0.0.1", tcp), ("127.0.0.1", udp))) {
+        let (_, serial) = vm.stop();
+        let cause = cause.downcast_ref::<String>().cloned().unwrap_or_default();
+        panic!("{cause}\n--- the VM printed ---\n{serial}");
+    }
     let (status, serial) = vm.wait(std::time::Duration::from_secs(60));
     let in_vm = Native { output: program_output(&(serial.clone() + "\n")), status: status.unwrap_or(-1) };
     assert_eq!(in_vm, native, "the VM differs from the host\n--- the VM printed ---\n{serial}");

@@ -183,6 +183,15 @@ pub fn check_nic(device: &mut dyn Nic, peer: &mut dyn Nic, patience: Patience<'_
         }
     }
 
+    // Every frame sent has left the device (or will, by itself).
+    let mut polls = 0u32;
+    while device.unsent() > 0 {
+        polls = polls.saturating_add(1);
+        if !patience(polls) {
+            return Err(format!("{} frames the peer received still count as unsent", device.unsent()));
+        }
+    }
+
     // A frame longer than the caller's buffer is dropped whole and counted; the next one comes.
     let dropped_before = device.stats().dropped;
     peer.transmit(&frame(mac, peer_mac, 4, 1000)).map_err(|error| format!("the peer's transmit: {error}"))?;

@@ -417,6 +417,11 @@ impl crate::nic::Nic for WireNic {
     fn stats(&self) -> crate::nic::NicStats {
         self.stats
     }
+
+    /// The wire takes a frame as `transmit` returns.
+    fn unsent(&mut self) -> usize {
+        0
+    }
 }
 
 /// Reports that test `name` cannot run here and why, for every test in the workspace: it prints

@@ -46,7 +46,8 @@ pub struct NicStats {
 ///   Whatever happens, the device's receive buffer MUST be given back to the device, so a
 ///   sustained load never runs it out of buffers.
 /// - `transmit` sends one whole frame (`1..=MAX_FRAME` bytes, else `BadLength` and nothing sent).
-///   It MAY wait for the device to take the frame, never for the network.
+///   It MAY wait for the device to take the frame, never for the network; it MAY return before
+///   the device has sent it (`unsent` counts such frames).
 /// - The MAC address never changes.
 pub trait Nic {
     /// The card's Ethernet address.
@@ -57,6 +58,11 @@ pub trait Nic {
     fn transmit(&mut self, frame: &[u8]) -> Result<(), NicError>;
     /// The card's counters.
     fn stats(&self) -> NicStats;
+    /// Frames `transmit` accepted that the device has not finished with yet (queued to it, not
+    /// yet taken to the wire). MUST fall to 0 by itself, without further calls to `transmit`,
+    /// once the device has had time; a card that sends before `transmit` returns always says 0.
+    /// Whoever ends the VM waits for 0 first, or the last frames are lost with it.
+    fn unsent(&mut self) -> usize;
 }
 
 /// Checks a frame's length against the contract.
@@ -79,5 +85,9 @@ impl<N: Nic + ?Sized> Nic for alloc::boxed::Box<N> {
 
     fn stats(&self) -> NicStats {
         (**self).stats()
+    }
+
+    fn unsent(&mut self) -> usize {
+        (**self).unsent()
     }
 }

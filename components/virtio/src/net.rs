@@ -173,6 +173,11 @@ impl Nic for VirtioNic {
     fn stats(&self) -> NicStats {
         self.stats
     }
+
+    fn unsent(&mut self) -> usize {
+        self.reclaim();
+        self.sending.iter().filter(|slot| slot.is_some()).count()
+    }
 }
 
 /// Every virtio network card (found as `block_devices` finds disks). Cards that fail to start

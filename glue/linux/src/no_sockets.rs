@@ -12,7 +12,7 @@ pub fn prepare() {}
 pub fn send_queued() {}
 
 /// Nothing to deliver without a network.
-pub fn finish_sending() {}
+pub fn finish_sending(_: core::time::Duration) {}
 
 /// No socket can be made: the type has no values.
 pub enum Socket {}

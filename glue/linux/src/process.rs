@@ -121,14 +121,18 @@ pub fn exit_thread(status: u8) -> ! {
 
 /// Ends the VM with `status` (`exit_group`): every descriptor is closed, as when a Linux
 /// process ends (files unlinked while open go now), and the file systems are written back.
+/// What the program sent is delivered first, as Linux goes on sending for a process that has
+/// exited: datagrams still queued in open sockets (up to 1 s: closing would drop them), then,
+/// after the close, every connection's bytes and FIN and the card's last frames (up to 2 s).
 pub fn exit_process(status: u8) -> ! {
+    crate::sockets::finish_sending(core::time::Duration::from_secs(1));
     let closed: Vec<Arc<Description>> = with(|process| {
         let descriptors: Vec<u32> = process.files.open_descriptors().collect();
         Ok(descriptors.into_iter().filter_map(|fd| process.files.close(fd).ok().flatten()).collect())
     })
     .unwrap_or_default();
     drop(closed);
-    crate::sockets::finish_sending();
+    crate::sockets::finish_sending(core::time::Duration::from_secs(2));
     stardust::process::exit_status(status)
 }
 

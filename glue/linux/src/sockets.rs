@@ -240,10 +240,10 @@ pub fn send_queued() {
     let _ = stardust::net::send_queued();
 }
 
-/// At the program's end, after its descriptors are closed: lets the network deliver what it
-/// wrote (up to 2 s), as Linux keeps sending for a process that exited.
-pub fn finish_sending() {
-    stardust::net::finish_sending(Duration::from_secs(2));
+/// At the program's end: lets the network deliver what it wrote (up to `limit`), as Linux
+/// keeps sending for a process that exited.
+pub fn finish_sending(limit: Duration) {
+    stardust::net::finish_sending(limit);
 }
 
 /// Before the program starts: waits (up to 30 s) for the interface's address, as a Linux

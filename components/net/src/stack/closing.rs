@@ -2,10 +2,10 @@
 //! arriving data discarded) and is freed after a short TIME-WAIT or a timeout; a new SYN from
 //! its peer's address and port frees it at once.
 
-use super::{CLOSE_TIMEOUT_MS, Kind, SocketId, Stack, TIME_WAIT_MS};
+use super::{CLOSE_TIMEOUT_MS, Entry, Kind, SocketId, Stack, TIME_WAIT_MS};
 use crate::{NetError, frame};
 use smoltcp::iface::SocketHandle;
-use smoltcp::socket::tcp;
+use smoltcp::socket::{tcp, udp};
 use smoltcp::time::Duration;
 use smoltcp::wire::IpAddress;
 use stardust_api::Nic;
@@ -36,16 +36,24 @@ impl<N: Nic> Stack<N> {
         self.count -= before - self.closing.len();
     }
 
-    /// Whether some TCP connection still has bytes or a FIN the peer has not acknowledged
-    /// (open connections and those closing in the background alike).
-    pub fn sending(&self) -> bool {
+    /// Whether something is still on its way out: a TCP connection's bytes or FIN that the peer
+    /// has not acknowledged (open connections and those closing in the background alike), a UDP
+    /// socket's queued datagrams (waiting for an address to resolve), or frames the card has
+    /// not sent yet.
+    pub fn sending(&mut self) -> bool {
         let busy = |handle: SocketHandle| {
             let socket = self.sockets.get::<tcp::Socket>(handle);
             socket.send_queue() > 0
                 || matches!(socket.state(), tcp::State::FinWait1 | tcp::State::Closing | tcp::State::LastAck)
         };
-        self.entries.iter().any(|entry| matches!(entry.kind, Kind::Tcp { handle, .. } if busy(handle)))
+        let queued = |entry: &Entry| match entry.kind {
+            Kind::Tcp { handle, .. } => busy(handle),
+            Kind::Udp { handle, .. } => self.sockets.get::<udp::Socket>(handle).send_queue() > 0,
+            Kind::Listener(_) => false,
+        };
+        self.entries.iter().any(queued)
             || self.closing.iter().any(|&(handle, _, _)| busy(handle))
+            || self.device.nic.unsent() > 0
     }
 
     pub(super) fn reap_closing(&mut self) {
