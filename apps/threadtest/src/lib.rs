@@ -188,13 +188,16 @@ fn overflow() -> Outcome {
     Err("overflow: the recursion ended without hitting the guard page".into())
 }
 
-/// Every thread sleeps or waits for two seconds: the host checks that the VM used little CPU.
-fn idle() -> Outcome {
-    let sleeper = thread::spawn(|| thread::sleep(Duration::from_secs(2)));
+/// Every thread sleeps or waits for `seconds` (`idle` is 2, `idle=N` N): the host checks that
+/// the VM used little CPU (`scripts/bench-idle` measures how little, from the line printed
+/// first).
+fn idle(seconds: u64) -> Outcome {
+    println!("threadtest: idling for {seconds} s");
+    let sleeper = thread::spawn(move || thread::sleep(Duration::from_secs(seconds)));
     let start = Instant::now();
     let _ = sleeper.join();
     let waited = start.elapsed();
-    if waited >= Duration::from_secs(2) { Ok(()) } else { Err(format!("idle: joined after {waited:?}")) }
+    if waited >= Duration::from_secs(seconds) { Ok(()) } else { Err(format!("idle: joined after {waited:?}")) }
 }
 
 /// Main joins a thread that waits for a message only main could send: every thread blocked and
@@ -373,7 +376,11 @@ pub fn main() -> i32 {
             "priority" => priority(),
             "overflow" => overflow(),
             "spawn-errors" => spawn_errors(),
-            "idle" => idle(),
+            "idle" => idle(2),
+            mode if mode.starts_with("idle=") => match mode["idle=".len()..].parse() {
+                Ok(seconds) => idle(seconds),
+                Err(_) => Err(format!("`{mode}`: idle=SECONDS takes a whole number of seconds")),
+            },
             "deadlock" => deadlock(),
             "stress" => stress(30),
             "stress-short" => stress(3),

@@ -198,6 +198,10 @@ pub enum KernelOption<'a> {
     /// `stardust.env=KEY=VALUE`: an environment variable for the app (`stardust::env::vars`, a
     /// Linux program's envp). KEY is not empty and holds no `=`; the word may be quoted.
     Env(&'a str),
+    /// `stardust.idle=tick`: idle CPUs keep the periodic tick (as before the tickless idle; for
+    /// comparisons, and for a monitor whose one-shot timer misbehaves); `stardust.idle=tickless`
+    /// is the default: an idle CPU's timer fires only at the next sleeper's deadline.
+    IdleTick(bool),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -234,6 +238,9 @@ impl<'a> KernelOption<'a> {
                 KernelOption::Env(variable)
             }
             ("env", _) => KernelOption::BadValue(word),
+            ("idle", Some("tick")) => KernelOption::IdleTick(true),
+            ("idle", Some("tickless")) => KernelOption::IdleTick(false),
+            ("idle", _) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
@@ -357,6 +364,15 @@ mod tests {
     fn the_separator_splits_kernel_from_app() {
         assert_eq!(app("stardust.log=debug -- a b"), ["a", "b"]);
         assert_eq!(kernel("stardust.log=debug -- a b"), [KernelOption::Log(LogLevel::Debug)]);
+        assert_eq!(
+            kernel("stardust.idle=tick stardust.idle=tickless stardust.idle stardust.idle=hz"),
+            [
+                KernelOption::IdleTick(true),
+                KernelOption::IdleTick(false),
+                KernelOption::BadValue("stardust.idle"),
+                KernelOption::BadValue("stardust.idle=hz")
+            ]
+        );
         assert_eq!(app("-- a -- b"), ["a", "--", "b"]);
         assert_eq!(app("stardust.log=info"), Vec::<String>::new());
         assert_eq!(app(""), Vec::<String>::new());

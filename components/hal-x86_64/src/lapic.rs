@@ -1,4 +1,6 @@
-//! The local APIC: its periodic timer drives preemption and sleeps.
+//! The local APIC: its timer drives preemption and sleeps. It ticks periodically while the CPU
+//! runs a thread; while the CPU idles it is stopped, or set to fire once at the next sleeper's
+//! deadline (a tickless idle: a VM whose threads all wait costs the host nothing).
 
 use crate::{cpu, paging, time};
 
@@ -90,6 +92,7 @@ pub fn start_timer(hz: u32) -> Result<(), TimerError> {
         return Err(TimerError::BadRate(hz));
     }
     PER_TICK.store(per_tick as u32, core::sync::atomic::Ordering::Relaxed);
+    HZ.store(hz, core::sync::atomic::Ordering::Relaxed);
     write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
     write(TIMER_INITIAL, per_tick as u32);
     Ok(())
@@ -98,6 +101,71 @@ pub fn start_timer(hz: u32) -> Result<(), TimerError> {
 /// The timer count per tick the boot CPU measured (0 until then): every CPU's timer runs at the
 /// same rate, so the others reuse it.
 static PER_TICK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+/// The periodic tick's rate, in Hz (0 until the boot CPU started its timer).
+static HZ: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+/// Whether each CPU's periodic tick is stopped (it idles), by CPU index.
+static STOPPED: [core::sync::atomic::AtomicBool; crate::smp::MAX_CPUS] =
+    [const { core::sync::atomic::AtomicBool::new(false) }; crate::smp::MAX_CPUS];
+
+/// Ticks ahead from which an idle CPU stops its periodic tick for the next deadline.
+const TICKLESS_FROM: u64 = 2;
+
+/// Whether idle CPUs keep the periodic tick (kernel option `stardust.idle=tick`).
+static KEEP_TICKING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Makes idle CPUs keep (`true`) or stop (`false`, the default) their periodic tick.
+pub fn keep_ticking_when_idle(keep: bool) {
+    KEEP_TICKING.store(keep, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// For the calling CPU's idle loop, interrupts off: stops the periodic tick and, if `deadline`
+/// (a TSC value) is given, makes the timer fire once at it (never before: the count is rounded
+/// up; one that is past fires at once). A deadline beyond the timer's reach fires early, and
+/// the idle loop sets the timer again. A deadline within [`TICKLESS_FROM`] ticks keeps (or
+/// restarts) the periodic tick instead: one of its next ticks serves it, and reprogramming the
+/// timer for every short sleep (the network's millisecond polls) would cost more than it saves.
+/// Nothing happens on a CPU without a timer.
+pub fn idle_until(deadline: Option<u64>) {
+    use core::sync::atomic::Ordering;
+    let per_tick = PER_TICK.load(Ordering::Relaxed);
+    let hz = HZ.load(Ordering::Relaxed);
+    if per_tick == 0 || hz == 0 || KEEP_TICKING.load(Ordering::Relaxed) {
+        return;
+    }
+    // In u64 (a u128 division would pull in 400 bytes of compiler runtime): the timer's rate
+    // is below 2^32 Hz, so TSC ticks up to u64::MAX / rate (over a minute) multiply safely, and
+    // a longer wait fires early and is set again.
+    let tsc_hz = time::tsc_frequency().max(1);
+    let timer_hz = u64::from(per_tick) * u64::from(hz);
+    let ahead = deadline.map(|deadline| deadline.saturating_sub(cpu::rdtsc()));
+    if ahead.is_some_and(|ticks| ticks.saturating_mul(u64::from(hz)) <= TICKLESS_FROM.saturating_mul(tsc_hz)) {
+        resume_tick();
+        return;
+    }
+    let count = ahead.map_or(0, |ticks| {
+        let counts = (ticks.min(u64::MAX / timer_hz) * timer_hz).div_ceil(tsc_hz);
+        u32::try_from(counts).unwrap_or(u32::MAX).max(1)
+    });
+    if let Some(stopped) = STOPPED.get(crate::smp::cpu_index()) {
+        stopped.store(true, Ordering::Relaxed);
+    }
+    // Stopped first (a count of 0), so that no mode ever runs with a count meant for the other.
+    write(TIMER_INITIAL, 0);
+    write(TIMER_LVT, u32::from(crate::interrupts::TIMER_VECTOR));
+    write(TIMER_INITIAL, count);
+}
+
+/// For the calling CPU's idle loop, interrupts off, before it runs a thread: restarts the
+/// periodic tick if [`idle_until`] stopped it.
+pub fn resume_tick() {
+    use core::sync::atomic::Ordering;
+    if !STOPPED.get(crate::smp::cpu_index()).is_some_and(|stopped| stopped.swap(false, Ordering::Relaxed)) {
+        return;
+    }
+    write(TIMER_INITIAL, 0);
+    write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
+    write(TIMER_INITIAL, PER_TICK.load(Ordering::Relaxed));
+}
 
 /// On a CPU other than the boot CPU: enables its local APIC and starts its timer at the boot
 /// CPU's rate (if the boot CPU started one).

@@ -67,7 +67,15 @@ pub enum IdleDecision {
     Run(Switch),
     /// Halt until an interrupt: nothing is runnable, but a sleeper, or a thread on another CPU,
     /// can still make something runnable.
-    Halt,
+    Halt {
+        /// The earliest sleeper's deadline (the caller's clock), if any thread sleeps. The CPU
+        /// MUST take a tick ([`RuntimeCore::tick`](crate::RuntimeCore::tick)) at or soon after
+        /// it, and needs none before: every other deadline is later, and a thread that sleeps
+        /// later sleeps from a running CPU, whose own ticks (or its next halt's deadline) cover
+        /// it. `None`: no thread sleeps, and only another CPU or a device can bring work, so the
+        /// CPU MAY stop its timer until then.
+        wake_at: Option<u64>,
+    },
     /// Every CPU idles, nothing is queued and nobody sleeps: no thread can ever run again.
     Deadlock,
 }

@@ -380,7 +380,22 @@ impl<S: Scheduler, P> RuntimeCore<S, P> {
         if self.sleepers == 0 && self.idle_cpus & self.online == self.online {
             return IdleDecision::Deadlock;
         }
-        IdleDecision::Halt
+        IdleDecision::Halt { wake_at: self.next_deadline() }
+    }
+
+    /// The earliest deadline of a sleeping thread; `None` if none sleeps.
+    pub fn next_deadline(&self) -> Option<u64> {
+        if self.sleepers == 0 {
+            return None;
+        }
+        self.slots
+            .iter()
+            .flatten()
+            .filter_map(|slot| match slot.state {
+                State::Sleeping { until } => Some(until),
+                _ => None,
+            })
+            .min()
     }
 
     /// Frees the number of one ended thread that no CPU runs any more (as `machine` confirms),
@@ -579,6 +594,23 @@ mod tests {
     }
 
     #[test]
+    fn a_halting_cpu_is_told_the_earliest_sleepers_deadline() {
+        let mut core = started();
+        let worker = spawn(&mut core, "worker");
+        assert_eq!(core.next_deadline(), None);
+        let _ = core.sleep(0, 30);
+        let _ = core.sleep(0, 20);
+        assert_eq!(core.next_deadline(), Some(20));
+        assert_eq!(core.idle(0), IdleDecision::Halt { wake_at: Some(20) });
+        let _ = core.tick(0, 20);
+        assert_eq!(core.idle(0), IdleDecision::Run(Switch { from: BOOT_IDLE_THREAD, to: worker }));
+        let _ = core.exit(0);
+        assert_eq!(core.idle(0), IdleDecision::Halt { wake_at: Some(30) }, "the later sleeper is left");
+        let _ = core.tick(0, 30);
+        assert_eq!(core.next_deadline(), None);
+    }
+
+    #[test]
     fn waiters_leave_in_arrival_order_and_withdraw_only_as_the_newest() {
         let mut core = started();
         let mut list = WaitList::new();
@@ -610,7 +642,7 @@ mod tests {
         assert_eq!(core.add_cpu(2, "idle"), None, "CPU 2 takes part already");
         assert_eq!(core.cpus(), 4);
         for cpu in [3, 1, 2] {
-            assert_eq!(core.idle(cpu), IdleDecision::Halt);
+            assert_eq!(core.idle(cpu), IdleDecision::Halt { wake_at: None });
         }
         let first = core.reserve(DEFAULT_PRIORITY, "first").expect("a number");
         let outcome = core.admit(first, 0);

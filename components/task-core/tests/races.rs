@@ -147,14 +147,15 @@ fn deadlock_is_reported_once_every_online_cpu_idles_with_nobody_sleeping() {
     let mut simulation = Simulation::new(2, TestScheduler::new(1, false), Protocol::SaveThenWait);
     simulation.sleep(0, 10);
     assert!(simulation.settle());
-    assert_eq!(simulation.idle(0), Some(IdleDecision::Halt), "a sleeper can still wake");
-    assert_eq!(simulation.idle(1), Some(IdleDecision::Halt), "a sleeper can still wake");
+    let halt = Some(IdleDecision::Halt { wake_at: Some(10) });
+    assert_eq!(simulation.idle(0), halt, "a sleeper can still wake, and its CPU is woken for it");
+    assert_eq!(simulation.idle(1), halt, "a sleeper can still wake, and its CPU is woken for it");
     simulation.tick(1, 10);
     assert!(matches!(simulation.idle(1), Some(IdleDecision::Run(_))));
     assert!(simulation.settle());
     simulation.wait(1, 0, true, None);
     assert!(simulation.settle());
     // CPU 0 was woken to run main (CPU 1 took it first): it is the last to find nothing.
-    assert_eq!(simulation.idle(1), Some(IdleDecision::Halt));
+    assert_eq!(simulation.idle(1), Some(IdleDecision::Halt { wake_at: None }));
     assert_eq!(simulation.idle(0), Some(IdleDecision::Deadlock));
 }

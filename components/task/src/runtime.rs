@@ -219,8 +219,16 @@ impl<S: Scheduler + Send + 'static> Runtime<S> {
                 let decision = inner.core.idle(cpu);
                 drop(inner);
                 match decision {
-                    IdleDecision::Run(switch) => hal::thread::switch(switch.from, switch.to),
-                    IdleDecision::Halt => hal::interrupts::wait_for_interrupt(),
+                    IdleDecision::Run(switch) => {
+                        hal::lapic::resume_tick();
+                        hal::thread::switch(switch.from, switch.to)
+                    }
+                    // Tickless: no periodic tick while the CPU halts, only one at the next
+                    // sleeper's deadline (the core's contract for `Halt`).
+                    IdleDecision::Halt { wake_at } => {
+                        hal::lapic::idle_until(wake_at);
+                        hal::interrupts::wait_for_interrupt()
+                    }
                     IdleDecision::Deadlock => report_deadlock(),
                 }
             });

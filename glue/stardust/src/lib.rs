@@ -112,6 +112,7 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
             KernelOption::Ip(_) | KernelOption::Gateway(_) => {
                 log::warn!("stardust.ip/stardust.gw: this image's profile has no network; ignored")
             }
+            KernelOption::IdleTick(tick) => hal::lapic::keep_ticking_when_idle(tick),
             KernelOption::Monitor(_) | KernelOption::Env(_) => {}
             KernelOption::BadValue(word) => log::warn!("kernel option `{word}` has a bad value; ignored"),
             KernelOption::Unknown(word) => log::warn!("unknown kernel option `{word}`; ignored"),

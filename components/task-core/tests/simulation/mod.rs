@@ -134,6 +134,9 @@ pub struct Simulation {
     pub checking: bool,
     /// CPUs halted in their idle loop: only an interrupt (a wake-up or a tick) moves them on.
     pub halted: Vec<bool>,
+    /// What each halted CPU's one-shot timer was set to (the kernel stops the periodic tick
+    /// while a CPU halts): the deadline its idle decision named, if any.
+    pub wake_at: Vec<Option<u64>>,
     pub history: String,
     /// How often each kind of event happened, so that tests can show they exercised it.
     pub events: BTreeMap<&'static str, usize>,
@@ -167,6 +170,7 @@ impl Simulation {
             deadlocks: 0,
             checking: true,
             halted: vec![false; cpus],
+            wake_at: vec![None; cpus],
             history: String::new(),
             events: BTreeMap::new(),
         };
@@ -530,9 +534,10 @@ impl Simulation {
         self.log(format_args!("cpu {cpu}: idle -> {decision:?}"));
         match decision {
             IdleDecision::Run(switch) => self.begin_switch(cpu, switch),
-            IdleDecision::Halt => {
+            IdleDecision::Halt { wake_at } => {
                 self.count("halt");
                 self.halted[cpu] = true;
+                self.wake_at[cpu] = wake_at;
             }
             IdleDecision::Deadlock => {
                 self.deadlocks += 1;
@@ -665,6 +670,19 @@ impl Simulation {
         for (cpu, &halted) in self.halted.iter().enumerate() {
             if halted && !self.core.idle_cpus().contains(cpu) {
                 return Err(format!("CPU {cpu} is halted, but the core counts on it: a lost wake-up"));
+            }
+        }
+        // With every CPU halted, only their one-shot timers tick: one of them must come by the
+        // earliest sleeper's deadline, or that sleeper oversleeps (forever, if none is set).
+        if self.halted.iter().all(|&halted| halted)
+            && let Some(deadline) = self.core.next_deadline()
+        {
+            let earliest = self.wake_at.iter().flatten().min();
+            if earliest.is_none_or(|&wake| wake > deadline) {
+                return Err(format!(
+                    "every CPU halted with timers at {:?}, but a sleeper's deadline is {deadline}",
+                    self.wake_at
+                ));
             }
         }
         // A queued thread always has a CPU that will look for it without waiting for a tick: a
