@@ -32,6 +32,25 @@ pub fn fat_date_time(seconds: u64) -> fatfs::DateTime {
     }
 }
 
+/// Now, on the registered clock (FAT's first second without one).
+pub(crate) fn now() -> u64 {
+    CLOCK.get().map_or(FIRST, |clock| clock())
+}
+
+/// Unix seconds for a FAT date and time (`None` for one that is not a real date, such as the
+/// month 0 of files written by fatfs without a clock).
+pub(crate) fn unix_seconds(stamp: fatfs::DateTime) -> Option<u64> {
+    CivilTime {
+        year: u32::from(stamp.date.year),
+        month: u8::try_from(stamp.date.month).ok()?,
+        day: u8::try_from(stamp.date.day).ok()?,
+        hour: u8::try_from(stamp.time.hour).ok()?,
+        minute: u8::try_from(stamp.time.min).ok()?,
+        second: u8::try_from(stamp.time.sec).ok()?,
+    }
+    .to_unix_seconds()
+}
+
 /// fatfs's view of the registered clock.
 #[derive(Debug)]
 pub(crate) struct WallClock;
@@ -44,7 +63,7 @@ impl fatfs::TimeProvider for WallClock {
     }
 
     fn get_current_date_time(&self) -> fatfs::DateTime {
-        fat_date_time(CLOCK.get().map_or(FIRST, |clock| clock()))
+        fat_date_time(now())
     }
 }
 

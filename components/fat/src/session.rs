@@ -32,6 +32,9 @@ struct Open<'fs, D: BlockDevice> {
     position: u64,
     size: u64,
     options: OpenOptions,
+    /// When the contents last changed: the entry's stamp at open, now after a write; `None`
+    /// until looked up (a file opened through `create_file`, whose entry fatfs does not give).
+    modified: Option<u64>,
 }
 
 /// A mounted volume as a [`stardust_vfs::FileSystem`].
@@ -127,11 +130,28 @@ impl<'fs, D: BlockDevice> FatSession<'fs, D> {
     }
 
     fn metadata_of(entry: &Entry<'fs, D>) -> Metadata {
+        let modified = crate::clock::unix_seconds(entry.modified());
         if entry.is_dir() {
-            Metadata { file_type: FileType::Directory, len: 0 }
+            Metadata { file_type: FileType::Directory, len: 0, modified }
         } else {
-            Metadata { file_type: FileType::File, len: entry.len() }
+            Metadata { file_type: FileType::File, len: entry.len(), modified }
         }
+    }
+
+    /// An open file's metadata, its time looked up in its directory when not known yet.
+    fn open_metadata(&mut self, handle: Handle) -> Result<Metadata> {
+        let open = self.open.handle_mut(handle)?;
+        let (size, modified) = (open.size, open.modified);
+        let modified = match modified {
+            Some(time) => Some(time),
+            None => {
+                let key = open.key.clone();
+                let found = self.lookup(&key)?.1.and_then(|entry| crate::clock::unix_seconds(entry.modified()));
+                self.open.handle_mut(handle)?.modified = found;
+                found
+            }
+        };
+        Ok(Metadata { file_type: FileType::File, len: size, modified })
     }
 
     /// Moves fatfs's file to `position` (at most the size). fatfs stops short, silently, where
@@ -191,30 +211,32 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         if self.open.iter().any(|open| open.key == key && (open.options.writes() || options.writes())) {
             return Err(FsError::Busy);
         }
-        let (mut file, size) = if options.create && !options.create_new {
+        let (mut file, size, modified) = if options.create && !options.create_new {
             // fatfs creates the file or opens the existing one in one pass over the directory.
             let (parent, name) = split_last(path);
             let mut file = self.dir(parent)?.create_file(name).map_err(fs_error)?;
             let size = file.seek(SeekFrom::End(0)).map_err(fs_error)?;
             file.seek(SeekFrom::Start(0)).map_err(fs_error)?;
-            (file, size)
+            (file, size, None)
         } else {
             let (dir, entry) = self.lookup(path)?;
             match entry {
                 Some(_) if options.create_new => return Err(FsError::AlreadyExists),
                 Some(entry) if entry.is_dir() => return Err(FsError::IsADirectory),
-                Some(entry) => (entry.to_file(), entry.len()),
-                None if options.create_new => (dir.create_file(split_last(path).1).map_err(fs_error)?, 0),
+                Some(entry) => (entry.to_file(), entry.len(), crate::clock::unix_seconds(entry.modified())),
+                None if options.create_new => {
+                    (dir.create_file(split_last(path).1).map_err(fs_error)?, 0, Some(crate::clock::now()))
+                }
                 None => return Err(FsError::NotFound),
             }
         };
-        let size = if options.truncate && size > 0 {
+        let (size, modified) = if options.truncate && size > 0 {
             file.truncate().map_err(fs_error)?;
-            0
+            (0, Some(crate::clock::now()))
         } else {
-            size
+            (size, modified)
         };
-        Ok(self.open.insert_handle(Open { file, key, position: 0, size, options }))
+        Ok(self.open.insert_handle(Open { file, key, position: 0, size, options, modified }))
     }
 
     fn close(&mut self, handle: Handle) -> Result<()> {
@@ -262,6 +284,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
             let target = open.position;
             Self::fill_to(open, target)?;
         }
+        open.modified = Some(crate::clock::now());
         Self::write_at(open, data)
     }
 
@@ -298,21 +321,24 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         } else if len > open.size {
             Self::fill_to(open, len)?;
         }
+        open.modified = Some(crate::clock::now());
         open.position = position;
         Ok(())
     }
 
     fn handle_metadata(&mut self, handle: Handle) -> Result<Metadata> {
-        Ok(Metadata { file_type: FileType::File, len: self.open.handle_mut(handle)?.size })
+        self.open_metadata(handle)
     }
 
     fn metadata(&mut self, path: &str) -> Result<Metadata> {
         if path.is_empty() {
-            return Ok(Metadata { file_type: FileType::Directory, len: 0 });
+            // The root directory has no entry of its own, so no time.
+            return Ok(Metadata { file_type: FileType::Directory, len: 0, modified: None });
         }
         let key = fold(path);
-        if let Some(open) = self.open.iter().find(|open| open.key == key) {
-            return Ok(Metadata { file_type: FileType::File, len: open.size });
+        let open = self.open.iter_mut_numbered().find(|(_, open)| open.key == key).map(|(number, _)| number);
+        if let Some(number) = open {
+            return self.open_metadata(Handle(number as u32));
         }
         let (_, entry) = self.lookup(path)?;
         entry.map(|entry| Self::metadata_of(&entry)).ok_or(FsError::NotFound)

@@ -45,6 +45,26 @@ fn every_fat_type_conforms_to_the_contract() {
 }
 
 #[test]
+fn files_carry_the_time_of_their_last_change_in_fats_two_second_steps() {
+    crate::set_clock(|| 1_796_128_727); // 2026-12-01 12:38:47
+    let mut disk = formatted(fatfs::FatType::Fat16, 16);
+    with_session(&mut disk, |fs| {
+        assert_eq!(fs.metadata("").unwrap().modified, None, "the root has no entry, so no time");
+        let writer = fs.open("new.txt", OpenOptions { write: true, create: true, ..Default::default() }).unwrap();
+        fs.write(writer, b"x").unwrap();
+        assert_eq!(fs.handle_metadata(writer).unwrap().modified, Some(1_796_128_727), "now, while open");
+        fs.close(writer).unwrap();
+        // fatfs stamps the entry when the file is written back: FAT keeps even seconds.
+        assert_eq!(fs.metadata("NEW.TXT").unwrap().modified, Some(1_796_128_726));
+        fs.create_dir("sub").unwrap();
+        assert_eq!(fs.metadata("sub").unwrap().modified, Some(1_796_128_726));
+        let reader = fs.open("new.txt", OpenOptions { read: true, ..Default::default() }).unwrap();
+        assert_eq!(fs.handle_metadata(reader).unwrap().modified, Some(1_796_128_726), "the entry's time");
+        fs.close(reader).unwrap();
+    });
+}
+
+#[test]
 fn names_ignore_case_and_open_files_are_busy() {
     let mut disk = formatted(fatfs::FatType::Fat16, 16);
     with_session(&mut disk, |fs| {

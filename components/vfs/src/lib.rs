@@ -11,6 +11,7 @@
 
 extern crate alloc;
 
+mod clock;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod error;
@@ -19,6 +20,7 @@ pub mod path;
 mod ramfs;
 mod slots;
 
+pub use clock::{Clock, set_clock};
 pub use core_io::SeekFrom;
 pub use error::FsError;
 pub use mount::{Vfs, VfsHandle};
@@ -48,6 +50,10 @@ pub struct Metadata {
     pub file_type: FileType,
     /// Bytes in the file (0 for directories).
     pub len: u64,
+    /// When the contents last changed (a directory: when it was made), in seconds since the
+    /// Unix epoch, UTC; `None` when the file system keeps no time (a RAM file system before
+    /// [`set_clock`], a host fake).
+    pub modified: Option<u64>,
 }
 
 impl Metadata {

@@ -17,8 +17,8 @@ use alloc::vec::Vec;
 pub const MAX_FILE: u64 = 1 << 32;
 
 enum Node {
-    File { data: Vec<u8>, linked: bool },
-    Directory { entries: BTreeMap<String, usize> },
+    File { data: Vec<u8>, linked: bool, modified: Option<u64> },
+    Directory { entries: BTreeMap<String, usize>, modified: Option<u64> },
 }
 
 struct Open {
@@ -44,7 +44,7 @@ impl Default for RamFs {
 impl RamFs {
     pub fn new() -> RamFs {
         let mut nodes = Slots::new();
-        let root = nodes.insert(Node::Directory { entries: BTreeMap::new() });
+        let root = nodes.insert(Node::Directory { entries: BTreeMap::new(), modified: crate::clock::now() });
         debug_assert_eq!(root, ROOT);
         RamFs { nodes, open: Slots::new() }
     }
@@ -102,10 +102,21 @@ impl RamFs {
         }
     }
 
+    /// Stamps a file's contents as changed now (nothing without a clock, see [`crate::set_clock`]).
+    fn touch(&mut self, node: usize) {
+        if let Some(Node::File { modified, .. }) = self.nodes.get_mut(node) {
+            *modified = crate::clock::now();
+        }
+    }
+
     fn metadata_of(&self, id: usize) -> Metadata {
         match self.node(id) {
-            Node::File { data, .. } => Metadata { file_type: FileType::File, len: data.len() as u64 },
-            Node::Directory { .. } => Metadata { file_type: FileType::Directory, len: 0 },
+            Node::File { data, modified, .. } => {
+                Metadata { file_type: FileType::File, len: data.len() as u64, modified: *modified }
+            }
+            Node::Directory { modified, .. } => {
+                Metadata { file_type: FileType::Directory, len: 0, modified: *modified }
+            }
         }
     }
 
@@ -156,11 +167,13 @@ impl FileSystem for RamFs {
                 }
                 if options.truncate {
                     self.data(id).clear();
+                    self.touch(id);
                 }
                 id
             }
             None if options.create || options.create_new => {
-                let id = self.nodes.insert(Node::File { data: Vec::new(), linked: true });
+                let id =
+                    self.nodes.insert(Node::File { data: Vec::new(), linked: true, modified: crate::clock::now() });
                 self.entries_mut(parent)?.insert(name.to_string(), id);
                 id
             }
@@ -202,6 +215,7 @@ impl FileSystem for RamFs {
             Self::resize(data, end)?;
         }
         data[start as usize..end as usize].copy_from_slice(bytes);
+        self.touch(node);
         self.open.handle_mut(handle)?.position = end;
         Ok(bytes.len())
     }
@@ -231,7 +245,9 @@ impl FileSystem for RamFs {
             return Err(FsError::BadHandle);
         }
         let node = open.node;
-        Self::resize(self.data(node), len)
+        Self::resize(self.data(node), len)?;
+        self.touch(node);
+        Ok(())
     }
 
     fn handle_metadata(&mut self, handle: Handle) -> Result<Metadata> {
@@ -255,7 +271,7 @@ impl FileSystem for RamFs {
         if self.entries(parent)?.contains_key(name) {
             return Err(FsError::AlreadyExists);
         }
-        let id = self.nodes.insert(Node::Directory { entries: BTreeMap::new() });
+        let id = self.nodes.insert(Node::Directory { entries: BTreeMap::new(), modified: crate::clock::now() });
         self.entries_mut(parent)?.insert(name.to_string(), id);
         Ok(())
     }
@@ -322,6 +338,30 @@ mod tests {
     #[test]
     fn conforms_to_the_contract() {
         crate::conformance::run(&mut || RamFs::new());
+    }
+
+    #[test]
+    fn files_carry_the_time_of_their_last_change() {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        static NOW: AtomicU64 = AtomicU64::new(1_800_000_000);
+        crate::set_clock(|| NOW.load(Ordering::Relaxed));
+        let mut fs = RamFs::new();
+        fs.create_dir("d").unwrap();
+        crate::conformance::write_file(&mut fs, "d/f", b"one").unwrap();
+        assert_eq!(fs.metadata("d").unwrap().modified, Some(1_800_000_000), "a directory: when it was made");
+        NOW.store(1_800_000_100, Ordering::Relaxed);
+        let handle = fs.open("d/f", OpenOptions { read: true, ..OpenOptions::default() }).unwrap();
+        let mut buffer = [0u8; 8];
+        fs.read(handle, &mut buffer).unwrap();
+        assert_eq!(fs.handle_metadata(handle).unwrap().modified, Some(1_800_000_000), "reading changes nothing");
+        fs.close(handle).unwrap();
+        let handle = fs.open("d/f", OpenOptions { write: true, ..OpenOptions::default() }).unwrap();
+        fs.write(handle, b"two").unwrap();
+        assert_eq!(fs.handle_metadata(handle).unwrap().modified, Some(1_800_000_100));
+        NOW.store(1_800_000_200, Ordering::Relaxed);
+        fs.set_len(handle, 1).unwrap();
+        fs.close(handle).unwrap();
+        assert_eq!(fs.metadata("d/f").unwrap().modified, Some(1_800_000_200), "a truncation is a change");
     }
 
     #[test]

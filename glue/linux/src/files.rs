@@ -553,11 +553,22 @@ fn console_status() -> FileStatus {
 
 fn path_status(path: &str) -> Result<FileStatus, Errno> {
     let metadata = metadata(path).map_err(errno)?;
-    Ok(file_status(path, metadata.is_dir(), metadata.len()))
+    Ok(file_status(path, metadata.is_dir(), metadata.len(), seconds_of(&metadata)))
 }
 
-fn file_status(path: &str, directory: bool, length: u64) -> FileStatus {
+/// A file's time in Unix seconds (0, the epoch, where the file system keeps none).
+fn seconds_of(metadata: &stardust::fs::Metadata) -> i64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(stardust::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `modified` serves as every time (access, change): the file systems keep one.
+fn file_status(path: &str, directory: bool, length: u64, modified: i64) -> FileStatus {
     let size = if directory { 4096 } else { length };
+    let time = Timespec { seconds: modified, nanoseconds: 0 };
     FileStatus {
         device: DeviceNumber { major: 0, minor: if path.starts_with("/data") { 2 } else { 1 } },
         inode: inode(path),
@@ -566,9 +577,9 @@ fn file_status(path: &str, directory: bool, length: u64) -> FileStatus {
         size,
         block_size: 4096,
         blocks: size.div_ceil(512),
-        accessed: Timespec::default(),
-        modified: Timespec::default(),
-        changed: Timespec::default(),
+        accessed: time,
+        modified: time,
+        changed: time,
         ..FileStatus::default()
     }
 }
@@ -594,8 +605,10 @@ fn description_status(description: &Description) -> Result<FileStatus, Errno> {
         }),
         Object::Directory { path, .. } => path_status(path),
         Object::File(open) => {
-            let (path, size) = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).path_and_size();
-            Ok(file_status(&path, false, size))
+            let open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let (path, size) = open.path_and_size();
+            let modified = open.metadata().map_or(0, |metadata| seconds_of(&metadata));
+            Ok(file_status(&path, false, size, modified))
         }
     }
 }

@@ -136,6 +136,12 @@ impl OpenFile {
         (inner.path.clone(), inner.size)
     }
 
+    /// The file's metadata from its file system (its time, chiefly).
+    pub fn metadata(&self) -> Result<stardust::fs::Metadata, Errno> {
+        let inner = lock(&self.shared);
+        inner.file.as_ref().ok_or(Errno::EIO)?.metadata().map_err(errno)
+    }
+
     /// Reads up to `count` bytes into the program's memory at `buffer`, at `position` (pread)
     /// or at the description's offset (which moves).
     pub fn read(&mut self, buffer: u64, count: usize, position: Option<u64>) -> Result<u64, Errno> {

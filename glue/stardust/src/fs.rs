@@ -29,9 +29,15 @@ fn with_vfs<T>(f: impl FnOnce(&mut Vfs) -> stardust_vfs::Result<T>) -> io::Resul
     let mut guard = VFS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let vfs = guard.get_or_insert_with(|| {
         crate::process::at_exit(sync_at_exit);
+        stardust_vfs::set_clock(unix_seconds);
         Vfs::new()
     });
     f(vfs).map_err(io::Error::from)
+}
+
+/// The wall clock, for the times of the RAM file system's files.
+fn unix_seconds() -> u64 {
+    crate::time::SystemTime::now().duration_since(crate::time::UNIX_EPOCH).map_or(0, |since| since.as_secs())
 }
 
 /// At exit: everything written back, and each disk's volume unmounted (so it is marked clean).
@@ -306,6 +312,14 @@ impl Metadata {
     }
     pub fn file_type(&self) -> FileType {
         FileType(self.0.file_type)
+    }
+    /// When the contents last changed (a directory: when it was made), as std's `modified`;
+    /// an error where the file system keeps no time (the root of a FAT volume).
+    pub fn modified(&self) -> io::Result<crate::time::SystemTime> {
+        match self.0.modified {
+            Some(seconds) => Ok(crate::time::UNIX_EPOCH + core::time::Duration::from_secs(seconds)),
+            None => Err(io::Error::new(io::ErrorKind::Unsupported, "this file system keeps no time for it")),
+        }
     }
 }
 
