@@ -29,6 +29,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("Recursion", &[]),
     ("ThreadsGc", &[]),
     ("Edges", &[]),
+    ("Interrupts", &[]),
 ];
 
 /// What the serial console shows for a run: its standard output, then its standard error.
@@ -87,7 +88,7 @@ fn threads_synchronized_wait_notify_and_the_collector_run_as_under_java_on_2_and
     let classes = corpus();
     let image = image(&classes, "Hello");
     for (machine, cpus) in [("microvm", 2), ("q35", 4)] {
-        for class in ["Threads", "ThreadsGc"] {
+        for class in ["Threads", "ThreadsGc", "Interrupts"] {
             same_as_java_on(&classes, class, &[], Boot::new(image.clone(), machine).cpus(cpus));
         }
     }

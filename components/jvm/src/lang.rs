@@ -576,7 +576,7 @@ fn format_one(vm: &mut Vm, spec: &jfmt::Spec, argument: Ref) -> Result<String, U
 }
 
 mod boxes;
-mod classes;
+pub(crate) mod classes;
 mod library;
 
 pub use boxes::{compare_doubles, double_bits, java_equals, java_hash};

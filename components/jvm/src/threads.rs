@@ -245,16 +245,22 @@ impl Vm {
             Some(monitor) if monitor.owner == me => monitor.count,
             _ => return Err(self.throw("java/lang/IllegalMonitorStateException", "current thread is not owner")),
         };
+        // Interrupted before it waits: InterruptedException at once, the monitor still held.
+        crate::lang::classes::take_interrupt(self, "")?;
         self.threads.monitors.remove(&object);
         self.threads.waiters.push(Waiter { object, thread: me, notified: false });
         let deadline =
             (millis > 0).then(|| self.host.nanos().saturating_add((millis as u64).saturating_mul(1_000_000)));
         let mut polls = 0;
+        // Notified (and then perhaps interrupted too): a normal return, the flag left set, so
+        // that no notification is lost (JLS 17.2.4).
+        let mut notified = false;
         loop {
             self.pause(&mut polls);
             let Some(at) = self.threads.waiters.iter().position(|w| w.thread == me) else { break };
             let timed_out = deadline.is_some_and(|d| self.host.nanos() >= d);
-            if self.threads.waiters[at].notified || timed_out {
+            notified = self.threads.waiters[at].notified;
+            if notified || timed_out || crate::lang::classes::is_interrupted(self).unwrap_or(false) {
                 self.threads.waiters.remove(at);
                 break;
             }
@@ -263,7 +269,8 @@ impl Vm {
         loop {
             if let alloc::collections::btree_map::Entry::Vacant(slot) = self.threads.monitors.entry(object) {
                 slot.insert(Monitor { owner: me, count });
-                return Ok(());
+                // An interrupt while waiting: thrown once the monitor is owned again, as Java does.
+                return if notified { Ok(()) } else { crate::lang::classes::take_interrupt(self, "") };
             }
             self.pause(&mut polls);
         }

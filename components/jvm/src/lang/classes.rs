@@ -986,22 +986,41 @@ pub(crate) fn thread_name(vm: &Vm, thread: Ref) -> String {
     if thread == 0 { String::from("main") } else { vm.rust_string(field(vm, thread, THREAD_NAME).reference()) }
 }
 
+/// Thread.sleep: in slices of [`SLEEP_SLICE`] ms, so that `interrupt()` ends it (as in Java,
+/// with InterruptedException and the flag cleared; at once if the flag was set before).
 fn sleep(vm: &mut Vm, millis: i64) -> Outcome {
     if millis < 0 {
         return Err(vm.throw("java/lang/IllegalArgumentException", "timeout value is negative"));
     }
     vm.flush();
-    vm.without_machine(|host| host.sleep(millis as u64));
-    take_interrupt(vm)?;
-    ok_void()
+    let mut left = millis as u64;
+    loop {
+        take_interrupt(vm, "sleep interrupted")?;
+        if left == 0 {
+            return ok_void();
+        }
+        let slice = left.min(SLEEP_SLICE);
+        vm.without_machine(|host| host.sleep(slice));
+        left -= slice;
+    }
 }
 
-/// InterruptedException if the current thread was interrupted (and clears the flag).
-fn take_interrupt(vm: &mut Vm) -> Result<(), Unwind> {
+/// How long a sleeping thread goes without looking at its interrupt flag, in milliseconds.
+const SLEEP_SLICE: u64 = 10;
+
+/// Whether the current thread's interrupt flag is set (left as it is).
+pub(crate) fn is_interrupted(vm: &mut Vm) -> Result<bool, Unwind> {
+    let thread = vm.current_thread()?;
+    Ok(field(vm, thread, THREAD_INTERRUPTED).int() != 0)
+}
+
+/// InterruptedException (with `message`, none if empty) if the current thread was interrupted,
+/// clearing the flag, as Java's blocking methods do.
+pub(crate) fn take_interrupt(vm: &mut Vm, message: &str) -> Result<(), Unwind> {
     let thread = vm.current_thread()?;
     if field(vm, thread, THREAD_INTERRUPTED).int() != 0 {
         set_fields(vm, thread, &[(THREAD_INTERRUPTED, Value::Int(0))]);
-        return Err(vm.throw("java/lang/InterruptedException", "sleep interrupted"));
+        return Err(vm.throw("java/lang/InterruptedException", message));
     }
     Ok(())
 }
@@ -1010,7 +1029,10 @@ fn join_thread(vm: &mut Vm, this: Ref, millis: i64) -> Outcome {
     if millis < 0 {
         return Err(vm.throw("java/lang/IllegalArgumentException", "timeout value is negative"));
     }
-    vm.wait_until(millis, |vm| field(vm, this, THREAD_STATE).int() != ALIVE);
+    // Java's join waits on the thread object: an interrupt ends it as it ends wait().
+    take_interrupt(vm, "")?;
+    vm.wait_until(millis, |vm| field(vm, this, THREAD_STATE).int() != ALIVE || is_interrupted(vm).unwrap_or(false));
+    take_interrupt(vm, "")?;
     ok_void()
 }
 
