@@ -95,19 +95,15 @@ fn threads_run_on_every_cpu() {
 }
 
 #[test]
-fn the_wall_clock_comes_from_the_monitors_rtc_or_says_there_is_none() {
+fn the_wall_clock_comes_from_the_monitors_rtc_or_kvmclock() {
     // cloud-hypervisor has a CMOS RTC (status B zero, BCD, 24-hour); Firecracker has none (its
-    // ports read zeros) and offers kvmclock instead, which is not read yet: the kernel says so.
+    // ports read zeros) and offers kvmclock instead, which the kernel reads.
     let unix = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
-    for vmm in monitors("the_wall_clock_comes_from_the_monitors_rtc_or_says_there_is_none") {
+    for vmm in monitors("the_wall_clock_comes_from_the_monitors_rtc_or_kvmclock") {
         let before = unix();
         let outcome = Boot::new(image("minimal", &["app-clock"]), "microvm").vmm(vmm).args(&["100"]).run();
         let after = unix();
         outcome.expect_code(0);
-        if vmm == "firecracker" {
-            outcome.expect_lines(&["no real-time clock", "clock: wall 0"]);
-            continue;
-        }
         outcome.expect_no_line("real-time clock");
         let wall: u64 = outcome
             .serial

@@ -34,23 +34,34 @@ impl core::ops::Add<Duration> for Instant {
     }
 }
 
-/// The wall clock as the RTC (or kvmclock) gave it on first use: Unix seconds, and the TSC at
-/// that moment; 0 seconds then when neither can tell.
+/// The wall clock as the RTC (or, without one, kvmclock) gave it on first use: Unix seconds, and
+/// the TSC at that moment; 0 seconds then when neither can tell.
 static WALL_CLOCK: spin::Once<(u64, u64)> = spin::Once::new();
 
 fn wall_clock() -> (u64, u64) {
     *WALL_CLOCK.call_once(|| match hal::rtc::unix_seconds() {
         Ok(seconds) => (seconds, hal::cpu::rdtsc()),
-        Err(error) => {
-            log::warn!("{error}: the wall clock starts at 1970-01-01 00:00:00 UTC");
-            (0, hal::cpu::rdtsc())
-        }
+        // Firecracker has no RTC but runs on KVM, whose paravirtual clock knows the time.
+        Err(error) => match hal::kvmclock::wall_clock() {
+            Some((nanoseconds, tsc)) => {
+                log::info!("{error}: the wall clock comes from kvmclock");
+                // Whole seconds, and the TSC reading at that second's start.
+                let fraction = u128::from(nanoseconds % 1_000_000_000);
+                let back = fraction * u128::from(hal::time::tsc_frequency()) / 1_000_000_000;
+                (nanoseconds / 1_000_000_000, tsc.saturating_sub(u64::try_from(back).unwrap_or(0)))
+            }
+            None => {
+                log::warn!("{error}: the wall clock starts at 1970-01-01 00:00:00 UTC");
+                (0, hal::cpu::rdtsc())
+            }
+        },
     })
 }
 
 /// A point on the wall clock (like `std::time::SystemTime`): UTC, from the monitor's real-time
-/// clock read once (to the second), then advanced by the TSC. Without an RTC it counts from the
-/// Unix epoch at first use (a warning says so).
+/// clock read once (to the second), then advanced by the TSC. Without an RTC, from KVM's
+/// paravirtual clock (Firecracker); without either it counts from the Unix epoch at first use
+/// (a warning says so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SystemTime(Duration);
 
