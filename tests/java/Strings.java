@@ -1,4 +1,4 @@
-// Strings: String methods, StringBuilder, concatenation of every primitive type/null/char, String.format,
+// Strings: String methods, StringBuilder and StringBuffer, concatenation of every primitive type/null/char, String.format,
 // switch on String, hashCode/compareTo, split/join, number parsing/printing, boxing and the Integer cache.
 import java.util.Arrays;
 
@@ -223,5 +223,15 @@ public class Strings {
         String lit1 = "stardust";
         String lit2 = "star" + "dust";
         System.out.println("interned literal " + (lit1 == lit2) + " equals " + lit1.equals(new String("stardust")));
+
+        // StringBuffer: StringBuilder's methods, its own type
+        StringBuffer buffer = new StringBuffer("ab");
+        buffer.append(1).append('c').append(2.5).append(true).append((Object) null).insert(0, "<").reverse();
+        StringBuffer other = new StringBuffer(buffer.length() + ":");
+        other.append(buffer).append(new StringBuilder("!")).deleteCharAt(0);
+        CharSequence sequence = other;
+        System.out.println("buffer " + buffer + " " + other + " " + sequence.length() + " " + other.indexOf("eu")
+                + " " + (other instanceof CharSequence) + " " + other.getClass().getName() + " "
+                + String.valueOf(other).equals(other.toString()));
     }
 }

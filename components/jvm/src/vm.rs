@@ -492,8 +492,17 @@ impl Machine {
         for (name, descriptor) in library.fields {
             self.classes[id as usize].fields.push(((*name).into(), (*descriptor).into()));
         }
+        // StringBuffer is StringBuilder under another name: the same natives, its own types in
+        // the descriptors. Its methods need no lock of their own: one thread runs Java code at
+        // a time, and a native runs to its end before another thread can.
+        let buffer = library.name == "java/lang/StringBuffer";
         for (name, descriptor, flags, native) in library.methods.iter().flat_map(|part| part.iter()) {
-            self.add_method(id, name, descriptor, *flags, Body::Native(*native))?;
+            if buffer {
+                let renamed = descriptor.replace("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;");
+                self.add_method(id, name, &renamed, *flags, Body::Native(*native))?;
+            } else {
+                self.add_method(id, name, descriptor, *flags, Body::Native(*native))?;
+            }
         }
         for (name, descriptor) in library.statics {
             let class = &mut self.classes[id as usize];

@@ -578,6 +578,9 @@ pub(crate) const BUILDER: &[(&str, &str, u16, NativeFn)] = &[
     ("append", "(Ljava/lang/CharSequence;)Ljava/lang/StringBuilder;", PUBLIC, |vm, a| {
         append_value(vm, a, "Ljava/lang/Object;")
     }),
+    ("append", "(Ljava/lang/StringBuffer;)Ljava/lang/StringBuilder;", PUBLIC, |vm, a| {
+        append_value(vm, a, "Ljava/lang/Object;")
+    }),
     ("append", "(I)Ljava/lang/StringBuilder;", PUBLIC, |vm, a| append_value(vm, a, "I")),
     ("append", "(J)Ljava/lang/StringBuilder;", PUBLIC, |vm, a| append_value(vm, a, "J")),
     ("append", "(F)Ljava/lang/StringBuilder;", PUBLIC, |vm, a| append_value(vm, a, "F")),

@@ -143,6 +143,15 @@ static LIBRARY: &[LibraryClass] = &[
         &[],
         &[BUILDER],
     ),
+    // StringBuilder's methods under StringBuffer's name and types (see `Machine::define_library`).
+    class(
+        "java/lang/StringBuffer",
+        OBJECT_SUPER,
+        &["java/lang/CharSequence", "java/io/Serializable"],
+        PUBLIC | FINAL,
+        &[],
+        &[BUILDER],
+    ),
     class("java/lang/Class", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], &[CLASS]),
     LibraryClass {
         name: "java/lang/System",
