@@ -66,6 +66,15 @@ public class Interrupts {
         }
         worker.join();
         Thread.currentThread().interrupt();
+        worker.join();
+        System.out.println("main: join of an ended thread returns, flag still " + Thread.currentThread().isInterrupted());
+        try {
+            Thread.sleep(60_000);
+            System.out.println("main: slept a minute");
+        } catch (InterruptedException e) {
+            System.out.println("main: sleep with the flag set throws at once: " + e.getMessage());
+        }
+        Thread.currentThread().interrupt();
         System.out.println("interrupted(): " + Thread.interrupted() + ", then " + Thread.interrupted());
         try {
             Thread.sleep(0);

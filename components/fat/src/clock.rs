@@ -37,6 +37,13 @@ pub(crate) fn now() -> u64 {
     CLOCK.get().map_or(FIRST, |clock| clock())
 }
 
+/// Now as FAT records it (the entry's stamp after a write-back): clamped to FAT's range, in
+/// two-second steps, so that a file's time does not change when it is closed.
+pub(crate) fn stamp_now() -> u64 {
+    // FAT stores seconds / 2; an even Unix second is an even second of the minute.
+    unix_seconds(fat_date_time(now())).unwrap_or(FIRST) & !1
+}
+
 /// Unix seconds for a FAT date and time (`None` for one that is not a real date, such as the
 /// month 0 of files written by fatfs without a clock).
 pub(crate) fn unix_seconds(stamp: fatfs::DateTime) -> Option<u64> {

@@ -225,14 +225,14 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
                 Some(entry) if entry.is_dir() => return Err(FsError::IsADirectory),
                 Some(entry) => (entry.to_file(), entry.len(), crate::clock::unix_seconds(entry.modified())),
                 None if options.create_new => {
-                    (dir.create_file(split_last(path).1).map_err(fs_error)?, 0, Some(crate::clock::now()))
+                    (dir.create_file(split_last(path).1).map_err(fs_error)?, 0, Some(crate::clock::stamp_now()))
                 }
                 None => return Err(FsError::NotFound),
             }
         };
         let (size, modified) = if options.truncate && size > 0 {
             file.truncate().map_err(fs_error)?;
-            (0, Some(crate::clock::now()))
+            (0, Some(crate::clock::stamp_now()))
         } else {
             (size, modified)
         };
@@ -284,8 +284,9 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
             let target = open.position;
             Self::fill_to(open, target)?;
         }
-        open.modified = Some(crate::clock::now());
-        Self::write_at(open, data)
+        let written = Self::write_at(open, data)?;
+        open.modified = Some(crate::clock::stamp_now());
+        Ok(written)
     }
 
     fn seek(&mut self, handle: Handle, position: SeekFrom) -> Result<u64> {
@@ -321,7 +322,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         } else if len > open.size {
             Self::fill_to(open, len)?;
         }
-        open.modified = Some(crate::clock::now());
+        open.modified = Some(crate::clock::stamp_now());
         open.position = position;
         Ok(())
     }

@@ -90,16 +90,22 @@ pub fn wall_clock() -> Option<(u64, u64)> {
         write_msr(MSR_WALL_CLOCK, address + WALL as u64);
         let wall = consistent(WALL, || (read_u32(WALL + 4), read_u32(WALL + 8)));
         let vcpu = consistent(VCPU, || {
+            let version = read_u32(VCPU);
             let tsc = crate::cpu::rdtsc();
             let stamp = read_u64(VCPU + 8);
             let system = read_u64(VCPU + 16);
             let multiplier = read_u32(VCPU + 24);
             let shift = read_u32(VCPU + 28) as u8 as i8;
-            (tsc, stamp, system, multiplier, shift)
+            (version, tsc, stamp, system, multiplier, shift)
         });
         // The host stops writing the vCPU's time here; the area stays the kernel's.
         write_msr(MSR_SYSTEM_TIME, 0);
-        let ((seconds, nanoseconds), (tsc, stamp, system, multiplier, shift)) = (wall?, vcpu?);
+        let ((seconds, nanoseconds), (version, tsc, stamp, system, multiplier, shift)) = (wall?, vcpu?);
+        // Version 0 or no scale: the host never wrote the vCPU's time (the zeroed area would give
+        // the VM's creation time, wrong by its uptime).
+        if version == 0 || multiplier == 0 {
+            return None;
+        }
         // The guest's clock now: the host's stamp plus the TSC since, scaled as KVM says.
         let delta = tsc.saturating_sub(stamp);
         let delta = if shift >= 0 {

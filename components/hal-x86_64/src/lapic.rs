@@ -119,9 +119,10 @@ pub fn keep_ticking_when_idle(keep: bool) {
 }
 
 /// For the calling CPU's idle loop, interrupts off: stops the periodic tick and, if `deadline`
-/// (a TSC value) is given, makes the timer fire once at it (never before: the count is rounded
-/// up; one that is past fires at once). A deadline beyond the timer's reach fires early, and
-/// the idle loop sets the timer again. A deadline within [`TICKLESS_FROM`] ticks keeps (or
+/// (a TSC value) is given, makes the timer fire once at it (the count is rounded up, but the
+/// timer's measured rate is not exact, so it may come a little early: the idle loop then finds
+/// the deadline within two ticks and lets the periodic tick serve it; one that is past fires at
+/// once). A deadline beyond the timer's reach fires early, and the idle loop sets it again. A deadline within [`TICKLESS_FROM`] ticks keeps (or
 /// restarts) the periodic tick instead: one of its next ticks serves it, and reprogramming the
 /// timer for every short sleep (the network's millisecond polls) would cost more than it saves.
 /// Nothing happens on a CPU without a timer.
@@ -132,9 +133,9 @@ pub fn idle_until(deadline: Option<u64>) {
     if per_tick == 0 || hz == 0 || KEEP_TICKING.load(Ordering::Relaxed) {
         return;
     }
-    // In u64 (a u128 division would pull in 400 bytes of compiler runtime): the timer's rate
-    // is below 2^32 Hz, so TSC ticks up to u64::MAX / rate (over a minute) multiply safely, and
-    // a longer wait fires early and is set again.
+    // In u64: TSC ticks up to u64::MAX / the timer's rate multiply safely (at the usual 62.5 MHz
+    // of a divided-by-16 timer, about 3 x 10^11 ticks: minutes), and a longer wait fires early
+    // and is set again.
     let tsc_hz = time::tsc_frequency().max(1);
     let timer_hz = u64::from(per_tick) * u64::from(hz);
     let ahead = deadline.map(|deadline| deadline.saturating_sub(cpu::rdtsc()));

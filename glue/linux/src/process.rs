@@ -122,8 +122,9 @@ pub fn exit_thread(status: u8) -> ! {
 /// Ends the VM with `status` (`exit_group`): every descriptor is closed, as when a Linux
 /// process ends (files unlinked while open go now), and the file systems are written back.
 /// What the program sent is delivered first, as Linux goes on sending for a process that has
-/// exited: datagrams still queued in open sockets (up to 1 s: closing would drop them), then,
-/// after the close, every connection's bytes and FIN and the card's last frames (up to 2 s).
+/// exited: everything queued while the sockets are still open (up to 1 s: closing would drop a
+/// UDP socket's datagrams), then, after the close, every connection's bytes and FIN and the
+/// card's last frames (up to 2 s). A peer that never answers costs at most 3 s.
 pub fn exit_process(status: u8) -> ! {
     crate::sockets::finish_sending(core::time::Duration::from_secs(1));
     let closed: Vec<Arc<Description>> = with(|process| {
