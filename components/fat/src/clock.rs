@@ -1,18 +1,9 @@
-//! The time fatfs stamps files with: the wall clock the runtime registers ([`set_clock`]), in
-//! the range a FAT date can hold (1980 to 2107). Without one, files get 1980-01-01 00:00:00, a
-//! real date: fatfs's own default is the DOS date 0, "1980-00-00", a month that does not exist.
+//! The time fatfs stamps files with: the wall clock the runtime registers for every file
+//! system ([`stardust_vfs::set_clock`]), in the range a FAT date can hold (1980 to 2107).
+//! Without one, files get 1980-01-01 00:00:00, a real date: fatfs's own default is the DOS date
+//! 0, "1980-00-00", a month that does not exist.
 
 use stardust_api::CivilTime;
-
-/// The wall clock: seconds since the Unix epoch, UTC.
-pub type Clock = fn() -> u64;
-
-static CLOCK: spin::Once<Clock> = spin::Once::new();
-
-/// Sets the clock every volume mounted afterwards stamps its files with (the first call wins).
-pub fn set_clock(clock: Clock) {
-    CLOCK.call_once(|| clock);
-}
 
 /// 1980-01-01 00:00:00 and 2107-12-31 23:59:58, the ends of FAT's range, in Unix seconds.
 const FIRST: u64 = 315_532_800;
@@ -34,7 +25,7 @@ pub fn fat_date_time(seconds: u64) -> fatfs::DateTime {
 
 /// Now, on the registered clock (FAT's first second without one).
 pub(crate) fn now() -> u64 {
-    CLOCK.get().map_or(FIRST, |clock| clock())
+    stardust_vfs::now().unwrap_or(FIRST)
 }
 
 /// Now as FAT records it (the entry's stamp after a write-back): clamped to FAT's range, in

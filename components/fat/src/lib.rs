@@ -19,9 +19,10 @@ pub mod fuzzing;
 mod session;
 
 pub use block_io::{BlockIo, DEFAULT_CHUNKS};
-pub use clock::{Clock, fat_date_time, set_clock};
+pub use clock::fat_date_time;
 pub use fatfs;
 pub use session::{FatSession, fs_error};
+pub use stardust_vfs::{Clock, set_clock};
 
 use alloc::rc::Rc;
 use core::cell::RefCell;

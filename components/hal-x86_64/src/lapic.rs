@@ -93,9 +93,17 @@ pub fn start_timer(hz: u32) -> Result<(), TimerError> {
     }
     PER_TICK.store(per_tick as u32, core::sync::atomic::Ordering::Relaxed);
     HZ.store(hz, core::sync::atomic::Ordering::Relaxed);
-    write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
-    write(TIMER_INITIAL, per_tick as u32);
+    periodic(per_tick as u32);
     Ok(())
+}
+
+/// Runs this CPU's timer periodically, a tick every `per_tick` counts. Stopped first (a count
+/// of 0), so that the mode never changes with a count meant for the other mode loaded: QEMU then
+/// replays every period missed since that count's load (the 4-CPU stress test hung so).
+fn periodic(per_tick: u32) {
+    write(TIMER_INITIAL, 0);
+    write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
+    write(TIMER_INITIAL, per_tick);
 }
 
 /// The timer count per tick the boot CPU measured (0 until then): every CPU's timer runs at the
@@ -150,7 +158,7 @@ pub fn idle_until(deadline: Option<u64>) {
     if let Some(stopped) = STOPPED.get(crate::smp::cpu_index()) {
         stopped.store(true, Ordering::Relaxed);
     }
-    // Stopped first (a count of 0), so that no mode ever runs with a count meant for the other.
+    // Stopped first, as in `periodic`.
     write(TIMER_INITIAL, 0);
     write(TIMER_LVT, u32::from(crate::interrupts::TIMER_VECTOR));
     write(TIMER_INITIAL, count);
@@ -163,9 +171,7 @@ pub fn resume_tick() {
     if !STOPPED.get(crate::smp::cpu_index()).is_some_and(|stopped| stopped.swap(false, Ordering::Relaxed)) {
         return;
     }
-    write(TIMER_INITIAL, 0);
-    write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
-    write(TIMER_INITIAL, PER_TICK.load(Ordering::Relaxed));
+    periodic(PER_TICK.load(Ordering::Relaxed));
 }
 
 /// On a CPU other than the boot CPU: enables its local APIC and starts its timer at the boot
@@ -175,8 +181,7 @@ pub(crate) fn start_secondary() {
     let per_tick = PER_TICK.load(core::sync::atomic::Ordering::Relaxed);
     if per_tick != 0 {
         write(TIMER_DIVIDE, DIVIDE_BY_16);
-        write(TIMER_LVT, TIMER_PERIODIC | u32::from(crate::interrupts::TIMER_VECTOR));
-        write(TIMER_INITIAL, per_tick);
+        periodic(per_tick);
     }
 }
 

@@ -20,7 +20,7 @@ pub mod path;
 mod ramfs;
 mod slots;
 
-pub use clock::{Clock, set_clock};
+pub use clock::{Clock, now, set_clock};
 pub use core_io::SeekFrom;
 pub use error::FsError;
 pub use mount::{Vfs, VfsHandle};
