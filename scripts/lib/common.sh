@@ -60,3 +60,38 @@ find_vmm() {
     done
     return 1
 }
+
+# Sets `cmdline`, the kernel command line, from the caller's arrays `kernel_options`,
+# `environment` (KEY=VALUE, each becoming stardust.env=...) and, when `separator` is 1,
+# `app_arguments` after a `--`. The kernel splits its command line at white space outside double
+# quotes, and reads `\x` as x: an argument with white space, quotes or backslashes, or an empty
+# one, goes in quotes, and so does one that the kernel would take for a monitor's word (pci=off,
+# virtio_mmio.device=...). (Set in a variable, not printed: command substitution would drop an
+# argument's last newlines.)
+compose_cmdline() {
+    local variable argument quoted
+    quote() {
+        local argument=$1
+        if [[ -n "$argument" && ! "$argument" =~ [[:space:]\"\\] && "$argument" != pci=off &&
+            "$argument" != virtio_mmio.device=* ]]; then
+            quoted=$argument
+            return
+        fi
+        argument=${argument//\\/\\\\}
+        argument=${argument//\"/\\\"}
+        quoted="\"$argument\""
+    }
+    local options=("${kernel_options[@]}")
+    for variable in "${environment[@]}"; do
+        quote "$variable"
+        options+=("stardust.env=$quoted")
+    done
+    cmdline="${options[*]}"
+    if ((separator)); then
+        cmdline="$cmdline --"
+        for argument in "${app_arguments[@]}"; do
+            quote "$argument"
+            cmdline+=" $quoted"
+        done
+    fi
+}

@@ -34,7 +34,6 @@ impl Vm {
 
     /// As `start`, with the command run under `wrapper` (e.g. `ip netns exec NAME`).
     pub fn start_in(wrapper: &[&str], image: &Path, args: &[&str], ready: &str, port: u16) -> Vm {
-        use std::os::unix::process::CommandExt;
         let script = crate::root().join("scripts/run");
         let mut command = match wrapper.split_first() {
             Some((program, rest)) => {
@@ -44,17 +43,21 @@ impl Vm {
             }
             None => Command::new(&script),
         };
+        command.arg("--image").arg(image).args(["--timeout", &crate::BOOT_TIMEOUT_SECONDS.to_string()]).args(args);
+        Vm::spawn(command, ready, port)
+    }
+
+    /// Starts `command` (a monitor's command line, say), reads its output as serial lines, and
+    /// waits (up to two minutes) for a line containing `ready`.
+    pub fn spawn(mut command: Command, ready: &str, port: u16) -> Vm {
+        use std::os::unix::process::CommandExt;
         let mut child = command
-            .arg("--image")
-            .arg(image)
-            .args(["--timeout", &crate::BOOT_TIMEOUT_SECONDS.to_string()])
-            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
-            .expect("scripts/run starts");
+            .unwrap_or_else(|error| panic!("{command:?} does not start: {error}"));
         let (sender, lines) = mpsc::channel();
         for stream in [
             Box::new(child.stdout.take().expect("piped")) as Box<dyn Read + Send>,
