@@ -182,6 +182,32 @@ fn q35_serves_over_virtio_net_pci_with_a_static_address() {
 }
 
 #[test]
+fn the_card_interrupts_the_idle_net_thread_on_microvm_and_is_polled_when_asked() {
+    // microvm's virtio-mmio card, its line routed through the I/O APIC: a request to an idle VM
+    // (the net thread parked for longer than its active window) arrives by interrupt.
+    let vm = httpd("microvm", "16M", &["--", "--status", "/status"]);
+    let address = ("127.0.0.1", vm.port);
+    let before = net::server_status(address, "/status").get("card interrupts").copied();
+    let Some(before) = before else {
+        panic!("the card is polled on microvm: {:?}", net::server_status(address, "/status"))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_page(&get(vm.port, "/"));
+    let after = net::server_status(address, "/status")["card interrupts"];
+    assert!(after > before, "no interrupt for a request to an idle VM: {before} then {after}");
+    drop(vm);
+    // Asked to poll (and q35's virtio-pci card, which has no line yet), it polls and serves.
+    for (machine, extra) in [("microvm", &["--kernel-opt", "stardust.nic=poll"][..]), ("q35", &[][..])] {
+        let mut arguments = extra.to_vec();
+        arguments.extend(["--", "--status", "/status"]);
+        let vm = httpd(machine, "16M", &arguments);
+        assert_page(&get(vm.port, "/"));
+        let status = net::server_status(("127.0.0.1", vm.port), "/status");
+        assert!(!status.contains_key("card interrupts"), "{machine} {extra:?}: {status:?}");
+    }
+}
+
+#[test]
 fn udp_datagrams_are_echoed() {
     let port = net::free_port();
     let forward = format!("udp:{port}:7");

@@ -48,7 +48,8 @@ const OPTIONS: &str = "  --port N           TCP port to listen on (default 80)
   --idle SECONDS     close a connection that sends nothing for this long (default 5)
   --connections N    connections held at once (default: as many as the network's sockets
                      allow); past it the one idle longest is closed
-  --status PATH      answer GET PATH with the server's counters (connections, sockets, heap)";
+  --status PATH      answer GET PATH with the server's counters (connections, sockets, heap,
+                     the card's interrupts)";
 
 #[cfg(not(feature = "files"))]
 const ABOUT: &str = "Serves an embedded page at / and /index.html (GET and HEAD, HTTP/1.0 and 1.1, keep-alive).";
@@ -635,8 +636,12 @@ fn respond(site: &Site, path: &str, head_only: bool, keep_alive: bool, out: &mut
     if site.status.as_deref() == Some(path) {
         let heap = stardust::heap::stats();
         let (sockets, limit) = stardust::net::socket_usage().unwrap_or((0, 0));
+        let interrupts = match stardust::net::card_interrupts() {
+            Some(count) => format!("{count}"),
+            None => String::from("none (the card is polled)"),
+        };
         let body = format!(
-            "connections: {}\nsockets: {sockets} of {limit}\nheap in use: {} bytes\nheap free: {} bytes\n",
+            "connections: {}\nsockets: {sockets} of {limit}\nheap in use: {} bytes\nheap free: {} bytes\ncard interrupts: {interrupts}\n",
             site.open.get(),
             heap.in_use,
             heap.free

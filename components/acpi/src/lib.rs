@@ -1,5 +1,5 @@
 //! The few ACPI tables Stardust reads: the root pointer (RSDP) and the root table (RSDT or XSDT),
-//! the MADT (which CPUs exist, and the local APIC's address) and the FADT with the DSDT's `\_S5`
+//! the MADT (which CPUs exist, the local APIC's address, the I/O APICs) and the FADT with the DSDT's `\_S5`
 //! object (how to power the machine off). Not an AML interpreter: `\_S5` is found by its byte
 //! pattern, which is how firmware writes it.
 //!
@@ -15,6 +15,8 @@ use stardust_api::memory::PhysicalMemory;
 
 /// The most CPUs recorded; more are counted in [`Acpi::cpus_ignored`].
 pub const MAX_CPUS: usize = 64;
+/// The most I/O APICs recorded (QEMU's microvm has two); more are ignored.
+pub const MAX_IO_APICS: usize = 4;
 const HEADER: u64 = 36;
 /// The legacy BIOS area where the RSDP sits when the monitor does not say (Firecracker).
 const BIOS_AREA: core::ops::Range<u64> = 0xe_0000..0x10_0000;
@@ -96,9 +98,26 @@ pub struct Acpi {
     pub local_apic: u64,
     /// How to power off, if the FADT and `\_S5` say.
     pub power_off: Option<PowerOff>,
+    io_apics: [IoApic; MAX_IO_APICS],
+    io_apic_count: usize,
+}
+
+/// An I/O APIC, as the MADT lists it: where its registers are and the first global system
+/// interrupt (GSI) its pins carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IoApic {
+    /// Its physical address.
+    pub address: u64,
+    /// The GSI of its pin 0.
+    pub gsi_base: u32,
 }
 
 impl Acpi {
+    /// The I/O APICs, in table order.
+    pub fn io_apics(&self) -> &[IoApic] {
+        &self.io_apics[..self.io_apic_count]
+    }
+
     /// The local APIC IDs of the usable CPUs.
     pub fn apic_ids(&self) -> &[u32] {
         &self.apic_ids[..self.cpu_count]
@@ -185,14 +204,18 @@ pub fn parse(memory: &impl PhysicalMemory, rsdp: u64) -> Result<Acpi, AcpiError>
         cpus_ignored: 0,
         local_apic: u64::from(memory.read_u32(madt + HEADER).ok_or(AcpiError::Unreadable(madt))?),
         power_off: None,
+        io_apics: [IoApic::default(); MAX_IO_APICS],
+        io_apic_count: 0,
     };
     read_cpus(memory, madt, madt_length, &mut acpi);
     acpi.power_off = fadt.and_then(|(address, length)| power_off(memory, address, length));
     Ok(acpi)
 }
 
+/// The MADT's CPUs (local APIC and x2APIC entries) and I/O APICs.
 fn read_cpus(memory: &impl PhysicalMemory, madt: u64, length: u32, acpi: &mut Acpi) {
     const LOCAL_APIC: u8 = 0;
+    const IO_APIC: u8 = 1;
     const LOCAL_X2APIC: u8 = 9;
     const ENABLED: u32 = 1;
     const ONLINE_CAPABLE: u32 = 2;
@@ -208,6 +231,15 @@ fn read_cpus(memory: &impl PhysicalMemory, madt: u64, length: u32, acpi: &mut Ac
                 memory.read_u32(entry + 4).zip(memory.read_u8(entry + 3)).map(|(flags, id)| (flags, u32::from(id)))
             }
             LOCAL_X2APIC if size >= 16 => memory.read_u32(entry + 8).zip(memory.read_u32(entry + 4)),
+            IO_APIC if size >= 12 => {
+                if let (Some(address), Some(gsi_base)) = (memory.read_u32(entry + 4), memory.read_u32(entry + 8))
+                    && acpi.io_apic_count < MAX_IO_APICS
+                {
+                    acpi.io_apics[acpi.io_apic_count] = IoApic { address: u64::from(address), gsi_base };
+                    acpi.io_apic_count += 1;
+                }
+                None
+            }
             _ => None,
         };
         if let Some((flags, id)) = cpu

@@ -62,8 +62,13 @@ fn machine(hardware_reduced: bool) -> Vec<u8> {
         madt.extend_from_slice(&[0, 8, processor, apic]);
         madt.extend_from_slice(&flags.to_le_bytes());
     }
-    madt.extend_from_slice(&[1, 12, 0, 0]); // an I/O APIC: skipped
-    madt.extend_from_slice(&[0; 8]);
+    madt.extend_from_slice(&[1, 12, 0, 0]); // two I/O APICs, as on microvm
+    madt.extend_from_slice(&0xfec0_0000u32.to_le_bytes());
+    madt.extend_from_slice(&0u32.to_le_bytes());
+    madt.extend_from_slice(&[1, 12, 1, 0]);
+    madt.extend_from_slice(&0xfec1_0000u32.to_le_bytes());
+    madt.extend_from_slice(&24u32.to_le_bytes());
+    madt.extend_from_slice(&[1, 8, 2, 0, 0, 0, 0, 0]); // too short for an I/O APIC: skipped
     madt.extend_from_slice(&[9, 16, 0, 0]);
     madt.extend_from_slice(&300u32.to_le_bytes());
     madt.extend_from_slice(&1u32.to_le_bytes());
@@ -99,6 +104,10 @@ fn a_qemu_like_machine_is_read_whole() {
     let acpi = parse(&memory, rsdp).unwrap();
     assert_eq!(acpi.apic_ids(), [0, 1, 300]);
     assert_eq!(acpi.local_apic, 0xfee0_0000);
+    assert_eq!(
+        acpi.io_apics(),
+        [IoApic { address: 0xfec0_0000, gsi_base: 0 }, IoApic { address: 0xfec1_0000, gsi_base: 24 }]
+    );
     assert_eq!(acpi.power_off, Some(PowerOff::Pm1aControl { port: 0x604, sleep_type: 0 }));
 }
 
@@ -139,7 +148,7 @@ fn damaged_tables_are_errors() {
 fn a_corrupt_madt_entry_keeps_the_cpus_before_it() {
     let mut bytes = machine(false);
     bytes[MADT + 44 + 8 + 1] = 0; // the second CPU entry's length
-    fix_checksum(&mut bytes, MADT, 36 + 8 + 24 + 12 + 16, MADT + 9);
+    fix_checksum(&mut bytes, MADT, 36 + 8 + 24 + 12 + 12 + 8 + 16, MADT + 9);
     let acpi = parse(&Bytes(bytes), RSDP as u64).unwrap();
     assert_eq!(acpi.apic_ids(), [0]);
 }

@@ -63,6 +63,21 @@ pub trait Nic {
     /// once the device has had time; a card that sends before `transmit` returns always says 0.
     /// Whoever ends the VM waits for 0 first, or the last frames are lost with it.
     fn unsent(&mut self) -> usize;
+    /// The interrupt line (a GSI on x86) the card raises when a frame arrives or a transmit
+    /// finishes, if it has one the kernel can route; `None` (the default): the card is polled.
+    fn interrupt_line(&self) -> Option<u32> {
+        None
+    }
+    /// Asks the card to raise its line (`true`) or not (`false`) when frames arrive or
+    /// transmits finish, as a hint: a card MAY interrupt while asked not to. Whoever turns
+    /// interrupts on MUST look for frames once more before it waits, as one may have come while
+    /// they were off. Does nothing by default.
+    fn set_interrupts(&mut self, _on: bool) {}
+    /// Clears the card's interrupt status. A card's line MAY stay raised until this is called,
+    /// so that no new interrupt comes: whoever waits for interrupts MUST call it after each one
+    /// and before it looks for frames (`receive`), so that a frame arriving after the look
+    /// raises the line again. Does nothing by default.
+    fn acknowledge_interrupt(&mut self) {}
 }
 
 /// Checks a frame's length against the contract.
@@ -89,5 +104,17 @@ impl<N: Nic + ?Sized> Nic for alloc::boxed::Box<N> {
 
     fn unsent(&mut self) -> usize {
         (**self).unsent()
+    }
+
+    fn interrupt_line(&self) -> Option<u32> {
+        (**self).interrupt_line()
+    }
+
+    fn set_interrupts(&mut self, on: bool) {
+        (**self).set_interrupts(on)
+    }
+
+    fn acknowledge_interrupt(&mut self) {
+        (**self).acknowledge_interrupt()
     }
 }

@@ -202,6 +202,10 @@ pub enum KernelOption<'a> {
     /// comparisons, and for a monitor whose one-shot timer misbehaves); `stardust.idle=tickless`
     /// is the default: an idle CPU's timer fires only at the next sleeper's deadline.
     IdleTick(bool),
+    /// `stardust.nic=poll`: the net thread polls the network card at every tick instead of
+    /// waiting for its interrupt (for comparisons, and for a monitor whose interrupt misbehaves);
+    /// `stardust.nic=interrupt` is the default where the card has a line the kernel can route.
+    NicPolled(bool),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -241,6 +245,9 @@ impl<'a> KernelOption<'a> {
             ("idle", Some("tick")) => KernelOption::IdleTick(true),
             ("idle", Some("tickless")) => KernelOption::IdleTick(false),
             ("idle", _) => KernelOption::BadValue(word),
+            ("nic", Some("poll")) => KernelOption::NicPolled(true),
+            ("nic", Some("interrupt")) => KernelOption::NicPolled(false),
+            ("nic", _) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
@@ -371,6 +378,15 @@ mod tests {
                 KernelOption::IdleTick(false),
                 KernelOption::BadValue("stardust.idle"),
                 KernelOption::BadValue("stardust.idle=hz")
+            ]
+        );
+        assert_eq!(
+            kernel("stardust.nic=poll stardust.nic=interrupt stardust.nic stardust.nic=msi"),
+            [
+                KernelOption::NicPolled(true),
+                KernelOption::NicPolled(false),
+                KernelOption::BadValue("stardust.nic"),
+                KernelOption::BadValue("stardust.nic=msi")
             ]
         );
         assert_eq!(app("-- a -- b"), ["a", "--", "b"]);

@@ -68,7 +68,7 @@ stardust_exception_stubs:
     jmp exception_common
     .endr
 
-    /* Device interrupts: the local APIC timer and the APIC's spurious vector. */
+    /* Interrupts: the local APIC timer, the APIC's spurious vector, the wake and flush IPIs. */
     .balign 16
     .global stardust_interrupt_stubs
 stardust_interrupt_stubs:
@@ -87,6 +87,13 @@ stardust_interrupt_stubs:
     pushq $0
     pushq ${flush_vector}
     jmp exception_common
+    /* Device interrupts routed by the I/O APIC (interrupts::register_device). */
+    .irp index, 0,1,2,3
+    .balign 16
+    pushq $0
+    pushq $({device_vector} + \index)
+    jmp exception_common
+    .endr
 
 exception_common:
     /* From user mode (the interrupted CS has RPL 3): swap in the kernel's GS base. */
@@ -148,6 +155,7 @@ stardust_syscall_entry:
     spurious_vector = const crate::interrupts::SPURIOUS_VECTOR,
     wake_vector = const crate::interrupts::WAKE_VECTOR,
     flush_vector = const crate::interrupts::FLUSH_VECTOR,
+    device_vector = const crate::interrupts::DEVICE_VECTORS.start,
     user_data = const gdt::USER_DATA_SELECTOR,
     user_code = const gdt::USER_CODE_SELECTOR,
     syscall_vector = const crate::user::SYSCALL_VECTOR,
@@ -200,12 +208,19 @@ fn uses_emergency_stack(vector: usize) -> bool {
 pub(crate) fn init() {
     let stubs = (&raw const stardust_exception_stubs) as u64;
     let interrupt_stubs = (&raw const stardust_interrupt_stubs) as u64;
-    let gates = (0..VECTORS).map(|vector| (vector, stubs + vector as u64 * STUB_SIZE)).chain([
-        (usize::from(crate::interrupts::TIMER_VECTOR), interrupt_stubs),
-        (usize::from(crate::interrupts::SPURIOUS_VECTOR), interrupt_stubs + STUB_SIZE),
-        (usize::from(crate::interrupts::WAKE_VECTOR), interrupt_stubs + 2 * STUB_SIZE),
-        (usize::from(crate::interrupts::FLUSH_VECTOR), interrupt_stubs + 3 * STUB_SIZE),
-    ]);
+    let gates = (0..VECTORS)
+        .map(|vector| (vector, stubs + vector as u64 * STUB_SIZE))
+        .chain([
+            (usize::from(crate::interrupts::TIMER_VECTOR), interrupt_stubs),
+            (usize::from(crate::interrupts::SPURIOUS_VECTOR), interrupt_stubs + STUB_SIZE),
+            (usize::from(crate::interrupts::WAKE_VECTOR), interrupt_stubs + 2 * STUB_SIZE),
+            (usize::from(crate::interrupts::FLUSH_VECTOR), interrupt_stubs + 3 * STUB_SIZE),
+        ])
+        .chain(
+            crate::interrupts::DEVICE_VECTORS
+                .enumerate()
+                .map(|(index, vector)| (usize::from(vector), interrupt_stubs + (4 + index as u64) * STUB_SIZE)),
+        );
     // SAFETY: runs once on the boot CPU with interrupts off; the IDT is written before `lidt`
     // loads it, and every entry points at a stub in the blocks above.
     unsafe {

@@ -1,4 +1,4 @@
-//! Device interrupts: vectors, enabling and disabling, and the timer's handler.
+//! Interrupts: vectors, enabling and disabling, the timer's handler and devices' handlers.
 
 use crate::lapic;
 
@@ -11,7 +11,31 @@ pub const WAKE_VECTOR: u8 = 0xf0;
 /// Sent by one CPU that changed the page tables: drop every cached translation.
 pub const FLUSH_VECTOR: u8 = 0xf1;
 
+/// Vectors for device interrupts (an I/O APIC pin each), handed out by [`register_device`]. Below
+/// the wake and flush IPIs, so that those come first when several are pending.
+pub const DEVICE_VECTORS: core::ops::Range<u8> = 0x30..0x34;
+
 static TIMER_HANDLER: spin::Once<fn()> = spin::Once::new();
+static DEVICE_HANDLERS: [spin::Once<fn()>; DEVICE_VECTORS.end as usize - DEVICE_VECTORS.start as usize] =
+    [const { spin::Once::new() }; DEVICE_VECTORS.end as usize - DEVICE_VECTORS.start as usize];
+/// How many of the device vectors are taken.
+static DEVICE_COUNT: spin::Mutex<usize> = spin::Mutex::new(0);
+
+/// Gives `handler` a vector of its own among [`DEVICE_VECTORS`] (for an I/O APIC pin to name,
+/// see [`crate::ioapic::route`]); `None` when all are taken. The handler runs with interrupts
+/// off, after the end-of-interrupt (device lines are routed edge-triggered), on whichever thread
+/// the interrupt found; it MUST NOT block or take a lock that threads hold with interrupts on,
+/// and it may switch threads.
+pub fn register_device(handler: fn()) -> Option<u8> {
+    without(|| {
+        let mut count = DEVICE_COUNT.lock();
+        let slot = DEVICE_HANDLERS.get(*count)?;
+        slot.call_once(|| handler);
+        let vector = DEVICE_VECTORS.start + *count as u8;
+        *count += 1;
+        Some(vector)
+    })
+}
 
 /// Sets what runs on every timer tick (once; later calls are ignored). It runs with interrupts
 /// off, after the end-of-interrupt, and may switch threads.
@@ -23,6 +47,11 @@ pub(crate) fn dispatch(vector: u8) {
     if vector == TIMER_VECTOR {
         lapic::end_of_interrupt();
         if let Some(handler) = TIMER_HANDLER.get() {
+            handler();
+        }
+    } else if DEVICE_VECTORS.contains(&vector) {
+        lapic::end_of_interrupt();
+        if let Some(handler) = DEVICE_HANDLERS[usize::from(vector - DEVICE_VECTORS.start)].get() {
             handler();
         }
     } else if vector == WAKE_VECTOR {

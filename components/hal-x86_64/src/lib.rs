@@ -20,6 +20,7 @@ pub mod exceptions;
 mod gdt;
 pub mod heap;
 pub mod interrupts;
+pub mod ioapic;
 pub mod kvmclock;
 pub mod lapic;
 pub mod paging;

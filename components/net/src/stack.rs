@@ -259,6 +259,22 @@ impl<N: Nic> Stack<N> {
         busy || self.device.transmitted != sent || self.device.frames_waiting()
     }
 
+    /// The card's interrupt line, if it has one (see [`Nic::interrupt_line`]).
+    pub fn interrupt_line(&self) -> Option<u32> {
+        self.device.nic.interrupt_line()
+    }
+
+    /// Asks the card to interrupt, or not (see [`Nic::set_interrupts`]).
+    pub fn set_interrupts(&mut self, on: bool) {
+        self.device.nic.set_interrupts(on);
+    }
+
+    /// Clears the card's interrupt status; call it after an interrupt, before the next
+    /// [`poll`](Self::poll) (see [`Nic::acknowledge_interrupt`]).
+    pub fn acknowledge_interrupt(&mut self) {
+        self.device.nic.acknowledge_interrupt();
+    }
+
     /// Sends what sockets have queued (after a write), without looking for received frames.
     pub fn flush(&mut self, now_ms: u64) {
         self.now_ms = now_ms;
@@ -274,7 +290,13 @@ impl<N: Nic> Stack<N> {
         if self.device.frames_waiting() {
             return Some(0);
         }
-        self.interface.poll_delay(instant(now_ms), &self.sockets).map(|delay| delay.total_millis())
+        let smoltcp = self.interface.poll_delay(instant(now_ms), &self.sockets).map(|delay| delay.total_millis());
+        // The next announcement of the address (see `poll`), once the stack has one.
+        let announce = self.announced_ms.map(|at| at.saturating_add(ANNOUNCE_MS).saturating_sub(now_ms));
+        match (smoltcp, announce) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn dhcp_events(&mut self) {

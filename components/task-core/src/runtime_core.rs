@@ -45,12 +45,16 @@ struct Slot<P> {
     state: State,
     ticks_run: u32,
     next_waiter: Option<ThreadId>,
+    /// Sleeping in [`RuntimeCore::park`]: an unpark ends the sleep early.
+    parked: bool,
+    /// An unpark came while the thread was not parked: its next park returns at once.
+    token: bool,
     payload: P,
 }
 
 impl<P> Slot<P> {
     fn new(priority: Priority, state: State, payload: P) -> Slot<P> {
-        Slot { priority, state, ticks_run: 0, next_waiter: None, payload }
+        Slot { priority, state, ticks_run: 0, next_waiter: None, parked: false, token: false, payload }
     }
 }
 
@@ -229,6 +233,41 @@ impl<S: Scheduler, P> RuntimeCore<S, P> {
             self.sleepers += 1;
         }
         Outcome { wake_cpus: CpuSet::EMPTY, switch: self.reschedule(cpu) }
+    }
+
+    /// CPU `cpu`'s thread parks until a tick at or after `until`, or until
+    /// [`unpark`](Self::unpark) (`std::thread::park_timeout`'s contract, with a deadline). If an
+    /// unpark came since its last park (the token is set), the token is spent and the thread
+    /// keeps running (no switch). A parked thread is a sleeper: it counts in
+    /// [`sleepers`](Self::sleepers) and [`next_deadline`](Self::next_deadline). Whoever parks
+    /// MUST look again at what it waits for when this returns: an unpark may be for something
+    /// already seen.
+    pub fn park(&mut self, cpu: usize, until: u64) -> Outcome {
+        let current = self.current[cpu];
+        let Some(slot) = self.slot_mut(current) else { return Outcome::default() };
+        if core::mem::take(&mut slot.token) {
+            return Outcome::default();
+        }
+        slot.parked = true;
+        self.sleep(cpu, until)
+    }
+
+    /// Ends `thread`'s park early: a parked thread becomes ready (CPU `cpu`'s thread gives way to
+    /// it if the scheduler says so); any other live thread keeps a token, so that its next park
+    /// returns at once. A thread in a plain [`sleep`](Self::sleep) sleeps on (it keeps the
+    /// token). Nothing happens for a free number. For waking a thread from an interrupt handler:
+    /// unlike a wait queue, nothing is lost if the thread has not parked yet.
+    pub fn unpark(&mut self, thread: ThreadId, cpu: usize) -> Outcome {
+        let mut outcome = Outcome::default();
+        let Some(slot) = self.slot_mut(thread) else { return outcome };
+        if slot.parked && matches!(slot.state, State::Sleeping { .. }) {
+            self.sleepers -= 1;
+            self.make_ready(thread, cpu, &mut outcome.wake_cpus);
+            outcome.switch = self.preempt_if_needed(cpu, &mut outcome.wake_cpus);
+        } else if !matches!(slot.state, State::Dead | State::Idle) {
+            slot.token = true;
+        }
+        outcome
     }
 
     /// CPU `cpu`'s thread has ended: it never runs again, and its number and stack are freed by
@@ -442,6 +481,7 @@ impl<S: Scheduler, P> RuntimeCore<S, P> {
     fn make_ready(&mut self, thread: ThreadId, cpu: usize, wake_cpus: &mut CpuSet) {
         let Some(slot) = self.slot_mut(thread) else { return };
         slot.state = State::Ready;
+        slot.parked = false;
         let priority = slot.priority;
         self.scheduler.enqueue(thread, priority);
         let others = self.idle_cpus & !(1 << cpu);

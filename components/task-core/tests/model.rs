@@ -1,11 +1,12 @@
-//! Model tests: random sequences of spawn, exit, join, sleep, wait, wake, tick, yield, idle turns,
+//! Model tests: random sequences of spawn, exit, join, sleep, park, unpark, wait, wake, tick, yield, idle turns,
 //! reaping and switch steps on 1 to 4 simulated CPUs, checked after every step against a
 //! reference model and the machine's invariants (see `simulation`):
 //!
 //! - every live thread is in exactly one place: running on a CPU, in the run queue (once), on
 //!   one wait list (in arrival order), sleeping, or dead and waiting to be reaped;
 //! - no thread executes on two CPUs, and a context is never loaded while its thread executes;
-//! - a sleeper is woken by the first tick at or after its deadline, never before;
+//! - a sleeper is woken by the first tick at or after its deadline, never before; a parked
+//!   thread also by an unpark, and an unpark of a thread not parked is kept for its next park;
 //! - `wake_one` wakes the oldest waiter, `wake_all` every waiter, each ready exactly once;
 //! - a reaped thread is dead, off every CPU, with its own payload, and its number is free;
 //! - a deadlock is reported only when no thread can run, and always once none can.
@@ -23,6 +24,8 @@ enum Action {
     Exit,
     Join(ThreadId),
     Sleep(u64),
+    Park(u64),
+    Unpark(ThreadId),
     Wait { list: usize, condition: bool, release: Option<usize> },
     WakeOne(usize),
     WakeAll(usize),
@@ -39,6 +42,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Exit),
         1 => (0..12 as ThreadId).prop_map(Action::Join),
         2 => (0..6u64).prop_map(Action::Sleep),
+        2 => (0..6u64).prop_map(Action::Park),
+        2 => (0..12 as ThreadId).prop_map(Action::Unpark),
         2 => (0..QUEUES, prop::bool::weighted(0.8), prop::option::of(0..QUEUES))
             .prop_map(|(list, condition, release)| Action::Wait { list, condition, release }),
         3 => (0..QUEUES).prop_map(Action::WakeOne),
@@ -81,6 +86,8 @@ fn run(simulation: &mut Simulation, steps: &[(usize, Action)]) {
             Action::Exit => simulation.exit(cpu),
             Action::Join(target) => simulation.join(cpu, target),
             Action::Sleep(duration) => simulation.sleep(cpu, duration),
+            Action::Park(duration) => simulation.park(cpu, duration),
+            Action::Unpark(target) => simulation.unpark(cpu, target),
             Action::Wait { list, condition, release } => simulation.wait(cpu, list, condition, release),
             Action::WakeOne(list) => simulation.wake_one(cpu, list),
             Action::WakeAll(list) => simulation.wake_all(cpu, list),
@@ -185,6 +192,10 @@ fn the_random_sequences_reach_every_kind_of_event() {
         "release before blocking",
         "sleeper woken",
         "sleeper kept",
+        "park",
+        "park with a token",
+        "unpark ends a park",
+        "unpark keeps a token",
         "switch",
         "switch to a thread still being left",
         "switch waits for a context",

@@ -129,6 +129,13 @@ pub trait Threads: Sync {
     /// a monitor may deliver late timer interrupts in a burst, and counting them would end a
     /// sleep early.
     fn sleep_until(&self, deadline: u64);
+    /// Parks the running thread until the TSC reads `deadline` or [`unpark`](Self::unpark) is
+    /// called for it, whichever is first; returns at once if an unpark came since its last park.
+    /// May also return early for no reason: the caller looks again at what it waits for.
+    fn park_until(&self, deadline: u64);
+    /// Ends `thread`'s park, or makes its next one return at once. Callable from an interrupt
+    /// handler (interrupts off): nothing is lost if the thread has not parked yet.
+    fn unpark(&self, thread: ThreadId);
     /// Blocks the running thread on `queue` if `condition` holds. The thread is queued before
     /// `condition` is checked (and the check and the queueing happen under the runtime's lock),
     /// so a waker that changes the condition and then finds the queue non-empty cannot be
@@ -424,6 +431,23 @@ impl<S: Scheduler + Send + 'static> Threads for Runtime<S> {
             });
             self.reap();
         }
+    }
+
+    fn park_until(&self, deadline: u64) {
+        hal::interrupts::without(|| {
+            let mut inner = self.inner.lock();
+            let outcome = inner.core.park(hal::smp::cpu_index(), deadline);
+            self.apply(inner, outcome);
+        });
+        self.reap();
+    }
+
+    fn unpark(&self, thread: ThreadId) {
+        hal::interrupts::without(|| {
+            let mut inner = self.inner.lock();
+            let outcome = inner.core.unpark(thread, hal::smp::cpu_index());
+            self.apply(inner, outcome);
+        });
     }
 
     fn wait(&self, queue: &WaitQueue, condition: &mut dyn FnMut() -> bool, before_block: &mut dyn FnMut()) {

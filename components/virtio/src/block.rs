@@ -54,7 +54,7 @@ impl BlockDevice for VirtioDisk {
 /// to start are reported (warn) and skipped.
 pub fn block_devices(cmdline: &str) -> Vec<Box<dyn BlockDevice + Send>> {
     let mut disks: Vec<Box<dyn BlockDevice + Send>> = Vec::new();
-    for transport in transports(cmdline, DeviceType::Block) {
+    for (transport, _) in transports(cmdline, DeviceType::Block) {
         match VirtIOBlk::new(transport) {
             Ok(device) => disks.push(Box::new(VirtioDisk { device })),
             Err(error) => log::warn!("virtio-blk: {error:?}"),

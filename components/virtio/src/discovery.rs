@@ -8,30 +8,36 @@ use virtio_drivers::transport::{DeviceType, SomeTransport};
 /// The transport every driver here uses: any of virtio-drivers', status written step by step.
 pub(crate) type Transport = Stepwise<SomeTransport<'static>>;
 
-/// Every virtio transport of type `wanted`: those named by `virtio_mmio.device=` words in
-/// `cmdline` (as Firecracker gives them), those on PCI bus 0 (q35, cloud-hypervisor), and on a
-/// machine without PCI, those in QEMU microvm's virtio-mmio slots.
-pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<Transport> {
-    found(cmdline, wanted).into_iter().map(Stepwise).collect()
+/// Every virtio transport of type `wanted`, with its interrupt line where the kernel knows it:
+/// those named by `virtio_mmio.device=` words in `cmdline` (as Firecracker gives them, line
+/// included), those on PCI bus 0 (q35, cloud-hypervisor; no line yet), and on a machine without
+/// PCI, those in QEMU microvm's virtio-mmio slots (lines as QEMU wires them).
+pub(crate) fn transports(cmdline: &str, wanted: DeviceType) -> Vec<(Transport, Option<u32>)> {
+    found(cmdline, wanted).into_iter().map(|(transport, line)| (Stepwise(transport), line)).collect()
 }
 
-fn found(cmdline: &str, wanted: DeviceType) -> Vec<SomeTransport<'static>> {
+fn found(cmdline: &str, wanted: DeviceType) -> Vec<(SomeTransport<'static>, Option<u32>)> {
     let mut found = Vec::new();
-    let named: Vec<(u64, u64)> = hal::boot::monitor_words(cmdline)
+    let named: Vec<(u64, u64, Option<u32>)> = hal::boot::monitor_words(cmdline)
         .filter_map(|word| word.strip_prefix("virtio_mmio.device=").and_then(mmio::parse_mmio_word))
         .collect();
-    for &(size, address) in &named {
-        found.extend(mmio::mmio_transport(address, size, wanted));
+    for &(size, address, line) in &named {
+        found.extend(mmio::mmio_transport(address, size, wanted).map(|transport| (transport, line)));
     }
     if !pci::present() {
         if named.is_empty() {
             for slot in 0..mmio::MICROVM_MMIO_SLOTS {
                 let address = mmio::MICROVM_MMIO_BASE + slot * mmio::MMIO_SLOT_SIZE;
-                found.extend(mmio::mmio_transport(address, mmio::MMIO_SLOT_SIZE, wanted));
+                found.extend(
+                    mmio::mmio_transport(address, mmio::MMIO_SLOT_SIZE, wanted)
+                        .map(|transport| (transport, Some(mmio::microvm_line(slot)))),
+                );
             }
         }
         return found;
     }
-    pci::transports(wanted, &mut found);
+    let mut pci = Vec::new();
+    pci::transports(wanted, &mut pci);
+    found.extend(pci.into_iter().map(|transport| (transport, None)));
     found
 }

@@ -6,10 +6,13 @@ use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
 use virtio_drivers::transport::{DeviceType, SomeTransport};
 
 /// Parses `SIZE@ADDRESS:IRQ` (sizes and addresses in decimal or 0x hex, sizes with an optional
-/// K or M suffix), the value of a `virtio_mmio.device=` word.
-pub fn parse_mmio_word(value: &str) -> Option<(u64, u64)> {
+/// K or M suffix), the value of a `virtio_mmio.device=` word: the size, the address and the
+/// interrupt line (`None` when missing or unreadable).
+pub fn parse_mmio_word(value: &str) -> Option<(u64, u64, Option<u32>)> {
     let (size, rest) = value.split_once('@')?;
-    let address = rest.split(':').next()?;
+    let mut parts = rest.split(':');
+    let address = parts.next()?;
+    let line = parts.next().and_then(|line| line.parse().ok());
     let number = |text: &str| match text.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => text.parse().ok(),
@@ -21,7 +24,20 @@ pub fn parse_mmio_word(value: &str) -> Option<(u64, u64)> {
             None => number(size)?,
         },
     };
-    Some((size, number(address)?))
+    Some((size, number(address)?, line))
+}
+
+/// The interrupt line of microvm's virtio-mmio slot `slot`, as QEMU wires them: with a second
+/// I/O APIC (GSIs 24-47, 24 slots) from 24, else with ACPI from 16 (8 slots), else from 5.
+pub(crate) fn microvm_line(slot: u64) -> u32 {
+    let base = if hal::ioapic::carries(24) {
+        24
+    } else if hal::acpi::tables().is_ok() {
+        16
+    } else {
+        5
+    };
+    base + slot as u32
 }
 
 /// QEMU's microvm puts its virtio-mmio transports here, 512 bytes apart (it announces them in

@@ -37,12 +37,15 @@ pub struct VirtioNic {
     /// Transmit buffers free for the next frame.
     free: Vec<Box<[u8]>>,
     stats: NicStats,
+    /// Its interrupt line, where discovery knows it.
+    line: Option<u32>,
 }
 
 impl VirtioNic {
-    fn new(transport: crate::discovery::Transport) -> Result<VirtioNic, virtio_drivers::Error> {
+    fn new(transport: crate::discovery::Transport, line: Option<u32>) -> Result<VirtioNic, virtio_drivers::Error> {
         let device = VirtIONetRaw::new(transport)?;
         let mut nic = VirtioNic {
+            line,
             device,
             buffers: (0..RX_QUEUE).map(|_| None).collect(),
             sending: (0..RX_QUEUE).map(|_| None).collect(),
@@ -178,14 +181,30 @@ impl Nic for VirtioNic {
         self.reclaim();
         self.sending.iter().filter(|slot| slot.is_some()).count()
     }
+
+    fn interrupt_line(&self) -> Option<u32> {
+        self.line
+    }
+
+    fn set_interrupts(&mut self, on: bool) {
+        if on {
+            self.device.enable_interrupts();
+        } else {
+            self.device.disable_interrupts();
+        }
+    }
+
+    fn acknowledge_interrupt(&mut self) {
+        self.device.ack_interrupt();
+    }
 }
 
 /// Every virtio network card (found as `block_devices` finds disks). Cards that fail to start
 /// are reported (warn) and skipped.
 pub fn network_cards(cmdline: &str) -> Vec<VirtioNic> {
     let mut cards = Vec::new();
-    for transport in transports(cmdline, DeviceType::Network) {
-        match VirtioNic::new(transport) {
+    for (transport, line) in transports(cmdline, DeviceType::Network) {
+        match VirtioNic::new(transport, line) {
             Ok(card) => cards.push(card),
             Err(error) => log::warn!("virtio-net: {error:?}"),
         }

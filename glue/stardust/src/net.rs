@@ -8,12 +8,16 @@
 //! writes. Blocked threads (accept, read, a full send buffer, connect) sleep on their socket's
 //! wait queue and cost no CPU.
 //!
-//! **How the stack idles.** virtio-net interrupts are not wired up: the net thread looks at the
-//! card's receive ring after every burst of work and, when nothing came, sleeps until the next
-//! timer tick (1 ms at the profile's 1000 Hz) with the CPU halted. So an idle VM wakes 1,000
-//! times a second for a few microseconds, and a frame waits at most one tick before the stack
-//! sees it; while frames keep coming the thread only yields between bursts, so under load
-//! there is no tick of delay.
+//! **How the stack idles.** The net thread polls while each look finds work (yielding between
+//! looks), then asks the card to interrupt, looks once more, and parks until the card's
+//! interrupt or the next deadline it keeps: a stack timer (a retransmission, DHCP, the address's
+//! announcement), a socket's or a `Poll`'s timeout (whoever sets one nudges it), at most 1 ms
+//! for 100 ms after the last work (timers that other threads' operations set then run on time)
+//! and at most 1 s after that. While it polls, the card is asked not to interrupt. With the
+//! tickless idle, an idle VM costs the host nothing between frames. A card without an interrupt
+//! line the kernel can route (virtio-pci on q35 and cloud-hypervisor, for now), or whose
+//! interrupt never comes while frames do, is polled as before: for 500 us after the last work,
+//! then at every timer tick (1 ms).
 
 use crate::io;
 use crate::sync::Arc;
@@ -217,50 +221,179 @@ enum Sending {
 /// net thread's next poll, within a millisecond.
 pub fn send_queued() -> io::Result<()> {
     if UNSENT.swap(false, Ordering::AcqRel) {
-        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let mut shared = lock(shared()?);
         shared.stack.flush(now_ms());
     }
     Ok(())
 }
 
-/// How long the net thread keeps polling (yielding to other threads between polls) after the
-/// last frame or event, before it sleeps to the next tick: a request's next frame usually comes
-/// within this, and waiting a tick for each would cost a connection several milliseconds.
+/// How long the net thread keeps polling a card without interrupts (yielding to other threads
+/// between polls) after the last frame or event, before it sleeps to the next tick: a request's
+/// next frame usually comes within this, and waiting a tick for each would cost a connection
+/// several milliseconds.
 const BUSY_POLL: Duration = Duration::from_micros(500);
 
+/// The longest the net thread parks when interrupts wake it, once the stack has been quiet for
+/// [`ACTIVE`]: other threads' operations may have set timers it does not know of (a
+/// retransmission, a delayed ACK), which then run at most this late.
+const LONGEST_PARK_MS: u64 = 1000;
+
+/// After work, the net thread parks at most a millisecond (a tick, as when it polled) for this
+/// long, so that the timers other threads' operations set run on time while the stack is busy.
+const ACTIVE: Duration = Duration::from_millis(100);
+
+/// Frames received with no interrupt ever seen, after which the card's line is taken for a
+/// wrong one and the net thread polls instead.
+const FRAMES_BEFORE_FALLBACK: u64 = 32;
+
+/// The net thread's number, for the card's interrupt handler and `nudge`.
+static NET_THREAD: AtomicU32 = AtomicU32::new(u32::MAX);
+/// Set by the net thread, under the stack's lock, before it parks; cleared by the first `nudge`.
+static NET_PARKED: AtomicBool = AtomicBool::new(false);
+/// The card's interrupts so far.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
+/// Whether the net thread waits for the card's interrupt (for `card_interrupts`).
+static INTERRUPT_DRIVEN: AtomicBool = AtomicBool::new(false);
+/// Set by `stardust.nic=poll`: the card is polled even if its interrupt could be routed.
+static POLL_THE_CARD: AtomicBool = AtomicBool::new(false);
+
+/// `stardust.nic=poll` (true) or `=interrupt`: whether the net thread, once it starts, polls the
+/// card instead of waiting for its interrupt.
+pub(crate) fn poll_the_card(polled: bool) {
+    POLL_THE_CARD.store(polled, Ordering::Relaxed);
+}
+
+/// The card's interrupt handler (interrupts off): counts, and ends the net thread's park.
+fn on_card_interrupt() {
+    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    crate::thread::unpark(NET_THREAD.load(Ordering::Relaxed));
+}
+
+/// Ends the net thread's park, if it is parked: another thread queued bytes for it to send or
+/// set a deadline it keeps (a socket's or a poll's timeout). The net thread publishes
+/// `NET_PARKED` before it reads those (both sequentially consistent), so either it sees the
+/// change or this sees it parked. Not called for every change to the stack: after recent work
+/// the net thread parks a tick at most anyway (see `ACTIVE`), and waking it at each of another
+/// thread's operations would only make the two take turns.
+fn nudge() {
+    if NET_PARKED.load(Ordering::SeqCst) && NET_PARKED.swap(false, Ordering::SeqCst) {
+        crate::thread::unpark(NET_THREAD.load(Ordering::Relaxed));
+    }
+}
+
+fn lock(net: &crate::sync::Mutex<Shared>) -> crate::sync::MutexGuard<'_, Shared> {
+    net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner)
+}
+
+/// Routes the card's interrupt line to the net thread; false (the card is polled) when it has
+/// none or it cannot be routed.
+fn route_interrupts(line: Option<u32>) -> bool {
+    if POLL_THE_CARD.load(Ordering::Relaxed) {
+        log::info!("net: polling the card (stardust.nic=poll)");
+        return false;
+    }
+    let Some(line) = line else {
+        log::debug!("net: the card has no interrupt line the kernel knows; polling it");
+        return false;
+    };
+    let Some(vector) = hal::interrupts::register_device(on_card_interrupt) else {
+        log::warn!("net: no interrupt vector left; polling the card");
+        return false;
+    };
+    match hal::ioapic::route(line, vector) {
+        Ok(()) => {
+            log::debug!("net: the card interrupts on line {line} (vector {vector:#x})");
+            true
+        }
+        Err(reason) => {
+            log::warn!("net: the card's interrupt cannot be routed ({reason}); polling it");
+            false
+        }
+    }
+}
+
 /// The net thread's life: poll, wake whoever's socket changed or whose timeout passed, and
-/// sleep to the next tick when nothing happened.
+/// when nothing happened wait: for the card's interrupt or the next deadline (a stack timer, a
+/// socket's or a poll's timeout), or, for a card without interrupts, to the next tick.
 fn poll_forever() {
     let Some(net) = NET.get() else { return };
+    NET_THREAD.store(crate::thread::current().id(), Ordering::SeqCst);
+    let line = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.interrupt_line();
+    let mut interrupts = route_interrupts(line);
+    INTERRUPT_DRIVEN.store(interrupts, Ordering::Relaxed);
+    // Whether the card is asked to interrupt: only while the thread is about to park or parked.
+    // While frames come, the thread polls, and interrupts would only slow the VM down.
+    let mut armed = true;
     let mut last_work = crate::time::Instant::now();
     loop {
-        let busy = {
+        let (busy, next) = {
             let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+            if interrupts && armed {
+                // Before looking: a frame that comes after the look raises the line again.
+                shared.stack.acknowledge_interrupt();
+            }
             let now = now_ms();
             // This poll sends what non-blocking writes queued (a write after this line sets
             // the flag again).
             UNSENT.store(false, Ordering::Release);
             let busy = shared.stack.poll(now);
+            if armed && busy {
+                shared.stack.set_interrupts(false);
+                armed = false;
+            }
+            if interrupts
+                && INTERRUPTS.load(Ordering::Relaxed) == 0
+                && shared.stack.stats().received >= FRAMES_BEFORE_FALLBACK
+            {
+                log::warn!("net: frames arrive but the card's interrupt never came; polling the card");
+                interrupts = false;
+                INTERRUPT_DRIVEN.store(false, Ordering::Relaxed);
+            }
+            // From here, a change another thread makes nudges this thread out of its park.
+            NET_PARKED.store(interrupts, Ordering::SeqCst);
             let Shared { stack, wakers, polls } = &mut *shared;
             stack.changed(|id| {
                 if let Some(Some(waker)) = wakers.get(id.slot()) {
                     waker.wake();
                 }
             });
+            let mut next = stack.poll_delay_ms(now).map_or(u64::MAX, |delay| now.saturating_add(delay));
             for waker in wakers.iter().flatten() {
-                if waker.deadline.load(Ordering::SeqCst) <= now {
+                let deadline = waker.deadline.load(Ordering::SeqCst);
+                if deadline <= now {
                     waker.deadline.store(u64::MAX, Ordering::SeqCst);
                     waker.wake();
+                } else {
+                    next = next.min(deadline);
                 }
             }
-            polls.retain(|poll| poll.upgrade().inspect(|poll| poll.time_out(now)).is_some());
-            busy
+            polls.retain(|poll| poll.upgrade().inspect(|poll| next = next.min(poll.time_out(now))).is_some());
+            (busy, next)
         };
         if busy {
             last_work = crate::time::Instant::now();
         }
-        if last_work.elapsed() < BUSY_POLL {
+        // With interrupts, a frame after the park wakes the thread at once: it polls only
+        // while each look finds work. Without, it keeps looking for a while (see BUSY_POLL).
+        let keep_polling = if interrupts { busy } else { last_work.elapsed() < BUSY_POLL };
+        if keep_polling {
+            NET_PARKED.store(false, Ordering::SeqCst);
             crate::thread::yield_now();
+        } else if interrupts && !armed {
+            // Interrupts on, then one more look (a frame may have come while they were off)
+            // before parking.
+            let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+            shared.stack.set_interrupts(true);
+            armed = true;
+        } else if interrupts {
+            let longest = if last_work.elapsed() < ACTIVE { 1 } else { LONGEST_PARK_MS };
+            let wait = next.saturating_sub(now_ms()).min(longest);
+            if wait == 0 {
+                crate::thread::yield_now();
+            } else {
+                crate::thread::park_timeout(Duration::from_millis(wait));
+            }
+            NET_PARKED.store(false, Ordering::SeqCst);
         } else {
             // To the next tick or the one after (a sleep ends at the first tick after its
             // deadline; a deadline already passed would not sleep at all).
@@ -321,7 +454,7 @@ struct Handle {
 impl Handle {
     /// Registers a new socket made by `make`.
     fn new(make: impl FnOnce(&mut Stack<Card>) -> Result<SocketId, NetError>) -> io::Result<Handle> {
-        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let mut shared = lock(shared()?);
         let id = make(&mut shared.stack).map_err(error)?;
         let waker = Arc::new(Waker {
             id,
@@ -363,17 +496,29 @@ impl Handle {
         });
         loop {
             let seen = {
-                let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+                let mut shared = lock(net);
                 let now = now_ms();
                 let id = self.id;
                 if let Some(value) = shared.stack.absorb(id, |stack| op(stack, id)).map_err(error)? {
-                    match send {
-                        Sending::Now => shared.stack.flush(now),
-                        Sending::Later => {}
-                        Sending::NowUnlessCrowded if shared.stack.socket_count() < BATCH_FROM => {
-                            shared.stack.flush(now)
+                    let left_for_the_net_thread = match send {
+                        Sending::Now => {
+                            shared.stack.flush(now);
+                            false
                         }
-                        Sending::NowUnlessCrowded => UNSENT.store(true, Ordering::Release),
+                        Sending::Later => true,
+                        Sending::NowUnlessCrowded if shared.stack.socket_count() < BATCH_FROM => {
+                            shared.stack.flush(now);
+                            false
+                        }
+                        Sending::NowUnlessCrowded => {
+                            UNSENT.store(true, Ordering::Release);
+                            true
+                        }
+                    };
+                    drop(shared);
+                    if left_for_the_net_thread {
+                        // It sends them if nobody does first.
+                        nudge();
                     }
                     return Ok(value);
                 }
@@ -394,6 +539,10 @@ impl Handle {
                 self.waker.deadline.fetch_min(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
                 seen
             };
+            if deadline.is_some() {
+                // The net thread ends the wait at the deadline: it must know of it.
+                nudge();
+            }
             let waker = &self.waker;
             crate::sync::wait(&waker.queue, &mut || waker.generation.load(Ordering::SeqCst) == seen, &mut || {});
         }
@@ -407,13 +556,13 @@ impl Handle {
 
     /// Runs `op`, which sends nothing (a question, an option), on the stack.
     fn query<T>(&self, op: impl FnOnce(&mut Stack<Card>, SocketId) -> Result<T, NetError>) -> io::Result<T> {
-        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let mut shared = lock(shared()?);
         op(&mut shared.stack, self.id).map_err(error)
     }
 
     /// Runs `op` on the stack and sends what it queued.
     fn with<T>(&self, op: impl FnOnce(&mut Stack<Card>, SocketId) -> Result<T, NetError>) -> io::Result<T> {
-        let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let mut shared = lock(shared()?);
         let now = now_ms();
         let result = op(&mut shared.stack, self.id).map_err(error);
         shared.stack.flush(now);
@@ -425,7 +574,7 @@ impl Drop for Handle {
     fn drop(&mut self) {
         poll::forget(self);
         if let Ok(net) = shared() {
-            let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+            let mut shared = lock(net);
             if let Some(slot) = shared.wakers.get_mut(self.id.slot()) {
                 *slot = None;
             }
@@ -512,7 +661,7 @@ fn v4(address: &impl ToSocketAddrs) -> io::Result<SocketAddrV4> {
 /// listener has the port; port 0 picks a free one. Nothing is reserved until the listener
 /// exists.
 pub fn tcp_bind_address(address: SocketAddrV4) -> io::Result<SocketAddrV4> {
-    let mut shared = shared()?.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+    let mut shared = lock(shared()?);
     shared.stack.tcp_bind_address(address).map_err(error)
 }
 
@@ -524,7 +673,7 @@ pub fn finish_sending(limit: Duration) {
     let Ok(net) = shared() else { return };
     let start = crate::time::Instant::now();
     while start.elapsed() < limit {
-        if !net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.sending() {
+        if !lock(net).stack.sending() {
             return;
         }
         crate::thread::sleep(Duration::from_millis(1));
@@ -536,7 +685,7 @@ pub fn wait_for_address(timeout: Duration) -> io::Result<(Ipv4Addr, u8)> {
     let net = shared()?;
     let start = crate::time::Instant::now();
     loop {
-        if let Some(address) = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.address() {
+        if let Some(address) = lock(net).stack.address() {
             return Ok(address);
         }
         if start.elapsed() >= timeout {
@@ -551,14 +700,20 @@ pub fn wait_for_address(timeout: Duration) -> io::Result<(Ipv4Addr, u8)> {
 /// A server near the limit sheds its oldest idle connections: past it, new clients' SYNs wait.
 pub fn socket_usage() -> Option<(usize, usize)> {
     NET.get().map(|net| {
-        let shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+        let shared = lock(net);
         (shared.stack.socket_count(), shared.stack.socket_limit())
     })
 }
 
+/// The card's interrupts so far, if the net thread waits for them; `None` if it polls the card
+/// (no routable line, `stardust.nic=poll`, or the interrupt never came).
+pub fn card_interrupts() -> Option<u64> {
+    INTERRUPT_DRIVEN.load(Ordering::Relaxed).then(|| INTERRUPTS.load(Ordering::Relaxed))
+}
+
 /// Frames received, sent and dropped by the network card (and the stack's backpressure).
 pub fn stats() -> Option<stardust_api::NicStats> {
-    NET.get().map(|net| net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.stats())
+    NET.get().map(|net| lock(net).stack.stats())
 }
 
 /// Which directions `TcpStream::shutdown` closes.

@@ -46,6 +46,34 @@ impl Thread {
     pub fn id(&self) -> ThreadId {
         self.id
     }
+
+    /// Ends the thread's [`park_timeout`], or makes its next one return at once (std's
+    /// `Thread::unpark`).
+    pub fn unpark(&self) {
+        unpark(self.id);
+    }
+}
+
+/// [`Thread::unpark`] by number; callable from an interrupt handler.
+pub(crate) fn unpark(id: ThreadId) {
+    if let Some(runtime) = runtime() {
+        runtime.unpark(id);
+    }
+}
+
+/// Blocks until [`Thread::unpark`] is called for this thread or `timeout` passes (std's
+/// `park_timeout`); returns at once if an unpark came since the last park. It may also return
+/// early for no reason: look again at what you wait for.
+pub fn park_timeout(timeout: Duration) {
+    let Some(runtime) = runtime() else { return sleep(timeout) };
+    runtime.park_until(deadline_after(timeout));
+}
+
+/// The TSC value `duration` from now (rounded up).
+fn deadline_after(duration: Duration) -> u64 {
+    let hz = u128::from(hal::time::tsc_frequency());
+    let ticks = u64::try_from((duration.as_nanos() * hz).div_ceil(1_000_000_000)).unwrap_or(u64::MAX);
+    hal::cpu::rdtsc().saturating_add(ticks)
 }
 
 /// The running thread.
@@ -76,9 +104,7 @@ pub fn sleep(duration: Duration) {
         }
         return;
     };
-    let hz = u128::from(hal::time::tsc_frequency());
-    let ticks = u64::try_from((duration.as_nanos() * hz).div_ceil(1_000_000_000)).unwrap_or(u64::MAX);
-    runtime.sleep_until(hal::cpu::rdtsc().saturating_add(ticks));
+    runtime.sleep_until(deadline_after(duration));
 }
 
 /// How many threads can run at once: the number of CPUs running threads.

@@ -602,3 +602,25 @@ fn with_many_sockets_frames_go_through_the_backlog_in_order() {
     assert_eq!(received, long);
     assert_eq!(net.server.device.backlog_bytes, 0, "the backlog is empty once the stack settles");
 }
+
+#[test]
+fn the_poll_delay_names_the_next_timer_the_stack_keeps() {
+    let mut net = net();
+    net.settle();
+    // Idle, with an address: the next announcement of it is the only timer.
+    assert_eq!(net.server.poll_delay_ms(net.now), Some(ANNOUNCE_MS));
+    net.now += 5_000;
+    assert_eq!(net.server.poll_delay_ms(net.now), Some(ANNOUNCE_MS - 5_000));
+    // A connection to an address nobody answers for: its next try comes much sooner, and
+    // comes when the delay said.
+    let silent = net.client.tcp_connect(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 9), 80)).unwrap();
+    net.client.poll(net.now);
+    let delay = net.client.poll_delay_ms(net.now).expect("a retry is due");
+    assert!(delay > 0 && delay < 5_000, "{delay}");
+    let sent = net.client.stats().sent;
+    net.client.poll(net.now + delay - 1);
+    assert_eq!(net.client.stats().sent, sent, "sent before the delay was over");
+    net.client.poll(net.now + delay);
+    assert!(net.client.stats().sent > sent, "nothing sent when the delay was over");
+    net.client.close(silent).unwrap();
+}

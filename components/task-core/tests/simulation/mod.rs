@@ -114,6 +114,10 @@ pub enum Expected {
 struct ModelThread {
     generation: u64,
     expected: Expected,
+    /// Its sleep is a park, which an unpark ends.
+    parked: bool,
+    /// An unpark is kept for its next park.
+    token: bool,
 }
 
 /// The core, a simulated machine and the reference model.
@@ -174,7 +178,8 @@ impl Simulation {
             history: String::new(),
             events: BTreeMap::new(),
         };
-        simulation.model[0] = Some(ModelThread { generation: 0, expected: Expected::Runnable });
+        simulation.model[0] =
+            Some(ModelThread { generation: 0, expected: Expected::Runnable, parked: false, token: false });
         // The boot CPU's idle thread was prepared before it ever ran.
         simulation.saved.insert(stardust_task_core::BOOT_IDLE_THREAD);
         for cpu in 1..cpus {
@@ -232,6 +237,9 @@ impl Simulation {
     fn set_expected(&mut self, thread: ThreadId, expected: Expected) {
         if let Some(Some(model)) = self.model.get_mut(thread as usize) {
             model.expected = expected;
+            if !matches!(expected, Expected::Sleeping(_)) {
+                model.parked = false;
+            }
         }
     }
 
@@ -338,7 +346,8 @@ impl Simulation {
         }
         // The machine side prepares its stack: a saved context that has never run.
         assert!(self.saved.insert(thread), "a new thread's number {thread} still has a saved context");
-        self.model[thread as usize] = Some(ModelThread { generation, expected: Expected::Runnable });
+        self.model[thread as usize] =
+            Some(ModelThread { generation, expected: Expected::Runnable, parked: false, token: false });
         self.count("spawn");
         if self.history.contains(&format!("reaped {thread} ")) {
             self.count("spawn reuses a reaped number");
@@ -364,6 +373,57 @@ impl Simulation {
         self.log(format_args!("cpu {cpu}: {thread} sleeps until {until}"));
         self.set_expected(thread, Expected::Sleeping(until));
         let outcome = self.core.sleep(cpu, until);
+        self.apply(cpu, outcome);
+        self.check();
+    }
+
+    /// The thread on `cpu` parks for `duration`: it keeps running if an unpark came since its
+    /// last park (spending it), else it sleeps until the deadline or an unpark.
+    pub fn park(&mut self, cpu: usize, duration: u64) {
+        let Some(thread) = self.app_thread(cpu) else { return };
+        let until = self.now + duration;
+        let Some(Some(model)) = self.model.get_mut(thread as usize) else { return };
+        let token = std::mem::take(&mut model.token);
+        self.log(format_args!("cpu {cpu}: {thread} parks until {until} (token {token})"));
+        let outcome = self.core.park(cpu, until);
+        if token {
+            self.count("park with a token");
+            assert_eq!(outcome, Outcome::default(), "a park with a token did something");
+            assert_eq!(self.core.state(thread), Some(State::Running), "a park with a token stopped");
+            self.check();
+            return;
+        }
+        self.count("park");
+        self.set_expected(thread, Expected::Sleeping(until));
+        if let Some(Some(model)) = self.model.get_mut(thread as usize) {
+            model.parked = true;
+        }
+        self.apply(cpu, outcome);
+        self.check();
+    }
+
+    /// The thread on `cpu` (or an interrupt taken there) unparks `target`: a parked thread
+    /// becomes runnable, any other live thread keeps a token.
+    pub fn unpark(&mut self, cpu: usize, target: ThreadId) {
+        if self.app_thread(cpu).is_none() {
+            return;
+        }
+        let outcome = self.core.unpark(target, cpu);
+        self.log(format_args!("cpu {cpu}: unpark {target}"));
+        let idle = self.is_idle_thread(target);
+        match self.model.get_mut(target as usize) {
+            Some(Some(model)) if model.parked => {
+                self.count("unpark ends a park");
+                self.set_expected(target, Expected::Runnable);
+                self.check_woken(target);
+            }
+            Some(Some(model)) if !idle && model.expected != Expected::Dead => {
+                model.token = true;
+                self.count("unpark keeps a token");
+                assert_eq!(outcome, Outcome::default(), "an unpark of a thread not parked did something");
+            }
+            _ => assert_eq!(outcome, Outcome::default(), "an unpark of no live thread did something"),
+        }
         self.apply(cpu, outcome);
         self.check();
     }

@@ -238,12 +238,16 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    /// Wakes the polling thread if its timeout has come (called by the net thread).
-    pub(super) fn time_out(&self, now: u64) {
-        if self.deadline.load(Ordering::SeqCst) <= now {
+    /// Wakes the polling thread if its timeout has come (called by the net thread); returns the
+    /// timeout still to come (`u64::MAX`: none), for the net thread to wake for.
+    pub(super) fn time_out(&self, now: u64) -> u64 {
+        let deadline = self.deadline.load(Ordering::SeqCst);
+        if deadline <= now {
             self.deadline.store(u64::MAX, Ordering::SeqCst);
             self.wake();
+            return u64::MAX;
         }
+        deadline
     }
 
     fn wake(&self) {
@@ -431,6 +435,10 @@ impl Poll {
                 return Ok(());
             }
             poll.deadline.store(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
+            if deadline.is_some() {
+                // The net thread ends the wait at the deadline: it must know of it.
+                super::nudge();
+            }
             crate::sync::wait(&poll.queue, &mut || poll.generation.load(Ordering::SeqCst) == seen, &mut || {});
             poll.deadline.store(u64::MAX, Ordering::SeqCst);
         }
