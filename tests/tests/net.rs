@@ -192,7 +192,15 @@ fn the_card_interrupts_the_idle_net_thread_on_microvm_and_is_polled_when_asked()
         panic!("the card is polled on microvm: {:?}", net::server_status(address, "/status"))
     };
     std::thread::sleep(std::time::Duration::from_millis(400));
+    let asked = std::time::Instant::now();
     assert_page(&get(vm.port, "/"));
+    // Not a speed check: a lost wake-up would leave the request to the net thread's longest
+    // park (10 s), a working one answers in milliseconds; 5 s tells the two apart on any host.
+    let waited = asked.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(5),
+        "the request waited {waited:?}: no interrupt woke the net thread"
+    );
     let after = net::server_status(address, "/status")["card interrupts"];
     assert!(after > before, "no interrupt for a request to an idle VM: {before} then {after}");
     drop(vm);

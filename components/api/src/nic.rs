@@ -68,15 +68,10 @@ pub trait Nic {
     fn interrupt_line(&self) -> Option<u32> {
         None
     }
-    /// Asks the card to raise its line (`true`) or not (`false`) when frames arrive or
-    /// transmits finish, as a hint: a card MAY interrupt while asked not to. Whoever turns
-    /// interrupts on MUST look for frames once more before it waits, as one may have come while
-    /// they were off. Does nothing by default.
-    fn set_interrupts(&mut self, _on: bool) {}
     /// Clears the card's interrupt status. A card's line MAY stay raised until this is called,
     /// so that no new interrupt comes: whoever waits for interrupts MUST call it after each one
-    /// and before it looks for frames (`receive`), so that a frame arriving after the look
-    /// raises the line again. Does nothing by default.
+    /// (and after unmasking a line it had masked) and before it looks for frames (`receive`),
+    /// so that a frame arriving after the look raises the line again. Does nothing by default.
     fn acknowledge_interrupt(&mut self) {}
 }
 
@@ -108,10 +103,6 @@ impl<N: Nic + ?Sized> Nic for alloc::boxed::Box<N> {
 
     fn interrupt_line(&self) -> Option<u32> {
         (**self).interrupt_line()
-    }
-
-    fn set_interrupts(&mut self, on: bool) {
-        (**self).set_interrupts(on)
     }
 
     fn acknowledge_interrupt(&mut self) {

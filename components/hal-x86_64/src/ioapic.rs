@@ -83,12 +83,32 @@ pub fn carries(gsi: u32) -> bool {
     })
 }
 
+/// A routed line: masking and unmasking it are one register write each.
+#[derive(Debug, Clone, Copy)]
+pub struct Line {
+    base: u64,
+    entry: u32,
+    vector: u8,
+}
+
+impl Line {
+    /// Masks the line (`true`: its interrupts are dropped, not kept for later) or unmasks it.
+    /// A device whose line stayed high while masked raises no new edge when unmasked: its
+    /// driver acknowledges it and looks for work after unmasking.
+    pub fn set_masked(&self, masked: bool) {
+        interrupts::without(|| {
+            let _guard = LOCK.lock();
+            write(self.base, self.entry, u32::from(self.vector) | if masked { MASKED } else { 0 });
+        });
+    }
+}
+
 /// Sends line `gsi` to `vector` (one from [`interrupts::register_device`]) on the calling CPU:
 /// fixed delivery, edge-triggered, active high, unmasked. Edge-triggered, the line is not
 /// masked while its handler runs: a device whose line stays high until it is acknowledged (as
 /// virtio's does) MUST be acknowledged before its work is looked at, or the next event raises
 /// no new edge.
-pub fn route(gsi: u32, vector: u8) -> Result<(), RouteError> {
+pub fn route(gsi: u32, vector: u8) -> Result<Line, RouteError> {
     interrupts::without(|| {
         let _guard = LOCK.lock();
         let (base, pin) = find(gsi)?;
@@ -96,6 +116,6 @@ pub fn route(gsi: u32, vector: u8) -> Result<(), RouteError> {
         write(base, entry, MASKED);
         write(base, entry + 1, lapic::id() << 24);
         write(base, entry, u32::from(vector));
-        Ok(())
+        Ok(Line { base, entry, vector })
     })
 }

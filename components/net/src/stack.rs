@@ -264,11 +264,6 @@ impl<N: Nic> Stack<N> {
         self.device.nic.interrupt_line()
     }
 
-    /// Asks the card to interrupt, or not (see [`Nic::set_interrupts`]).
-    pub fn set_interrupts(&mut self, on: bool) {
-        self.device.nic.set_interrupts(on);
-    }
-
     /// Clears the card's interrupt status; call it after an interrupt, before the next
     /// [`poll`](Self::poll) (see [`Nic::acknowledge_interrupt`]).
     pub fn acknowledge_interrupt(&mut self) {

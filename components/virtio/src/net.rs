@@ -186,14 +186,6 @@ impl Nic for VirtioNic {
         self.line
     }
 
-    fn set_interrupts(&mut self, on: bool) {
-        if on {
-            self.device.enable_interrupts();
-        } else {
-            self.device.disable_interrupts();
-        }
-    }
-
     fn acknowledge_interrupt(&mut self) {
         self.device.ack_interrupt();
     }
