@@ -9,12 +9,12 @@
 //! wait queue and cost no CPU.
 //!
 //! **How the stack idles.** The net thread polls while each look finds work (yielding between
-//! looks), then asks the card to interrupt, looks once more, and parks until the card's
-//! interrupt or the next deadline it keeps: a stack timer (a retransmission, DHCP, the address's
-//! announcement), a socket's or a `Poll`'s timeout (whoever sets one nudges it), at most 1 ms for
-//! 100 ms after the last work, and at most 10 s after that (see `LONGEST_PARK_MS`). While it
-//! polls, the card's line is masked at the I/O APIC. With the
-//! tickless idle, an idle VM costs the host nothing between frames. A card without an interrupt
+//! looks), with the card's line masked at the I/O APIC; then it unmasks the line, acknowledges
+//! the card, looks once more, and parks until the card's interrupt or the next deadline it
+//! keeps: a stack timer (a retransmission, DHCP, the address's announcement), a socket's or a
+//! `Poll`'s timeout (whoever sets one nudges it), at most 1 ms for 100 ms after the last work,
+//! and at most 10 s after that (see `LONGEST_PARK_MS`). With the tickless idle, an idle VM
+//! costs the host nothing between frames. A card without an interrupt
 //! line the kernel can route (virtio-pci on q35 and cloud-hypervisor, for now), or whose
 //! interrupt never comes while frames do, is polled as before: for 500 us after the last work,
 //! then at every timer tick (1 ms).
@@ -375,6 +375,10 @@ fn poll_forever() {
                 log::warn!("net: frames arrive but the card's interrupt never came; polling the card");
                 interrupts = false;
                 INTERRUPT_DRIVEN.store(false, Ordering::Relaxed);
+                if let Some(line) = routed {
+                    // Should the line be right after all, it must not interrupt the polling.
+                    line.set_masked(true);
+                }
             }
             // From here, a change another thread makes nudges this thread out of its park.
             NET_PARKED.store(interrupts, Ordering::SeqCst);
