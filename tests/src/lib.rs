@@ -217,13 +217,13 @@ pub fn boot_with_devices(image: &Path, machine: &str, devices: &[&str], what: &s
         .args(devices)
         .output()
         .expect("QEMU starts");
-    Outcome {
-        description: format!("{} on {machine} with {what}", image.display()),
-        serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        // isa-debug-exit: QEMU's status is (code + 1) << 1 | 1; an even status is QEMU's own.
-        code: output.status.code().map(|status| if status & 1 == 1 { (status >> 1) - 1 } else { -status }),
-    }
+    Outcome::of(format!("{} on {machine} with {what}", image.display()), &output, debug_exit_code(output.status))
+}
+
+/// The app's exit code from the status of a QEMU with isa-debug-exit, whose status is
+/// (code + 1) << 1 | 1; an even status is QEMU's own, given negated.
+pub fn debug_exit_code(status: std::process::ExitStatus) -> Option<i32> {
+    status.code().map(|status| if status & 1 == 1 { (status >> 1) - 1 } else { -status })
 }
 
 /// What a boot produced.
@@ -239,6 +239,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// What a monitor that ran `description` printed (`\r` removed), with the app's `code` as
+    /// read from how it ended.
+    pub fn of(description: String, output: &std::process::Output, code: Option<i32>) -> Outcome {
+        Outcome {
+            description,
+            serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code,
+        }
+    }
+
     fn report(&self) -> String {
         format!(
             "{}\nexit code: {:?}\n--- serial output ---\n{}--- stderr ---\n{}---",

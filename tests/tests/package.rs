@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 use stardust_boot_tests::net::{self, Vm};
-use stardust_boot_tests::{BOOT_TIMEOUT_SECONDS, Outcome, image, root, skip, vmm_missing};
+use stardust_boot_tests::{BOOT_TIMEOUT_SECONDS, Outcome, debug_exit_code, image, root, skip, vmm_missing};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -245,12 +245,8 @@ fn the_kernel_in_the_image_boots_as_urunc_starts_it() {
         assert_eq!(keys["com.urunc.unikernel.hypervisor"], hypervisor);
         let outcome = if hypervisor == "qemu" {
             let output = urunc_qemu(&kernel, &["-nic", "none"], cmdline).output().expect("QEMU starts");
-            Outcome {
-                description: format!("{} as urunc starts it on QEMU", kernel.display()),
-                serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-                code: output.status.code().map(|status| if status & 1 == 1 { (status >> 1) - 1 } else { -status }),
-            }
+            let description = format!("{} as urunc starts it on QEMU", kernel.display());
+            Outcome::of(description, &output, debug_exit_code(output.status))
         } else {
             if let Some(reason) = vmm_missing("firecracker") {
                 skip("the_kernel_in_the_image_boots_as_urunc_starts_it on firecracker", &reason);
@@ -263,12 +259,7 @@ fn the_kernel_in_the_image_boots_as_urunc_starts_it() {
                 .args(["256M", "1", &BOOT_TIMEOUT_SECONDS.to_string(), "none", "-", "-", cmdline])
                 .output()
                 .expect("scripts/lib/other-vmm starts");
-            Outcome {
-                description: format!("{} on Firecracker", kernel.display()),
-                serial: String::from_utf8_lossy(&output.stdout).replace('\r', ""),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-                code: output.status.code(),
-            }
+            Outcome::of(format!("{} on Firecracker", kernel.display()), &output, output.status.code())
         };
         // QEMU carries the code out through isa-debug-exit, Firecracker in the last console line.
         outcome.expect_lines(&["faults: exit"]).expect_code(42);

@@ -334,7 +334,7 @@ fn route_interrupts(line: Option<u32>) -> Option<hal::ioapic::Line> {
 fn poll_forever() {
     let Some(net) = NET.get() else { return };
     NET_THREAD.store(crate::thread::current().id(), Ordering::SeqCst);
-    let line = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner).stack.interrupt_line();
+    let line = lock(net).stack.interrupt_line();
     let routed = route_interrupts(line);
     let mut interrupts = routed.is_some();
     INTERRUPT_DRIVEN.store(interrupts, Ordering::Relaxed);
@@ -349,7 +349,7 @@ fn poll_forever() {
     let mut last_work = crate::time::Instant::now();
     loop {
         let (busy, next, quiet) = {
-            let mut shared = net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner);
+            let mut shared = lock(net);
             let seen = INTERRUPTS.load(Ordering::SeqCst);
             if interrupts && armed && seen != acknowledged {
                 // Before looking: a frame that comes after the look raises the line again.
