@@ -26,7 +26,7 @@ pub use block::{BlockDevice, BlockError};
 pub use console::Console;
 pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;
-pub use nic::{MAX_FRAME, Nic, NicError, NicStats};
+pub use nic::{DeviceInterrupt, MAX_FRAME, Nic, NicError, NicStats};
 pub use scheduler::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId, ThreadQueue};
 pub use slots::Slots;
 pub use time::CivilTime;

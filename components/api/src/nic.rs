@@ -38,6 +38,19 @@ pub struct NicStats {
     pub dropped: u64,
 }
 
+/// How a card signals that it has work, for the kernel to route to a CPU
+/// ([`Nic::interrupt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceInterrupt {
+    /// A line: a global system interrupt (an I/O APIC pin on x86). It MAY stay raised until the
+    /// card is acknowledged ([`Nic::acknowledge_interrupt`]).
+    Line(u32),
+    /// A PCI MSI-X table entry, at this (physical, mapped) address: the kernel writes the
+    /// message there that reaches its CPU. The card's queues already signal through the entry,
+    /// whose mask starts set (nothing is delivered until it is routed).
+    MsiX(u64),
+}
+
 /// A network card (virtio-net, a host fake).
 ///
 /// - `receive` MUST NOT block: it copies the oldest waiting frame into `buffer` and returns its
@@ -63,9 +76,9 @@ pub trait Nic {
     /// once the device has had time; a card that sends before `transmit` returns always says 0.
     /// Whoever ends the VM waits for 0 first, or the last frames are lost with it.
     fn unsent(&mut self) -> usize;
-    /// The interrupt line (a GSI on x86) the card raises when a frame arrives or a transmit
-    /// finishes, if it has one the kernel can route; `None` (the default): the card is polled.
-    fn interrupt_line(&self) -> Option<u32> {
+    /// How the card signals that a frame arrived or a transmit finished, if it can signal in a
+    /// way the kernel can route; `None` (the default): the card is polled.
+    fn interrupt(&self) -> Option<DeviceInterrupt> {
         None
     }
     /// Clears the card's interrupt status. A card's line MAY stay raised until this is called,
@@ -101,8 +114,8 @@ impl<N: Nic + ?Sized> Nic for alloc::boxed::Box<N> {
         (**self).unsent()
     }
 
-    fn interrupt_line(&self) -> Option<u32> {
-        (**self).interrupt_line()
+    fn interrupt(&self) -> Option<DeviceInterrupt> {
+        (**self).interrupt()
     }
 
     fn acknowledge_interrupt(&mut self) {

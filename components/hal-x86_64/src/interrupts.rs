@@ -11,9 +11,42 @@ pub const WAKE_VECTOR: u8 = 0xf0;
 /// Sent by one CPU that changed the page tables: drop every cached translation.
 pub const FLUSH_VECTOR: u8 = 0xf1;
 
-/// Vectors for device interrupts (an I/O APIC pin each), handed out by [`register_device`]. Below
+/// Vectors for device interrupts (an I/O APIC pin or an MSI-X entry each), handed out by
+/// [`register_device`]. Below
 /// the wake and flush IPIs, so that those come first when several are pending.
 pub const DEVICE_VECTORS: core::ops::Range<u8> = 0x30..0x34;
+
+/// A device's interrupt routed to a vector ([`crate::ioapic::route`], [`crate::msix::route`]):
+/// masking and unmasking it are one register write each.
+#[derive(Debug, Clone, Copy)]
+pub struct Line(Source);
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    IoApic { base: u64, entry: u32, vector: u8 },
+    MsiX(u64),
+}
+
+impl Line {
+    pub(crate) fn io_apic(base: u64, entry: u32, vector: u8) -> Line {
+        Line(Source::IoApic { base, entry, vector })
+    }
+
+    pub(crate) fn msix(entry: u64) -> Line {
+        Line(Source::MsiX(entry))
+    }
+
+    /// Masks the interrupt (`true`) or unmasks it. An I/O APIC pin drops what comes while
+    /// masked, and a device whose line stayed high raises no new edge when unmasked: its driver
+    /// acknowledges it and looks for work after unmasking. An MSI-X entry keeps one message
+    /// pending and sends it when unmasked.
+    pub fn set_masked(&self, masked: bool) {
+        match self.0 {
+            Source::IoApic { base, entry, vector } => crate::ioapic::set_masked(base, entry, vector, masked),
+            Source::MsiX(entry) => crate::msix::set_masked(entry, masked),
+        }
+    }
+}
 
 static TIMER_HANDLER: spin::Once<fn()> = spin::Once::new();
 static DEVICE_HANDLERS: [spin::Once<fn()>; DEVICE_VECTORS.end as usize - DEVICE_VECTORS.start as usize] =
@@ -21,8 +54,9 @@ static DEVICE_HANDLERS: [spin::Once<fn()>; DEVICE_VECTORS.end as usize - DEVICE_
 /// How many of the device vectors are taken.
 static DEVICE_COUNT: spin::Mutex<usize> = spin::Mutex::new(0);
 
-/// Gives `handler` a vector of its own among [`DEVICE_VECTORS`] (for an I/O APIC pin to name,
-/// see [`crate::ioapic::route`]); `None` when all are taken. The handler runs with interrupts
+/// Gives `handler` a vector of its own among [`DEVICE_VECTORS`] (for an I/O APIC pin or an
+/// MSI-X entry to name, see [`crate::ioapic::route`] and [`crate::msix::route`]); `None` when
+/// all are taken. The handler runs with interrupts
 /// off, after the end-of-interrupt (device lines are routed edge-triggered), on whichever thread
 /// the interrupt found; it MUST NOT block or take a lock that threads hold with interrupts on,
 /// and it may switch threads.

@@ -2,7 +2,8 @@
 //! Which I/O APICs exist and which GSIs each carries come from the ACPI MADT (QEMU's microvm has
 //! two: GSIs 0-23 and 24-47); without one, the PC's standard I/O APIC at 0xfec0_0000 is assumed.
 
-use crate::{acpi, interrupts, lapic, paging};
+use crate::interrupts::{self, Line};
+use crate::{acpi, lapic, paging};
 use stardust_acpi::IoApic;
 
 const SELECT: u64 = 0x00;
@@ -20,6 +21,8 @@ pub enum RouteError {
     NoIoApic(u32),
     /// The I/O APIC's registers lie where the kernel cannot map them.
     Unmappable(u64),
+    /// No claimed MSI-X table has an entry at this address ([`crate::msix::claim`]).
+    NotClaimed(u64),
 }
 
 impl core::fmt::Display for RouteError {
@@ -27,6 +30,7 @@ impl core::fmt::Display for RouteError {
         match self {
             RouteError::NoIoApic(gsi) => write!(f, "no I/O APIC carries interrupt line {gsi}"),
             RouteError::Unmappable(address) => write!(f, "the I/O APIC at {address:#x} cannot be mapped"),
+            RouteError::NotClaimed(address) => write!(f, "no claimed MSI-X table has an entry at {address:#x}"),
         }
     }
 }
@@ -83,24 +87,12 @@ pub fn carries(gsi: u32) -> bool {
     })
 }
 
-/// A routed line: masking and unmasking it are one register write each.
-#[derive(Debug, Clone, Copy)]
-pub struct Line {
-    base: u64,
-    entry: u32,
-    vector: u8,
-}
-
-impl Line {
-    /// Masks the line (`true`: its interrupts are dropped, not kept for later) or unmasks it.
-    /// A device whose line stayed high while masked raises no new edge when unmasked: its
-    /// driver acknowledges it and looks for work after unmasking.
-    pub fn set_masked(&self, masked: bool) {
-        interrupts::without(|| {
-            let _guard = LOCK.lock();
-            write(self.base, self.entry, u32::from(self.vector) | if masked { MASKED } else { 0 });
-        });
-    }
+/// Masks (its interrupts are then dropped, not kept for later) or unmasks a routed pin.
+pub(crate) fn set_masked(base: u64, entry: u32, vector: u8, masked: bool) {
+    interrupts::without(|| {
+        let _guard = LOCK.lock();
+        write(base, entry, u32::from(vector) | if masked { MASKED } else { 0 });
+    });
 }
 
 /// Sends line `gsi` to `vector` (one from [`interrupts::register_device`]) on the calling CPU:
@@ -116,6 +108,6 @@ pub fn route(gsi: u32, vector: u8) -> Result<Line, RouteError> {
         write(base, entry, MASKED);
         write(base, entry + 1, lapic::id() << 24);
         write(base, entry, u32::from(vector));
-        Ok(Line { base, entry, vector })
+        Ok(Line::io_apic(base, entry, vector))
     })
 }

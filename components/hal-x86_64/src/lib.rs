@@ -23,6 +23,7 @@ pub mod interrupts;
 pub mod ioapic;
 pub mod kvmclock;
 pub mod lapic;
+pub mod msix;
 pub mod paging;
 pub mod pci;
 pub mod power;

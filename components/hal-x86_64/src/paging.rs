@@ -4,7 +4,8 @@
 //! else no-execute; page 0 and the boot stack's guard page are not mapped, so that a null
 //! pointer or a stack overflow faults. RAM above 2 MiB (up to [`RAM_LIMIT`]) is mapped with
 //! 2 MiB pages, read-write, no-execute. Nothing else is mapped: device registers are mapped by
-//! the drivers that need them ([`map_device`]), in the last GiB below 4 GiB only.
+//! the drivers that need them ([`map_device`]): in the last GiB below 4 GiB, or above 4 GiB
+//! (cloud-hypervisor puts 64-bit BARs just below 64 TiB) through tables taken from the heap.
 //!
 //! The boot code (boot.rs) maps the first 2 MiB with one large page through the *last* page
 //! directory, which device mappings use later. So every table written here is not yet in use
@@ -117,7 +118,7 @@ pub(crate) fn init(ram_end: u64) {
 const CACHE_DISABLE: u64 = (1 << 3) | (1 << 4);
 const ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
 
-/// The page-directory entry that maps `address` (below 4 GiB).
+/// The page-directory entry that maps `address` (below 4 GiB: the kernel's own directories).
 fn directory_entry(address: u64) -> *mut u64 {
     let index = (address >> 21) as usize;
     // SAFETY: `index` < DIRECTORIES * ENTRIES for every address below 4 GiB (callers check);
@@ -125,10 +126,16 @@ fn directory_entry(address: u64) -> *mut u64 {
     unsafe { (&raw mut DIRECTORIES_TABLES).cast::<u64>().add(index) }
 }
 
-/// Device registers are mapped up to here: the page directories cover the first 4 GiB.
-pub const DEVICE_LIMIT: u64 = (DIRECTORIES as u64) << 30;
+/// Device registers are mapped up to here: the lower half of the 48-bit address space (the
+/// upper half is not canonical for identity-mapped addresses).
+pub const DEVICE_LIMIT: u64 = 1 << 47;
 // `DeviceRangeError`'s messages name these limits in words.
-const _: () = assert!(RAM_LIMIT == 3 << 30 && DEVICE_LIMIT == 4 << 30);
+const _: () = assert!(
+    RAM_LIMIT == 3 << 30
+        && DEVICE_LIMIT == 128 << 40
+        && crate::user::USER_BASE == 512 << 30
+        && crate::user::USER_END == 1 << 40
+);
 
 /// Why a range of device registers cannot be mapped ([`check_device_range`]). Its `Display`
 /// completes a sentence whose subject is the range ("BAR 4 at 0x... is above 4 GiB, ...").
@@ -140,8 +147,13 @@ pub enum DeviceRangeError {
     /// hold the kernel's identity map of RAM (the heap, the image, the stacks): device registers
     /// are never mapped there.
     InRamRange,
-    /// It reaches above [`DEVICE_LIMIT`] (4 GiB): the page tables have no directory there yet.
-    AboveFourGiB,
+    /// It reaches above [`DEVICE_LIMIT`] (128 TiB), where identity-mapped addresses end.
+    BeyondAddressSpace,
+    /// It overlaps the programs' range ([`USER_BASE`](crate::user::USER_BASE)..
+    /// [`USER_END`](crate::user::USER_END)), whose pages belong to ring 3.
+    InUserRange,
+    /// A page table it needs could not be taken from the heap ([`map_device`] only).
+    OutOfMemory,
     /// Its 2 MiB pages overlap RAM of the memory map (above [`RAM_LIMIT`], unused by the kernel
     /// but RAM all the same, not device registers).
     OverlapsRam,
@@ -152,24 +164,31 @@ impl fmt::Display for DeviceRangeError {
         match self {
             DeviceRangeError::Wraps => f.write_str("wraps around the address space"),
             DeviceRangeError::InRamRange => f.write_str("is below 3 GiB, where this kernel maps only RAM"),
-            DeviceRangeError::AboveFourGiB => f.write_str("is above 4 GiB, which this kernel cannot map yet"),
+            DeviceRangeError::BeyondAddressSpace => {
+                f.write_str("is above 128 TiB, beyond the addresses this kernel maps")
+            }
+            DeviceRangeError::InUserRange => f.write_str("is between 512 GiB and 1 TiB, where programs live"),
+            DeviceRangeError::OutOfMemory => f.write_str("needs a page table, and the heap has no 4 KiB for it"),
             DeviceRangeError::OverlapsRam => f.write_str("overlaps RAM of the memory map"),
         }
     }
 }
 
-/// Whether [`map_device`] can map device registers `[start, start + length)`: in the last GiB
-/// below 4 GiB, and, in whole 2 MiB pages (the unit it maps), clear of any RAM the memory map
-/// lists there. A pure check: nothing is mapped.
+/// Whether [`map_device`] can map device registers `[start, start + length)`: from 3 GiB up to
+/// [`DEVICE_LIMIT`], outside the programs' range, and, in whole 2 MiB pages (the unit it maps),
+/// clear of any RAM the memory map lists there. A pure check: nothing is mapped.
 pub fn check_device_range(start: u64, length: u64) -> Result<(), DeviceRangeError> {
     let end = start.checked_add(length).ok_or(DeviceRangeError::Wraps)?;
     if start < RAM_LIMIT {
         return Err(DeviceRangeError::InRamRange);
     }
     if end > DEVICE_LIMIT {
-        return Err(DeviceRangeError::AboveFourGiB);
+        return Err(DeviceRangeError::BeyondAddressSpace);
     }
-    // `end` <= 4 GiB, so rounding it up cannot overflow.
+    if start < crate::user::USER_END && end > crate::user::USER_BASE {
+        return Err(DeviceRangeError::InUserRange);
+    }
+    // `end` <= 128 TiB, so rounding it up cannot overflow.
     let pages = MemoryRegion { start: start & !(LARGE_PAGE - 1), end: end.next_multiple_of(LARGE_PAGE) };
     let ram = crate::boot::info().map_or(&[][..], |info| info.ram_beyond_limit());
     if ram.iter().any(|ram| ram.overlaps(&pages)) {
@@ -180,20 +199,64 @@ pub fn check_device_range(start: u64, length: u64) -> Result<(), DeviceRangeErro
 
 /// Maps device registers `[start, start + length)` uncached, in 2 MiB pages, if
 /// [`check_device_range`] allows it (otherwise nothing is mapped, and the error says why).
-/// Call with interrupts off.
+/// Above 4 GiB the page-directory-pointer table and directory a page needs are taken from the
+/// heap the first time (4 KiB each, never freed); should the heap have none, the pages mapped
+/// so far stay mapped and the error says so. Call with interrupts off.
 pub fn map_device(start: u64, length: u64) -> Result<(), DeviceRangeError> {
     check_device_range(start, length)?;
+    let _changing = CHANGES.lock();
     let end = start + length;
     let mut page = start & !(LARGE_PAGE - 1);
     while page < end {
-        // SAFETY: the entry belongs to the device directory (the range is in the last GiB below
-        // 4 GiB, checked above), which maps no RAM the kernel uses and no kernel code, and the
-        // page holds no RAM of the memory map either (checked above); making a not-present entry
-        // present needs no TLB flush, and writing a present one again changes nothing.
-        unsafe { directory_entry(page).write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
+        let entry = device_directory_entry(page)?;
+        // SAFETY: the entry maps `page` in a directory of the device range (3 GiB and above,
+        // outside the programs' range: checked above), which maps no RAM the kernel uses and no
+        // kernel code, and the page holds no RAM of the memory map either (checked above);
+        // making a not-present entry present needs no TLB flush, and writing a present one
+        // again changes nothing.
+        unsafe { entry.write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
         page += LARGE_PAGE;
     }
     Ok(())
+}
+
+/// The page-directory entry for the device page at `page` (checked by [`check_device_range`]),
+/// with the tables above it made present: below 4 GiB the kernel's own directories, above it
+/// tables from the heap. The caller holds `CHANGES`.
+fn device_directory_entry(page: u64) -> Result<*mut u64, DeviceRangeError> {
+    if page < (DIRECTORIES as u64) << 30 {
+        return Ok(directory_entry(page));
+    }
+    let mut table = (&raw mut PML4).cast::<u64>();
+    for shift in [39, 30] {
+        let index = (page >> shift) as usize % ENTRIES;
+        // SAFETY: `table` is the kernel's PML4 or a table this function made (a 4 KiB heap block
+        // of ENTRIES entries), and `index` < ENTRIES.
+        let entry = unsafe { table.add(index) };
+        // SAFETY: as above; the caller holds `CHANGES`, so no other CPU changes the entry.
+        let value = unsafe { entry.read_volatile() };
+        table = if value & PRESENT != 0 {
+            (value & ADDRESS_MASK) as *mut u64
+        } else {
+            let fresh = new_table().ok_or(DeviceRangeError::OutOfMemory)?;
+            // SAFETY: the entry was not present (the range is neither the first 4 GiB, whose
+            // tables exist, nor the programs' PML4 entry: checked by the caller), so nothing
+            // used it; the fresh, zeroed table maps nothing until the entries below are written.
+            unsafe { entry.write_volatile(fresh as u64 | PRESENT | WRITABLE) };
+            fresh
+        };
+    }
+    // SAFETY: `table` is a page directory (ENTRIES entries) made above or earlier.
+    Ok(unsafe { table.add((page >> 21) as usize % ENTRIES) })
+}
+
+/// A zeroed, page-aligned 4 KiB table from the heap (identity-mapped, so its address is the one
+/// the MMU is given), never freed.
+fn new_table() -> Option<*mut u64> {
+    let layout = core::alloc::Layout::from_size_align(SMALL_PAGE as usize, SMALL_PAGE as usize).ok()?;
+    // SAFETY: the layout has a non-zero size.
+    let table = unsafe { alloc::alloc::alloc_zeroed(layout) };
+    (!table.is_null()).then_some(table.cast())
 }
 
 /// Why a guard page could not be set.
@@ -227,13 +290,7 @@ fn small_entry(address: u64) -> Result<*mut u64, GuardError> {
     let table = if entry & HUGE == 0 {
         entry & ADDRESS_MASK
     } else {
-        let layout = core::alloc::Layout::from_size_align(SMALL_PAGE as usize, SMALL_PAGE as usize)
-            .map_err(|_| GuardError::OutOfMemory)?;
-        // SAFETY: the layout has a non-zero size.
-        let table = unsafe { alloc::alloc::alloc_zeroed(layout) } as u64;
-        if table == 0 {
-            return Err(GuardError::OutOfMemory);
-        }
+        let table = new_table().ok_or(GuardError::OutOfMemory)? as u64;
         let base = entry & ADDRESS_MASK;
         // SAFETY: `table` is a fresh 4 KiB, 4 KiB-aligned heap block that nothing else uses and
         // that is never freed; it maps the same 2 MiB with the same rights before the directory

@@ -259,9 +259,9 @@ impl<N: Nic> Stack<N> {
         busy || self.device.transmitted != sent || self.device.frames_waiting()
     }
 
-    /// The card's interrupt line, if it has one (see [`Nic::interrupt_line`]).
-    pub fn interrupt_line(&self) -> Option<u32> {
-        self.device.nic.interrupt_line()
+    /// How the card signals, if it can (see [`Nic::interrupt`]).
+    pub fn interrupt(&self) -> Option<stardust_api::DeviceInterrupt> {
+        self.device.nic.interrupt()
     }
 
     /// Clears the card's interrupt status; call it after an interrupt, before the next

@@ -2,9 +2,9 @@
 //! heap, identity-mapped; device registers mapped uncached, only where the hal can map them),
 //! discovery of virtio devices on PCI bus 0 (q35; configuration access through the hal) and on
 //! virtio-mmio (the `virtio_mmio.device=` words of the command line, and QEMU microvm's
-//! slots), virtio-blk as a
-//! [`BlockDevice`] and virtio-net as a [`Nic`]. Both are polled: the driver waits for each request
-//! to complete, and received frames are picked up when the network stack looks for them.
+//! slots), virtio-blk as a [`BlockDevice`] (polled: the driver waits for each request to
+//! complete) and virtio-net as a [`Nic`], with its interrupt (an I/O APIC line on virtio-mmio,
+//! MSI-X on PCI) for the network stack's thread to wait for.
 //!
 //! [`BlockDevice`]: stardust_api::BlockDevice
 //! [`Nic`]: stardust_api::Nic

@@ -5,7 +5,7 @@ use crate::discovery::transports;
 use crate::kernel_hal::KernelHal;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use stardust_api::{Nic, NicError, NicStats};
+use stardust_api::{DeviceInterrupt, Nic, NicError, NicStats};
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::DeviceType;
 
@@ -37,15 +37,18 @@ pub struct VirtioNic {
     /// Transmit buffers free for the next frame.
     free: Vec<Box<[u8]>>,
     stats: NicStats,
-    /// Its interrupt line, where discovery knows it.
-    line: Option<u32>,
+    /// How it signals, where discovery knows it.
+    interrupt: Option<DeviceInterrupt>,
 }
 
 impl VirtioNic {
-    fn new(transport: crate::discovery::Transport, line: Option<u32>) -> Result<VirtioNic, virtio_drivers::Error> {
+    fn new(
+        transport: crate::discovery::Transport,
+        interrupt: Option<DeviceInterrupt>,
+    ) -> Result<VirtioNic, virtio_drivers::Error> {
         let device = VirtIONetRaw::new(transport)?;
         let mut nic = VirtioNic {
-            line,
+            interrupt,
             device,
             buffers: (0..RX_QUEUE).map(|_| None).collect(),
             sending: (0..RX_QUEUE).map(|_| None).collect(),
@@ -182,12 +185,16 @@ impl Nic for VirtioNic {
         self.sending.iter().filter(|slot| slot.is_some()).count()
     }
 
-    fn interrupt_line(&self) -> Option<u32> {
-        self.line
+    fn interrupt(&self) -> Option<DeviceInterrupt> {
+        self.interrupt
     }
 
+    /// Reads (and so clears) the interrupt status, which lowers the card's line. MSI-X messages
+    /// need nothing: the read would only cost an exit to the monitor.
     fn acknowledge_interrupt(&mut self) {
-        self.device.ack_interrupt();
+        if !matches!(self.interrupt, Some(DeviceInterrupt::MsiX(_))) {
+            self.device.ack_interrupt();
+        }
     }
 }
 
@@ -195,8 +202,8 @@ impl Nic for VirtioNic {
 /// are reported (warn) and skipped.
 pub fn network_cards(cmdline: &str) -> Vec<VirtioNic> {
     let mut cards = Vec::new();
-    for (transport, line) in transports(cmdline, DeviceType::Network) {
-        match VirtioNic::new(transport, line) {
+    for (transport, interrupt) in transports(cmdline, DeviceType::Network) {
+        match VirtioNic::new(transport, interrupt) {
             Ok(card) => cards.push(card),
             Err(error) => log::warn!("virtio-net: {error:?}"),
         }

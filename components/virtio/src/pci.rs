@@ -7,11 +7,17 @@
 //! reason. (A capability that names a BAR above 5 is a broken device: `PciTransport` reads
 //! another register as its address, and should that be unmappable, `mmio_phys_to_virt` stops
 //! the VM with the reason rather than hand out the pointer.)
+//!
+//! A device with an MSI-X capability gets MSI-X enabled, its table claimed from the hal (every
+//! entry masked) and entry 0 named as every queue's vector as the queues are set up (which
+//! virtio-drivers does not do: [`Stepwise`](crate::stepwise::Stepwise) writes it): its
+//! interrupt is that entry, for whoever waits for the device to route.
 
 use crate::kernel_hal::KernelHal;
 use alloc::vec::Vec;
 use hal::paging::DeviceRangeError;
 use hal::pci::Function;
+use stardust_api::DeviceInterrupt;
 use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::transport::pci::bus::{BarInfo, ConfigurationAccess, DeviceFunction, PciRoot};
 use virtio_drivers::transport::{DeviceType, SomeTransport};
@@ -24,6 +30,18 @@ const MEMORY_SPACE: u32 = 1 << 1;
 const BUS_MASTER: u32 = 1 << 2;
 /// A function has six BARs.
 const BARS: u8 = 6;
+/// Capability IDs: vendor-specific (virtio's structures), MSI-X.
+const VENDOR_CAPABILITY: u8 = 0x09;
+const MSIX_CAPABILITY: u8 = 0x11;
+/// virtio's structure type of the common configuration.
+const COMMON_CONFIGURATION: u16 = 1;
+/// MSI-X message control (the capability's upper 16 bits): enable, function mask, table size.
+const MSIX_ENABLE: u32 = 1 << 31;
+const MSIX_FUNCTION_MASK: u32 = 1 << 30;
+
+/// A transport found on PCI, with the address of its common configuration when MSI-X entry 0 is
+/// to be each queue's vector, and that entry.
+pub(crate) type Found = (SomeTransport<'static>, Option<u64>, Option<DeviceInterrupt>);
 
 /// PCI configuration space for virtio-drivers, through [`hal::pci`].
 struct HalConfiguration;
@@ -60,7 +78,7 @@ pub(crate) fn present() -> bool {
 }
 
 /// Adds every virtio transport of type `wanted` on PCI bus 0 to `found`.
-pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<SomeTransport<'static>>) {
+pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<Found>) {
     let mut root = PciRoot::new(HalConfiguration);
     for device in 0..hal::pci::DEVICES {
         let Some(address) = Function::new(0, device, 0) else { continue };
@@ -69,24 +87,68 @@ pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<SomeTransport<'stat
         if identity & 0xffff != VIRTIO_VENDOR || pci_device_type(identity >> 16) != Some(wanted) {
             continue;
         }
-        if let Err((bar, base, reason)) = check_bars(&mut root, function) {
-            log::warn!("{} at 00:{device:02x}.0: BAR {bar} at {base:#x} {reason}; device ignored", device_name(wanted));
-            continue;
-        }
+        let bars = match check_bars(&mut root, function) {
+            Ok(bars) => bars,
+            Err((bar, base, reason)) => {
+                log::warn!(
+                    "{} at 00:{device:02x}.0: BAR {bar} at {base:#x} {reason}; device ignored",
+                    device_name(wanted)
+                );
+                continue;
+            }
+        };
+        let (common, interrupt) = enable_msix(&root, function, address, &bars).unzip();
         // Memory space and bus mastering (the device reads and writes our buffers).
         let command = hal::pci::read_config(address, COMMAND);
         // SAFETY: a virtio device this crate drives; its BARs are where the hal maps devices
         // (checked just above), and it gets only buffers its driver allocates.
         unsafe { hal::pci::write_config(address, COMMAND, command | MEMORY_SPACE | BUS_MASTER) };
         match PciTransport::new::<KernelHal, _>(&mut root, function) {
-            Ok(transport) => found.push(SomeTransport::Pci(transport)),
+            Ok(transport) => found.push((SomeTransport::Pci(transport), common, interrupt)),
             Err(error) => log::debug!("virtio-pci 00:{device:02x}.0: {error:?}"),
         }
     }
 }
 
+/// Enables MSI-X on the device at `address`, if it has the capability and virtio's common
+/// configuration: the common configuration's address and entry 0 of its table (claimed, every
+/// entry masked). `None`, and MSI-X left off, otherwise.
+fn enable_msix(
+    root: &PciRoot<HalConfiguration>,
+    function: DeviceFunction,
+    address: Function,
+    bars: &[u64; BARS as usize],
+) -> Option<(u64, DeviceInterrupt)> {
+    let read = |offset: u8| hal::pci::read_config(address, offset);
+    let in_bar =
+        |bar: u32, offset: u32| bars.get(bar as usize).filter(|&&base| base != 0).map(|base| base + u64::from(offset));
+    let mut common = None;
+    let mut msix = None;
+    for capability in root.capabilities(function) {
+        if capability.id == VENDOR_CAPABILITY && capability.private_header >> 8 == COMMON_CONFIGURATION {
+            common = common.or(in_bar(read(capability.offset + 4) & 0xff, read(capability.offset + 8)));
+        } else if capability.id == MSIX_CAPABILITY {
+            let table = read(capability.offset + 4);
+            let entries = (capability.private_header & 0x7ff) + 1;
+            msix = in_bar(table & 7, table & !7).map(|table| (capability.offset, table, entries));
+        }
+    }
+    let (common, (capability, table, entries)) = (common?, msix?);
+    // SAFETY: the table is this virtio device's own MSI-X table, where its capability says.
+    if !unsafe { hal::msix::claim(table, entries) } {
+        log::debug!("virtio-pci {address}: its MSI-X table at {table:#x} cannot be claimed; polled");
+        return None;
+    }
+    let control = read(capability);
+    // SAFETY: MSI-X on, the function mask off: the device now sends its queues' messages
+    // through their entries, all masked (claimed above), until one is routed.
+    unsafe { hal::pci::write_config(address, capability, (control | MSIX_ENABLE) & !MSIX_FUNCTION_MASK) };
+    Some((common, DeviceInterrupt::MsiX(table)))
+}
+
 /// Checks every memory BAR of `function` against what the hal can map: the first that fails,
-/// with its number, address and the reason. Every memory BAR, not only those the virtio
+/// with its number, address and the reason; else every BAR's memory address (0 for the
+/// others). Every memory BAR, not only those the virtio
 /// capabilities name: walking the capabilities here as well cost bytes the `net` profile's
 /// budget does not have, and a card with an unmappable BAR it does not use for virtio is rare
 /// (it is refused too). BARs that are I/O ports, unassigned or unreadable are left to
@@ -94,7 +156,8 @@ pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<SomeTransport<'stat
 fn check_bars(
     root: &mut PciRoot<HalConfiguration>,
     function: DeviceFunction,
-) -> Result<(), (u8, u64, DeviceRangeError)> {
+) -> Result<[u64; BARS as usize], (u8, u64, DeviceRangeError)> {
+    let mut addresses = [0; BARS as usize];
     let mut bar = 0;
     while bar < BARS {
         let info = root.bar_info(function, bar);
@@ -105,9 +168,10 @@ fn check_bars(
         // Unassigned: `PciTransport` says so.
         if address != 0 {
             hal::paging::check_device_range(address, size).map_err(|reason| (index, address, reason))?;
+            addresses[usize::from(index)] = address;
         }
     }
-    Ok(())
+    Ok(addresses)
 }
 
 /// The driver's name for a device type, for messages.

@@ -8,6 +8,10 @@
 //! the first disk request waited forever. And when a driver is dropped it unsets its queues,
 //! waiting until QueueReady reads 0; Firecracker refuses queue writes once the device is
 //! running, so that wait never ended either.
+//!
+//! It also names MSI-X entry 0 as each queue's vector on a virtio-pci device whose MSI-X is on
+//! (virtio-drivers leaves the vector unset, so the device would never signal), as the queue is
+//! set up: the specification has the driver set it before enabling the queue.
 
 use virtio_drivers::transport::{DeviceStatus, DeviceType, InterruptStatus, Transport};
 use virtio_drivers::{PhysAddr, Result};
@@ -17,9 +21,16 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 const STEPS: [DeviceStatus; 4] =
     [DeviceStatus::ACKNOWLEDGE, DeviceStatus::DRIVER, DeviceStatus::FEATURES_OK, DeviceStatus::DRIVER_OK];
 
-/// `T`, with the status written step by step and queues let go of safely (see the module).
+/// `T`, with the status written step by step and queues let go of safely (see the module); and
+/// the address of a virtio-pci device's common configuration, when its queues signal through
+/// MSI-X entry 0.
 #[derive(Debug)]
-pub struct Stepwise<T>(pub T);
+pub struct Stepwise<T>(pub T, pub Option<u64>);
+
+/// Offsets in virtio-pci's common configuration: the queue selector and the selected queue's
+/// MSI-X vector.
+const QUEUE_SELECT: u64 = 0x16;
+const QUEUE_MSIX_VECTOR: u64 = 0x1a;
 
 impl<T: Transport> Transport for Stepwise<T> {
     fn device_type(&self) -> DeviceType {
@@ -81,6 +92,20 @@ impl<T: Transport> Transport for Stepwise<T> {
         driver_area: PhysAddr,
         device_area: PhysAddr,
     ) {
+        if let Some(common) = self.1 {
+            // SAFETY: `common` is the device's common configuration, mapped by its transport (see
+            // `pci::enable_msix`); selecting a queue and naming its vector change only which
+            // (claimed, masked) MSI-X entry the device signals through, and the transport
+            // selects the queue again before every access of its own.
+            let vector = unsafe {
+                ((common + QUEUE_SELECT) as *mut u16).write_volatile(queue);
+                ((common + QUEUE_MSIX_VECTOR) as *mut u16).write_volatile(0);
+                ((common + QUEUE_MSIX_VECTOR) as *const u16).read_volatile()
+            };
+            if vector != 0 {
+                log::warn!("virtio-pci: the device refused MSI-X entry 0 for queue {queue}");
+            }
+        }
         self.0.queue_set(queue, size, descriptors, driver_area, device_area)
     }
 

@@ -25,6 +25,7 @@ use crate::time::Duration;
 use alloc_crate::vec::Vec;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use stardust_api::DeviceInterrupt;
 pub use stardust_net::Readiness;
 use stardust_net::{Ipv4Config, Limits, NetError, SocketId, Stack};
 use stardust_task::WaitQueue;
@@ -301,24 +302,28 @@ fn lock(net: &crate::sync::Mutex<Shared>) -> crate::sync::MutexGuard<'_, Shared>
     net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner)
 }
 
-/// Routes the card's interrupt line to the net thread; `None` (the card is polled) when it has
-/// none or it cannot be routed.
-fn route_interrupts(line: Option<u32>) -> Option<hal::ioapic::Line> {
+/// Routes the card's interrupt (an I/O APIC line or an MSI-X entry) to the net thread; `None`
+/// (the card is polled) when it has none or it cannot be routed.
+fn route_interrupts(interrupt: Option<DeviceInterrupt>) -> Option<hal::interrupts::Line> {
     if POLL_THE_CARD.load(Ordering::Relaxed) {
         log::info!("net: polling the card (stardust.nic=poll)");
         return None;
     }
-    let Some(line) = line else {
-        log::debug!("net: the card has no interrupt line the kernel knows; polling it");
+    let Some(interrupt) = interrupt else {
+        log::debug!("net: the card has no interrupt the kernel knows; polling it");
         return None;
     };
     let Some(vector) = hal::interrupts::register_device(on_card_interrupt) else {
         log::warn!("net: no interrupt vector left; polling the card");
         return None;
     };
-    match hal::ioapic::route(line, vector) {
+    let routed = match interrupt {
+        DeviceInterrupt::Line(line) => hal::ioapic::route(line, vector),
+        DeviceInterrupt::MsiX(entry) => hal::msix::route(entry, vector),
+    };
+    match routed {
         Ok(routed) => {
-            log::debug!("net: the card interrupts on line {line} (vector {vector:#x})");
+            log::debug!("net: the card interrupts through {interrupt:?} (vector {vector:#x})");
             Some(routed)
         }
         Err(reason) => {
@@ -334,8 +339,8 @@ fn route_interrupts(line: Option<u32>) -> Option<hal::ioapic::Line> {
 fn poll_forever() {
     let Some(net) = NET.get() else { return };
     NET_THREAD.store(crate::thread::current().id(), Ordering::SeqCst);
-    let line = lock(net).stack.interrupt_line();
-    let routed = route_interrupts(line);
+    let interrupt = lock(net).stack.interrupt();
+    let routed = route_interrupts(interrupt);
     let mut interrupts = routed.is_some();
     INTERRUPT_DRIVEN.store(interrupts, Ordering::Relaxed);
     // Whether the card's line is unmasked: only while the thread is about to park or parked.
