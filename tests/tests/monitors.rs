@@ -138,8 +138,8 @@ fn the_key_value_store_keeps_its_data_across_boots_on_both_monitors() {
 }
 
 #[test]
-fn httpd_answers_ping_and_http_over_a_tap_on_both_monitors() {
-    const NAME: &str = "httpd_answers_ping_and_http_over_a_tap_on_both_monitors";
+fn httpd_serves_ping_http_and_bad_clients_over_a_tap_on_both_monitors() {
+    const NAME: &str = "httpd_serves_ping_http_and_bad_clients_over_a_tap_on_both_monitors";
     let monitors = monitors(NAME);
     if monitors.is_empty() {
         return;
@@ -163,6 +163,8 @@ fn httpd_answers_ping_and_http_over_a_tap_on_both_monitors() {
                 "--",
                 "--status",
                 "/status",
+                "--idle",
+                "2",
             ],
             "httpd: serving http://10.0.16.2:80/",
             80,
@@ -177,6 +179,11 @@ fn httpd_answers_ping_and_http_over_a_tap_on_both_monitors() {
             let response = net::read_response(&mut stream, false).expect("an answer over the monitor's virtio-net");
             assert_eq!((response.status, response.body), (200, net::index_page()), "{vmm}");
         }
+        // The torture cases; not the 100 x 20 clients of the QEMU tests: on a host whose KVM is
+        // PVM (software nested virtualisation, as the machines this suite was written on), every
+        // privileged instruction of the guest traps, and a guest answers a few dozen requests
+        // a second (tcpdump: 40 ms from SYN to SYN-ACK), so a hundred clients time out there.
+        net::bad_clients(("10.0.16.2", 80));
         // The card's interrupt routed: Firecracker's line from its `virtio_mmio.device=` word,
         // cloud-hypervisor's MSI-X entry (its card's registers above 4 GiB, mapped). Frames come
         // by interrupt (the status page says none when the card is polled), and a request to
