@@ -17,7 +17,6 @@ use crate::{process, user};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use stardust::sync::{Condvar, Mutex};
-use stardust::time::Duration;
 use stardust_linux_abi::{
     EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_SIZE,
     EPOLL_MAX_EVENTS, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EpollEvent, Errno, O_CLOEXEC, epoll_events,
@@ -156,7 +155,9 @@ pub fn wait(epfd: u64, out: u64, max: u64, timeout: i32) -> Result<u64, Errno> {
         checked += piece;
     }
     let deadline = (timeout >= 0).then(|| process::now_nanoseconds() + timeout as u64 * 1_000_000);
+    let mut waiter = crate::readiness::Waiter::new();
     loop {
+        let seen = waiter.look();
         let found = collect(epoll, max as usize);
         if !found.is_empty() || deadline.is_some_and(|deadline| process::now_nanoseconds() >= deadline) {
             let mut bytes = Vec::with_capacity(found.len() * EPOLL_EVENT_SIZE);
@@ -166,7 +167,7 @@ pub fn wait(epfd: u64, out: u64, max: u64, timeout: i32) -> Result<u64, Errno> {
             user::write(out, &bytes)?;
             return Ok(found.len() as u64);
         }
-        stardust::thread::sleep(Duration::from_millis(1));
+        waiter.park(seen, deadline);
     }
 }
 
@@ -265,6 +266,7 @@ impl EventFd {
         *value -= taken;
         drop(value);
         self.changed.notify_all();
+        crate::readiness::changed();
         Ok(8)
     }
 
@@ -289,6 +291,7 @@ impl EventFd {
         *value += add;
         drop(value);
         self.changed.notify_all();
+        crate::readiness::changed();
         Ok(8)
     }
 

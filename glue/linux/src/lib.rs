@@ -33,6 +33,7 @@ mod loader;
 mod memory;
 mod pipe;
 mod process;
+mod readiness;
 mod report;
 mod shared;
 #[cfg(feature = "sockets")]

@@ -11,6 +11,9 @@ pub fn prepare() {}
 /// Nothing queued without a network.
 pub fn send_queued() {}
 
+/// No sockets to watch.
+pub fn watch_changes() {}
+
 /// Nothing to deliver without a network.
 pub fn finish_sending(_: core::time::Duration) {}
 

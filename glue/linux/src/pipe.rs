@@ -59,6 +59,7 @@ impl Drop for End {
         }
         drop(state);
         self.pipe.changed.notify_all();
+        crate::readiness::changed();
     }
 }
 
@@ -88,6 +89,7 @@ impl End {
         state.bytes.drain(..take);
         drop(state);
         self.pipe.changed.notify_all();
+        crate::readiness::changed();
         Ok(take as u64)
     }
 
@@ -124,6 +126,7 @@ impl End {
             done += piece;
             drop(state);
             self.pipe.changed.notify_all();
+            crate::readiness::changed();
         }
         Ok(done as u64)
     }

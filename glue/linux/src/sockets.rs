@@ -234,6 +234,11 @@ impl Socket {
     }
 }
 
+/// Has the network's thread wake the threads waiting in poll and epoll when a socket changes.
+pub fn watch_changes() {
+    stardust::net::set_change_hook(crate::readiness::changed);
+}
+
 /// Sends what the program's non-blocking writes queued (one pass over the network's sockets for
 /// all of them): epoll and poll call it before they wait.
 pub fn send_queued() {

@@ -488,7 +488,9 @@ fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
 fn wait_ready(entries: &mut [PollEntry], deadline: Option<u64>) -> u64 {
     // What the program wrote since it last waited leaves now, in one pass.
     sockets::send_queued();
+    let mut waiter = crate::readiness::Waiter::new();
     loop {
+        let seen = waiter.look();
         let mut ready = 0;
         for entry in entries.iter_mut() {
             entry.returned_events = 0;
@@ -525,7 +527,7 @@ fn wait_ready(entries: &mut [PollEntry], deadline: Option<u64>) -> u64 {
         if ready > 0 || late {
             return ready;
         }
-        sleep(Duration::from_millis(1));
+        waiter.park(seen, deadline);
     }
 }
 

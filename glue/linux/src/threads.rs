@@ -14,7 +14,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::exceptions::ExceptionFrame;
-use stardust::sync::{Condvar, Mutex};
+use stardust::sync::Mutex;
 use stardust::time::{Duration, Instant};
 use stardust_api::MAX_THREADS;
 use stardust_linux_abi::{Errno, Timespec};
@@ -142,9 +142,10 @@ pub fn exit(status: u8) -> ! {
     process::exit_thread(status)
 }
 
-/// A thread waiting on a futex word.
+/// A thread waiting on a futex word, parked until a waker sets `woken` and unparks it.
 struct Waiter {
     woken: AtomicBool,
+    thread: stardust_api::ThreadId,
     mask: u32,
     /// The word it waits on now (REQUEUE moves it), changed under the table's lock.
     address: AtomicU64,
@@ -152,20 +153,20 @@ struct Waiter {
 
 /// Waiters by word address, oldest first.
 static FUTEXES: Mutex<BTreeMap<u64, Vec<Arc<Waiter>>>> = Mutex::new(BTreeMap::new());
-static WOKEN: Condvar = Condvar::new();
 
 fn futexes() -> stardust::sync::MutexGuard<'static, BTreeMap<u64, Vec<Arc<Waiter>>>> {
     FUTEXES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Marks up to `count` waiters of `address` (whose mask meets `mask`) woken and takes them off
-/// the table; the caller notifies once the table is unlocked.
+/// Marks up to `count` waiters of `address` (whose mask meets `mask`) woken, takes them off the
+/// table and unparks them.
 fn take_woken(table: &mut BTreeMap<u64, Vec<Arc<Waiter>>>, address: u64, count: u64, mask: u32) -> u64 {
     let mut woken = 0;
     if let Some(waiters) = table.get_mut(&address) {
         waiters.retain(|waiter| {
             if woken < count && waiter.mask & mask != 0 {
                 waiter.woken.store(true, Ordering::Release);
+                stardust::thread::unpark(waiter.thread);
                 woken += 1;
                 false
             } else {
@@ -180,13 +181,7 @@ fn take_woken(table: &mut BTreeMap<u64, Vec<Arc<Waiter>>>, address: u64, count: 
 }
 
 fn wake(address: u64, count: u64, mask: u32) -> u64 {
-    let mut table = futexes();
-    let woken = take_woken(&mut table, address, count, mask);
-    drop(table);
-    if woken > 0 {
-        WOKEN.notify_all();
-    }
-    woken
+    take_woken(&mut futexes(), address, count, mask)
 }
 
 /// Wakes up to `count` waiters of `address` and moves up to `moved` of the rest to `target`
@@ -217,10 +212,6 @@ fn requeue(address: u64, count: u64, moved: u64, target: u64, expected: Option<u
     }
     if !taken.is_empty() {
         table.entry(target).or_default().extend(taken);
-    }
-    drop(table);
-    if woken > 0 {
-        WOKEN.notify_all();
     }
     Ok(woken + requeued)
 }
@@ -289,39 +280,37 @@ fn wait(address: u64, expected: u32, mask: u32, deadline: Option<Instant>) -> Re
     if u32::from_le_bytes(word) != expected {
         return Err(Errno::EAGAIN);
     }
-    let me = Arc::new(Waiter { woken: AtomicBool::new(false), mask, address: AtomicU64::new(address) });
+    let thread = stardust::thread::current_id();
+    let me = Arc::new(Waiter { woken: AtomicBool::new(false), thread, mask, address: AtomicU64::new(address) });
     table.entry(address).or_default().push(Arc::clone(&me));
-    match deadline {
-        None => {
-            while !me.woken.load(Ordering::Acquire) {
-                table = WOKEN.wait(table).unwrap_or_else(|poisoned| poisoned.into_inner());
-            }
-            Ok(0)
+    drop(table);
+    // A wake between the unlock and the park leaves the thread a token: the park returns at
+    // once. Parks may also return early for no reason (or for an older waker's unpark): the
+    // flag decides.
+    loop {
+        if me.woken.load(Ordering::Acquire) {
+            return Ok(0);
         }
-        Some(deadline) => {
-            // No timed wait in the runtime yet: sleep in short steps until woken or late.
-            drop(table);
-            loop {
-                if me.woken.load(Ordering::Acquire) {
-                    return Ok(0);
-                }
-                let now = Instant::now();
-                if now >= deadline {
-                    let mut table = futexes();
-                    if me.woken.load(Ordering::Acquire) {
-                        return Ok(0);
-                    }
-                    let now_at = me.address.load(Ordering::Relaxed);
-                    if let Some(waiters) = table.get_mut(&now_at) {
-                        waiters.retain(|waiter| !Arc::ptr_eq(waiter, &me));
-                        if waiters.is_empty() {
-                            table.remove(&now_at);
-                        }
-                    }
-                    return Err(Errno::ETIMEDOUT);
-                }
-                stardust::thread::sleep(deadline.duration_since(now).min(Duration::from_millis(1)));
+        let Some(deadline) = deadline else {
+            stardust::thread::park();
+            continue;
+        };
+        let now = Instant::now();
+        if now < deadline {
+            stardust::thread::park_timeout(deadline.duration_since(now));
+            continue;
+        }
+        let mut table = futexes();
+        if me.woken.load(Ordering::Acquire) {
+            return Ok(0);
+        }
+        let now_at = me.address.load(Ordering::Relaxed);
+        if let Some(waiters) = table.get_mut(&now_at) {
+            waiters.retain(|waiter| !Arc::ptr_eq(waiter, &me));
+            if waiters.is_empty() {
+                table.remove(&now_at);
             }
         }
+        return Err(Errno::ETIMEDOUT);
     }
 }

@@ -298,6 +298,17 @@ fn sent_while_quiet() {
     }
 }
 
+/// What the net thread calls after a look that changed some socket (see [`set_change_hook`]).
+static CHANGE_HOOK: spin::Once<fn()> = spin::Once::new();
+
+/// Makes the net thread call `hook` after every look at the card that changed some socket
+/// (data or a connection came, a peer closed, room to send opened, a timeout passed), with no
+/// lock held: for code that waits for many sockets at once without registering with each (the
+/// Linux layer's poll and epoll). The first hook set stays; it MUST be quick and MUST NOT block.
+pub fn set_change_hook(hook: fn()) {
+    CHANGE_HOOK.call_once(|| hook);
+}
+
 fn lock(net: &crate::sync::Mutex<Shared>) -> crate::sync::MutexGuard<'_, Shared> {
     net.lock().unwrap_or_else(crate::sync::PoisonError::into_inner)
 }
@@ -353,7 +364,7 @@ fn poll_forever() {
     let mut acknowledged = u64::MAX;
     let mut last_work = crate::time::Instant::now();
     loop {
-        let (busy, next, quiet) = {
+        let (busy, next, quiet, changed) = {
             let mut shared = lock(net);
             let seen = INTERRUPTS.load(Ordering::SeqCst);
             if interrupts && armed && seen != acknowledged {
@@ -390,7 +401,9 @@ fn poll_forever() {
             let quiet = interrupts && !busy && last_work.elapsed() >= ACTIVE;
             NET_QUIET.store(quiet, Ordering::SeqCst);
             let Shared { stack, wakers, polls } = &mut *shared;
+            let mut changed = false;
             stack.changed(|id| {
+                changed = true;
                 if let Some(Some(waker)) = wakers.get(id.slot()) {
                     waker.wake();
                 }
@@ -406,8 +419,11 @@ fn poll_forever() {
                 }
             }
             polls.retain(|poll| poll.upgrade().inspect(|poll| next = next.min(poll.time_out(now))).is_some());
-            (busy, next, quiet)
+            (busy, next, quiet, changed)
         };
+        if changed && let Some(hook) = CHANGE_HOOK.get() {
+            hook();
+        }
         if busy {
             last_work = crate::time::Instant::now();
         }

@@ -54,10 +54,21 @@ impl Thread {
     }
 }
 
-/// [`Thread::unpark`] by number; callable from an interrupt handler.
-pub(crate) fn unpark(id: ThreadId) {
+/// [`Thread::unpark`] by number ([`current_id`]); callable from an interrupt handler. A number
+/// whose thread has ended may name a newer thread, whose next park then returns early (which
+/// parkers allow for).
+pub fn unpark(id: ThreadId) {
     if let Some(runtime) = runtime() {
         runtime.unpark(id);
+    }
+}
+
+/// Blocks until [`Thread::unpark`] is called for this thread (std's `park`); returns at once if
+/// an unpark came since the last park. It may also return early for no reason: look again at
+/// what you wait for.
+pub fn park() {
+    if let Some(runtime) = runtime() {
+        runtime.park_until(u64::MAX);
     }
 }
 
@@ -74,6 +85,11 @@ fn deadline_after(duration: Duration) -> u64 {
     let hz = u128::from(hal::time::tsc_frequency());
     let ticks = u64::try_from((duration.as_nanos() * hz).div_ceil(1_000_000_000)).unwrap_or(u64::MAX);
     hal::cpu::rdtsc().saturating_add(ticks)
+}
+
+/// The running thread's number, for [`unpark`] (without [`current`]'s name lookup).
+pub fn current_id() -> ThreadId {
+    runtime().map_or(0, |runtime| runtime.current())
 }
 
 /// The running thread.
