@@ -166,3 +166,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_s5_name_is_found_wherever_it_lies_in_the_dsdt() {
+    // The name at every offset across the reader's 512-byte blocks, after decoys: the name
+    // without a package after it, and a package of another name.
+    for position in [0usize, 1, 494, 495, 496, 497, 498, 508, 509, 510, 511, 1003, 1004, 1005, 1006, 2000] {
+        let mut body = vec![0x5b_u8; position];
+        body.extend_from_slice(b"_S5_\x01");
+        body.extend_from_slice(b"_S4_\x12\x06\x04\x0a\x04");
+        body.extend_from_slice(b"_S5_\x12\x06\x04\x0a\x07\x0a\x07\x00\x00");
+        let mut bytes = machine(false);
+        put_table(&mut bytes, DSDT, b"DSDT", &body);
+        let acpi = parse(&Bytes(bytes), RSDP as u64).unwrap();
+        assert_eq!(acpi.power_off, Some(PowerOff::Pm1aControl { port: 0x604, sleep_type: 7 }), "at {position}");
+    }
+    // Cut off after the name: nothing to read, no power-off.
+    let mut bytes = machine(false);
+    put_table(&mut bytes, DSDT, b"DSDT", b"\x5b\x5b_S5_");
+    assert_eq!(parse(&Bytes(bytes), RSDP as u64).unwrap().power_off, None);
+}
