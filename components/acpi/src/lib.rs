@@ -297,40 +297,33 @@ fn s5_sleep_type(memory: &impl PhysicalMemory, dsdt: u64) -> Option<u8> {
         if !memory.read(at, &mut block[..size]) {
             return None;
         }
-        for offset in 0..=size - 4 {
-            if &block[offset..offset + 4] == b"_S5_"
+        for (offset, window) in block[..size].windows(4).enumerate() {
+            if window == b"_S5_"
                 && let Some(found) = s5_value(memory, at + offset as u64 + 4)
             {
                 return found;
             }
         }
         // The next block starts where a name cut off at this one's end begins.
-        at += (size - 3) as u64;
+        at += size as u64 - 3;
     }
     None
 }
 
-/// What follows `_S5_` at `cursor`: `None` if it is not a package (look further), else its
-/// first value (`Some(None)`: unreadable, or not a value this reader knows).
-fn s5_value(memory: &impl PhysicalMemory, mut cursor: u64) -> Option<Option<u8>> {
-    match memory.read_u8(cursor) {
-        Some(0x12) => {}
-        Some(_) => return None,
-        None => return Some(None),
+/// What follows `_S5_` at `cursor`: `None` if it is not a package, or unreadable (look
+/// further); else its first value (`Some(None)`: not a value this reader knows).
+fn s5_value(memory: &impl PhysicalMemory, cursor: u64) -> Option<Option<u8>> {
+    if memory.read_u8(cursor)? != 0x12 {
+        return None;
     }
-    let mut value = || {
-        cursor += 1;
-        let lead = memory.read_u8(cursor)?;
-        cursor += 1 + u64::from(lead >> 6); // PkgLength: extra bytes in the top two bits
-        cursor += 1; // element count
-        match memory.read_u8(cursor)? {
-            0x00 => Some(0),
-            0x01 => Some(1),
-            0x0a => memory.read_u8(cursor + 1),
-            _ => None,
-        }
-    };
-    Some(value())
+    // PackageOp, the package length (extra bytes in its lead byte's top two bits), the count.
+    let value = cursor + 3 + u64::from(memory.read_u8(cursor + 1)? >> 6);
+    Some(match memory.read_u8(value)? {
+        0x00 => Some(0),
+        0x01 => Some(1),
+        0x0a => memory.read_u8(value + 1),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

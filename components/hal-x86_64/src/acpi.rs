@@ -53,7 +53,7 @@ pub(crate) fn power_off() {
             match register {
                 Register::Port(port) => crate::cpu::outb(port, value),
                 Register::Memory(address) => {
-                    if paging::map_device(address, 1).is_ok() {
+                    if paging::map_low_device(address, 1).is_ok() {
                         // SAFETY: the FADT names this register; it was just mapped uncached.
                         unsafe { (address as *mut u8).write_volatile(value) };
                     }

@@ -24,7 +24,7 @@ pub struct Line(Source);
 #[derive(Debug, Clone, Copy)]
 enum Source {
     IoApic { base: u64, entry: u32, vector: u8 },
-    MsiX(u64),
+    MsiX { entry: u64, control: u32 },
 }
 
 impl Line {
@@ -32,8 +32,8 @@ impl Line {
         Line(Source::IoApic { base, entry, vector })
     }
 
-    pub(crate) fn msix(entry: u64) -> Line {
-        Line(Source::MsiX(entry))
+    pub(crate) fn msix(entry: u64, control: u32) -> Line {
+        Line(Source::MsiX { entry, control })
     }
 
     /// Masks the interrupt (`true`) or unmasks it. An I/O APIC pin drops what comes while
@@ -43,7 +43,7 @@ impl Line {
     pub fn set_masked(&self, masked: bool) {
         match self.0 {
             Source::IoApic { base, entry, vector } => crate::ioapic::set_masked(base, entry, vector, masked),
-            Source::MsiX(entry) => crate::msix::set_masked(entry, masked),
+            Source::MsiX { entry, control } => crate::msix::set_masked(entry, control, masked),
         }
     }
 }

@@ -63,7 +63,7 @@ fn find(gsi: u32) -> Result<(u64, u32), RouteError> {
     let candidates = if listed.is_empty() { &default[..] } else { listed };
     for io_apic in candidates {
         let Some(pin) = gsi.checked_sub(io_apic.gsi_base) else { continue };
-        if paging::map_device(io_apic.address, 4096).is_err() {
+        if paging::map_low_device(io_apic.address, 4096).is_err() {
             return Err(RouteError::Unmappable(io_apic.address));
         }
         let version = read(io_apic.address, VERSION);

@@ -71,7 +71,7 @@ pub fn start_timer(hz: u32) -> Result<(), TimerError> {
     }
     let msr = read_base_msr();
     let base = msr & 0xf_ffff_f000;
-    if msr & APIC_GLOBAL_ENABLE == 0 || paging::map_device(base, 4096).is_err() {
+    if msr & APIC_GLOBAL_ENABLE == 0 || paging::map_low_device(base, 4096).is_err() {
         return Err(TimerError::Unmappable(base));
     }
     BASE.call_once(|| base);
@@ -217,7 +217,7 @@ pub(crate) fn map() -> Result<(), TimerError> {
         return Ok(());
     }
     let base = read_base_msr() & 0xf_ffff_f000;
-    if paging::map_device(base, 4096).is_err() {
+    if paging::map_low_device(base, 4096).is_err() {
         return Err(TimerError::Unmappable(base));
     }
     BASE.call_once(|| base);

@@ -41,7 +41,8 @@ pub unsafe fn claim(table: u64, entries: u16) -> bool {
         let Some(slot) = tables.iter_mut().find(|slot| slot.1 == 0 || slot.0 == table) else { return false };
         *slot = (table, entries);
         for entry in 0..u64::from(entries) {
-            set_masked(table + entry * ENTRY_SIZE, true);
+            let entry = table + entry * ENTRY_SIZE;
+            set_masked(entry, read(entry, CONTROL), true);
         }
         true
     })
@@ -64,6 +65,12 @@ fn write(entry: u64, word: u64, value: u32) {
     unsafe { ((entry + word) as *mut u32).write_volatile(value) };
 }
 
+/// Reads a word of `entry` (as `write`).
+fn read(entry: u64, word: u64) -> u32 {
+    // SAFETY: as in `write`; reading an entry's word has no effect.
+    unsafe { ((entry + word) as *const u32).read_volatile() }
+}
+
 /// Sends the MSI-X entry at `entry` (of a claimed table) to `vector` (one from
 /// [`interrupts::register_device`]) on the calling CPU, fixed delivery, and unmasks it.
 pub fn route(entry: u64, vector: u8) -> Result<Line, RouteError> {
@@ -71,16 +78,20 @@ pub fn route(entry: u64, vector: u8) -> Result<Line, RouteError> {
         if !claimed(entry) {
             return Err(RouteError::NotClaimed(entry));
         }
-        write(entry, CONTROL, MASKED);
+        // The control word's other bits are kept, as PCI asks; read once here, so that masking
+        // and unmasking stay one write each.
+        let control = read(entry, CONTROL) & !MASKED;
+        set_masked(entry, control, true);
         write(entry, ADDRESS_LOW, LOCAL_APIC_MESSAGES | (lapic::id() & 0xff) << 12);
         write(entry, ADDRESS_HIGH, 0);
         write(entry, DATA, u32::from(vector));
-        write(entry, CONTROL, 0);
-        Ok(Line::msix(entry))
+        set_masked(entry, control, false);
+        Ok(Line::msix(entry, control))
     })
 }
 
-/// Masks (a message is then kept pending by the device) or unmasks the entry.
-pub(crate) fn set_masked(entry: u64, masked: bool) {
-    write(entry, CONTROL, if masked { MASKED } else { 0 });
+/// Masks (a message is then kept pending by the device) or unmasks the entry, whose control
+/// word's other bits are `control`.
+pub(crate) fn set_masked(entry: u64, control: u32, masked: bool) {
+    write(entry, CONTROL, if masked { control | MASKED } else { control });
 }

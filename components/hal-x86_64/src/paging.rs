@@ -10,7 +10,9 @@
 //! The boot code (boot.rs) maps the first 2 MiB with one large page through the *last* page
 //! directory, which device mappings use later. So every table written here is not yet in use
 //! when it is written, and only the page-directory-pointer entries change under the MMU's feet.
-//! Some hypervisors trap every write to a live page table; this keeps boot fast there.
+//! Some hypervisors trap every write to a live page table; this keeps boot fast there. (Device
+//! mappings above 4 GiB later link new tables into the live PML4 and PDPTs: entries that were
+//! not present, which the MMU never caches.)
 
 use crate::boot::ImageLayout;
 use core::fmt;
@@ -138,7 +140,7 @@ const _: () = assert!(
 );
 
 /// Why a range of device registers cannot be mapped ([`check_device_range`]). Its `Display`
-/// completes a sentence whose subject is the range ("BAR 4 at 0x... is above 4 GiB, ...").
+/// completes a sentence whose subject is the range ("BAR 4 at 0x... is above 128 TiB, ...").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceRangeError {
     /// The range runs past the end of the address space.
@@ -154,6 +156,8 @@ pub enum DeviceRangeError {
     InUserRange,
     /// A page table it needs could not be taken from the heap ([`map_device`] only).
     OutOfMemory,
+    /// It reaches above 4 GiB, and [`map_low_device`] maps only below.
+    NotLow,
     /// Its 2 MiB pages overlap RAM of the memory map (above [`RAM_LIMIT`], unused by the kernel
     /// but RAM all the same, not device registers).
     OverlapsRam,
@@ -169,6 +173,7 @@ impl fmt::Display for DeviceRangeError {
             }
             DeviceRangeError::InUserRange => f.write_str("is between 512 GiB and 1 TiB, where programs live"),
             DeviceRangeError::OutOfMemory => f.write_str("needs a page table, and the heap has no 4 KiB for it"),
+            DeviceRangeError::NotLow => f.write_str("is above 4 GiB, where no platform register should be"),
             DeviceRangeError::OverlapsRam => f.write_str("overlaps RAM of the memory map"),
         }
     }
@@ -204,27 +209,54 @@ pub fn check_device_range(start: u64, length: u64) -> Result<(), DeviceRangeErro
 /// so far stay mapped and the error says so. Call with interrupts off.
 pub fn map_device(start: u64, length: u64) -> Result<(), DeviceRangeError> {
     check_device_range(start, length)?;
+    if start + length <= LOW_DEVICE_LIMIT {
+        return map_low_device(start, length);
+    }
     let _changing = CHANGES.lock();
     let end = start + length;
     let mut page = start & !(LARGE_PAGE - 1);
     while page < end {
-        let entry = device_directory_entry(page)?;
-        // SAFETY: the entry maps `page` in a directory of the device range (3 GiB and above,
-        // outside the programs' range: checked above), which maps no RAM the kernel uses and no
-        // kernel code, and the page holds no RAM of the memory map either (checked above);
-        // making a not-present entry present needs no TLB flush, and writing a present one
-        // again changes nothing.
-        unsafe { entry.write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
+        set_device_page(device_directory_entry(page)?, page);
         page += LARGE_PAGE;
     }
     Ok(())
+}
+
+/// [`map_device`] for registers below 4 GiB, where the platform's own are (the local and I/O
+/// APICs, ACPI's): no heap and no lock (the exit path maps ACPI's registers this way, and must
+/// not wait for a lock its own CPU may hold), and none of the code for tables above 4 GiB in
+/// the images that need only these. A range above 4 GiB is refused.
+pub fn map_low_device(start: u64, length: u64) -> Result<(), DeviceRangeError> {
+    check_device_range(start, length)?;
+    if start + length > LOW_DEVICE_LIMIT {
+        return Err(DeviceRangeError::NotLow);
+    }
+    let mut page = start & !(LARGE_PAGE - 1);
+    while page < start + length {
+        set_device_page(directory_entry(page), page);
+        page += LARGE_PAGE;
+    }
+    Ok(())
+}
+
+/// Where the kernel's own page directories end (4 GiB).
+const LOW_DEVICE_LIMIT: u64 = (DIRECTORIES as u64) << 30;
+
+/// Makes the directory entry `entry` map the device page `page` uncached.
+fn set_device_page(entry: *mut u64, page: u64) {
+    // SAFETY: both callers checked the page with `check_device_range` and took `entry` for it
+    // from a directory of the device range (3 GiB and above, outside the programs' range),
+    // which maps no RAM the kernel uses and no kernel code, and the page holds no RAM of the
+    // memory map either; making a not-present entry present needs no TLB flush, and writing a
+    // present one again (the one value it can have) changes nothing.
+    unsafe { entry.write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
 }
 
 /// The page-directory entry for the device page at `page` (checked by [`check_device_range`]),
 /// with the tables above it made present: below 4 GiB the kernel's own directories, above it
 /// tables from the heap. The caller holds `CHANGES`.
 fn device_directory_entry(page: u64) -> Result<*mut u64, DeviceRangeError> {
-    if page < (DIRECTORIES as u64) << 30 {
+    if page < LOW_DEVICE_LIMIT {
         return Ok(directory_entry(page));
     }
     let mut table = (&raw mut PML4).cast::<u64>();
@@ -239,6 +271,10 @@ fn device_directory_entry(page: u64) -> Result<*mut u64, DeviceRangeError> {
             (value & ADDRESS_MASK) as *mut u64
         } else {
             let fresh = new_table().ok_or(DeviceRangeError::OutOfMemory)?;
+            // The zeroes written by the allocator before the MMU can see the table (the asm
+            // statement may touch any memory, so no store moves past it).
+            // SAFETY: an empty asm statement does nothing.
+            unsafe { core::arch::asm!("", options(nostack, preserves_flags)) };
             // SAFETY: the entry was not present (the range is neither the first 4 GiB, whose
             // tables exist, nor the programs' PML4 entry: checked by the caller), so nothing
             // used it; the fresh, zeroed table maps nothing until the entries below are written.

@@ -8,10 +8,10 @@
 //! another register as its address, and should that be unmappable, `mmio_phys_to_virt` stops
 //! the VM with the reason rather than hand out the pointer.)
 //!
-//! A device with an MSI-X capability gets MSI-X enabled, its table claimed from the hal (every
-//! entry masked) and entry 0 named as every queue's vector as the queues are set up (which
-//! virtio-drivers does not do: [`Stepwise`](crate::stepwise::Stepwise) writes it): its
-//! interrupt is that entry, for whoever waits for the device to route.
+//! A network card with an MSI-X capability gets MSI-X enabled, its table claimed from the hal
+//! (every entry masked) and entry 0 named as every queue's vector as the queues are set up
+//! (which virtio-drivers does not do: [`Stepwise`](crate::stepwise::Stepwise) writes it): its
+//! interrupt is that entry, for whoever waits for the card to route.
 
 use crate::kernel_hal::KernelHal;
 use alloc::vec::Vec;
@@ -35,6 +35,8 @@ const VENDOR_CAPABILITY: u8 = 0x09;
 const MSIX_CAPABILITY: u8 = 0x11;
 /// virtio's structure type of the common configuration.
 const COMMON_CONFIGURATION: u16 = 1;
+/// The common configuration's size (virtio 1.0's fields, up to the queue's device area).
+const COMMON_LENGTH: u64 = 0x38;
 /// MSI-X message control (the capability's upper 16 bits): enable, function mask, table size.
 const MSIX_ENABLE: u32 = 1 << 31;
 const MSIX_FUNCTION_MASK: u32 = 1 << 30;
@@ -97,14 +99,23 @@ pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<Found>) {
                 continue;
             }
         };
-        let (common, interrupt) = enable_msix(&root, function, address, &bars).unzip();
         // Memory space and bus mastering (the device reads and writes our buffers).
         let command = hal::pci::read_config(address, COMMAND);
         // SAFETY: a virtio device this crate drives; its BARs are where the hal maps devices
         // (checked just above), and it gets only buffers its driver allocates.
         unsafe { hal::pci::write_config(address, COMMAND, command | MEMORY_SPACE | BUS_MASTER) };
         match PciTransport::new::<KernelHal, _>(&mut root, function) {
-            Ok(transport) => found.push((SomeTransport::Pci(transport), common, interrupt)),
+            Ok(transport) => {
+                // Only network cards are waited for by interrupt (disks are polled): MSI-X
+                // tables are claimed for them alone. After the transport, so that a device it
+                // refuses claims nothing; before the driver sets up the queues.
+                let (common, interrupt) = if wanted == DeviceType::Network {
+                    enable_msix(&root, function, address, &bars).unzip()
+                } else {
+                    (None, None)
+                };
+                found.push((SomeTransport::Pci(transport), common, interrupt))
+            }
             Err(error) => log::debug!("virtio-pci 00:{device:02x}.0: {error:?}"),
         }
     }
@@ -112,25 +123,35 @@ pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<Found>) {
 
 /// Enables MSI-X on the device at `address`, if it has the capability and virtio's common
 /// configuration: the common configuration's address and entry 0 of its table (claimed, every
-/// entry masked). `None`, and MSI-X left off, otherwise.
+/// entry masked). `None`, and MSI-X left off, otherwise. Both structures must lie inside their
+/// memory BAR (as `PciTransport` found the common configuration, which it mapped).
 fn enable_msix(
     root: &PciRoot<HalConfiguration>,
     function: DeviceFunction,
     address: Function,
-    bars: &[u64; BARS as usize],
+    bars: &[(u64, u64); BARS as usize],
 ) -> Option<(u64, DeviceInterrupt)> {
     let read = |offset: u8| hal::pci::read_config(address, offset);
-    let in_bar =
-        |bar: u32, offset: u32| bars.get(bar as usize).filter(|&&base| base != 0).map(|base| base + u64::from(offset));
+    // `length` bytes at `offset` in memory BAR `bar`: their address.
+    let in_bar = |bar: u32, offset: u32, length: u64| {
+        let &(base, size) = bars.get(bar as usize)?;
+        (base != 0 && u64::from(offset).checked_add(length)? <= size).then_some(base + u64::from(offset))
+    };
     let mut common = None;
     let mut msix = None;
     for capability in root.capabilities(function) {
-        if capability.id == VENDOR_CAPABILITY && capability.private_header >> 8 == COMMON_CONFIGURATION {
-            common = common.or(in_bar(read(capability.offset + 4) & 0xff, read(capability.offset + 8)));
+        let length = capability.private_header & 0xff;
+        if capability.id == VENDOR_CAPABILITY
+            && capability.private_header >> 8 == COMMON_CONFIGURATION
+            && length >= 16
+            && common.is_none()
+        {
+            common = in_bar(read(capability.offset + 4) & 0xff, read(capability.offset + 8), COMMON_LENGTH);
         } else if capability.id == MSIX_CAPABILITY {
             let table = read(capability.offset + 4);
             let entries = (capability.private_header & 0x7ff) + 1;
-            msix = in_bar(table & 7, table & !7).map(|table| (capability.offset, table, entries));
+            let size = u64::from(entries) * hal::msix::ENTRY_SIZE;
+            msix = in_bar(table & 7, table & !7, size).map(|table| (capability.offset, table, entries));
         }
     }
     let (common, (capability, table, entries)) = (common?, msix?);
@@ -147,8 +168,8 @@ fn enable_msix(
 }
 
 /// Checks every memory BAR of `function` against what the hal can map: the first that fails,
-/// with its number, address and the reason; else every BAR's memory address (0 for the
-/// others). Every memory BAR, not only those the virtio
+/// with its number, address and the reason; else every BAR's memory address and size (zeroes
+/// for the others). Every memory BAR, not only those the virtio
 /// capabilities name: walking the capabilities here as well cost bytes the `net` profile's
 /// budget does not have, and a card with an unmappable BAR it does not use for virtio is rare
 /// (it is refused too). BARs that are I/O ports, unassigned or unreadable are left to
@@ -156,8 +177,8 @@ fn enable_msix(
 fn check_bars(
     root: &mut PciRoot<HalConfiguration>,
     function: DeviceFunction,
-) -> Result<[u64; BARS as usize], (u8, u64, DeviceRangeError)> {
-    let mut addresses = [0; BARS as usize];
+) -> Result<[(u64, u64); BARS as usize], (u8, u64, DeviceRangeError)> {
+    let mut addresses = [(0, 0); BARS as usize];
     let mut bar = 0;
     while bar < BARS {
         let info = root.bar_info(function, bar);
@@ -168,7 +189,7 @@ fn check_bars(
         // Unassigned: `PciTransport` says so.
         if address != 0 {
             hal::paging::check_device_range(address, size).map_err(|reason| (index, address, reason))?;
-            addresses[usize::from(index)] = address;
+            addresses[usize::from(index)] = (address, size);
         }
     }
     Ok(addresses)

@@ -6,8 +6,8 @@
 //! something it was not ready for at the last report (programs read or accept until `EAGAIN`,
 //! which ends that readiness, so each new arrival is a new edge); `EPOLLONESHOT` disables the
 //! entry after one report until `EPOLL_CTL_MOD`. A descriptor closed while listed leaves the list.
-//! With nothing ready the wait looks again every millisecond until its timeout, as `poll`
-//! does here.
+//! With nothing ready the waiting thread parks until a descriptor may have become ready or its
+//! timeout passes, as `poll` does here (see `readiness`).
 //!
 //! An eventfd is a 64-bit counter: `write` adds, `read` takes the whole count (or one with
 //! `EFD_SEMAPHORE`), blocking at zero (or at the maximum for a writer).
@@ -112,6 +112,9 @@ pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Er
                 disabled: false,
                 description: Arc::downgrade(&target),
             });
+            drop(entries);
+            // A thread already waiting on this instance looks at the new entry.
+            crate::readiness::changed();
             Ok(0)
         }
         (EPOLL_CTL_MOD, Some(index), Some(event)) => {
@@ -120,6 +123,9 @@ pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Er
             entry.data = event.data;
             entry.reported = 0;
             entry.disabled = false;
+            drop(entries);
+            // Re-armed (EPOLLONESHOT) or asking for more: a waiting thread looks again.
+            crate::readiness::changed();
             Ok(0)
         }
         (EPOLL_CTL_DEL, Some(index), _) => {

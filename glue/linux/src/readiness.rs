@@ -1,7 +1,7 @@
 //! Threads that wait for descriptors to become ready (poll, ppoll, select, epoll_wait) park
 //! until something changes: every change that can make a descriptor ready (a pipe written, read
-//! or closed, an eventfd changed, a socket changed by the network's thread) calls [`changed`],
-//! which unparks them. They look again at every wake, so a wake for another descriptor costs
+//! or closed, an eventfd changed, an epoll entry added or re-armed, a socket changed: the
+//! network calls a hook) calls [`changed`], which unparks them. They look again at every wake, so a wake for another descriptor costs
 //! one look; and they never park longer than [`LONGEST_PARK`], should a change come from a
 //! source that does not call [`changed`].
 

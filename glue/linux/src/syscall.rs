@@ -464,8 +464,8 @@ fn socket_call(_: Sysno, a: [u64; 6]) -> Result<u64, Errno> {
 }
 
 /// `poll(entries, count, timeout_ms)`: the console is always readable (end of file) and
-/// writable, files too, pipes, sockets and eventfds as their state says. With nothing ready the call checks again
-/// every millisecond until its timeout (a readiness API that wakes pollers is issue #14's).
+/// writable, files too, pipes, sockets and eventfds as their state says. With nothing ready the
+/// thread parks until a descriptor may have become ready or the timeout passes (`readiness`).
 fn poll(entries: u64, count: u64, timeout: Option<i32>) -> Result<u64, Errno> {
     let size = poll_array_size(count, stardust_linux_abi::DEFAULT_DESCRIPTOR_LIMIT)?;
     let bytes = user::read(entries, size)?;

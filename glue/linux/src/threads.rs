@@ -3,9 +3,10 @@
 //! or shared, with timeouts).
 //!
 //! Each program thread is a Stardust thread with a kernel stack of its own; it enters user mode
-//! with its parent's registers, RAX 0, the stack and TLS the caller gave. Futex waiters wait on
-//! one condition variable and each checks its own ticket, so a wake-up is never lost: the word
-//! is read and the waiter queued under the futex table's lock, which every WAKE takes.
+//! with its parent's registers, RAX 0, the stack and TLS the caller gave. A futex waiter parks
+//! and checks its own flag, so a wake-up is never lost: the word is read and the waiter queued
+//! under the futex table's lock, which every WAKE takes to set the flags and unpark the threads
+//! (an unpark before the park leaves a token).
 
 use crate::{process, user};
 use alloc::collections::BTreeMap;

@@ -304,9 +304,17 @@ static CHANGE_HOOK: spin::Once<fn()> = spin::Once::new();
 /// Makes the net thread call `hook` after every look at the card that changed some socket
 /// (data or a connection came, a peer closed, room to send opened, a timeout passed), with no
 /// lock held: for code that waits for many sockets at once without registering with each (the
-/// Linux layer's poll and epoll). The first hook set stays; it MUST be quick and MUST NOT block.
+/// Linux layer's poll and epoll). The first hook set stays. It MUST be quick, and it runs with
+/// no lock of the network's held, so it may take a lock of its own.
 pub fn set_change_hook(hook: fn()) {
     CHANGE_HOOK.call_once(|| hook);
+}
+
+/// Runs the change hook, if one is set (call with no lock of the network held).
+fn run_change_hook() {
+    if let Some(hook) = CHANGE_HOOK.get() {
+        hook();
+    }
 }
 
 fn lock(net: &crate::sync::Mutex<Shared>) -> crate::sync::MutexGuard<'_, Shared> {
@@ -421,8 +429,8 @@ fn poll_forever() {
             polls.retain(|poll| poll.upgrade().inspect(|poll| next = next.min(poll.time_out(now))).is_some());
             (busy, next, quiet, changed)
         };
-        if changed && let Some(hook) = CHANGE_HOOK.get() {
-            hook();
+        if changed {
+            run_change_hook();
         }
         if busy {
             last_work = crate::time::Instant::now();
@@ -553,7 +561,7 @@ impl Handle {
             now_ms().saturating_add(ms).saturating_add(1)
         });
         loop {
-            let seen = {
+            let (seen, unreported) = {
                 let mut shared = lock(net);
                 let now = now_ms();
                 let id = self.id;
@@ -585,20 +593,28 @@ impl Handle {
                 if deadline.is_some_and(|deadline| now >= deadline) {
                     return Err(TIMED_OUT);
                 }
-                if shared.stack.rearm(self.id) == Ok(true) {
+                let unreported = shared.stack.rearm(self.id) == Ok(true);
+                if unreported {
                     // A change nobody was told of (another thread's shutdown, say): the other
                     // waiters must look again, as `changed` will not report it now.
                     self.waker.wake();
                 }
                 if self.nonblocking.load(Ordering::Relaxed) {
+                    drop(shared);
+                    if unreported {
+                        run_change_hook();
+                    }
                     return Err(WOULD_BLOCK);
                 }
                 let seen = self.waker.generation.load(Ordering::SeqCst);
                 // Several threads may wait on one socket (a reader and a writer): the earliest
                 // deadline wins, and the others, woken early, wait again.
                 self.waker.deadline.fetch_min(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
-                seen
+                (seen, unreported)
             };
+            if unreported {
+                run_change_hook();
+            }
             if deadline.is_some() {
                 // The net thread ends the wait at the deadline: it must know of it.
                 nudge();
