@@ -125,6 +125,20 @@ static void checks(void) {
     epoll_ctl(epoll, EPOLL_CTL_MOD, counter, &event);
     printf("edge-triggered, first: %d\n", epoll_wait(epoll, out, 4, 0));
     printf("edge-triggered, unchanged: %d\n", epoll_wait(epoll, out, 4, 0));
+    /* Edge-triggered both ways: a read that finds nothing is no new edge for writing (an
+       event loop would spin between epoll_wait and a recv that says EAGAIN); a write is. */
+    read(counter, &value, sizeof value);
+    event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+    epoll_ctl(epoll, EPOLL_CTL_MOD, counter, &event);
+    n = epoll_wait(epoll, out, 4, 0);
+    printf("edge-triggered both ways: %d, %s\n", n, n == 1 && out[0].events == EPOLLOUT ? "EPOLLOUT" : "other events");
+    result("read of an empty eventfd", (int)read(counter, &value, sizeof value));
+    printf("edge-triggered after a read that found nothing: %d\n", epoll_wait(epoll, out, 4, 0));
+    value = 2;
+    write(counter, &value, sizeof value);
+    n = epoll_wait(epoll, out, 4, 0);
+    printf("edge-triggered after a write: %d, %s\n", n,
+           n == 1 && out[0].events == (EPOLLIN | EPOLLOUT) ? "EPOLLIN|EPOLLOUT" : "other events");
     result("epoll_ctl DEL", epoll_ctl(epoll, EPOLL_CTL_DEL, counter, NULL));
     result("epoll_wait with maxevents 0", epoll_wait(epoll, out, 0, 0));
     close(epoll);

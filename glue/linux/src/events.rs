@@ -19,8 +19,13 @@ use alloc::vec::Vec;
 use stardust::sync::{Condvar, Mutex};
 use stardust_linux_abi::{
     EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_SIZE,
-    EPOLL_MAX_EVENTS, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EpollEvent, Errno, O_CLOEXEC, epoll_events,
+    EPOLL_MAX_EVENTS, EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWAKEUP,
+    EPOLLWRNORM, EpollEvent, Errno, O_CLOEXEC, epoll_events,
 };
+
+/// The events a read uses up (until EAGAIN), and those a write does.
+const READ_EVENTS: u32 = EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+const WRITE_EVENTS: u32 = EPOLLOUT | EPOLLWRNORM;
 
 /// One descriptor on an epoll instance's interest list.
 #[derive(Debug, Clone)]
@@ -29,10 +34,11 @@ struct Entry {
     /// The events asked for, with `EPOLLET`/`EPOLLONESHOT`.
     events: u32,
     data: u64,
-    /// Edge-triggered: what was ready at the last report, and the description's operation
-    /// count then.
+    /// Edge-triggered: what was ready at the last look, and the description's read and write
+    /// counts at the last report.
     reported: u32,
-    operations: u64,
+    reads: u64,
+    writes: u64,
     /// One-shot and reported: silent until `EPOLL_CTL_MOD`.
     disabled: bool,
     /// The description listed, so a descriptor closed and reused is not mistaken for it (held
@@ -108,7 +114,8 @@ pub fn control(epfd: u64, operation: u64, fd: u64, event: u64) -> Result<u64, Er
                 events: event.events,
                 data: event.data,
                 reported: 0,
-                operations: 0,
+                reads: 0,
+                writes: 0,
                 disabled: false,
                 description: Arc::downgrade(&target),
             });
@@ -187,10 +194,11 @@ fn collect(epoll: &Epoll, max: usize) -> Vec<EpollEvent> {
         if found.len() == max {
             break;
         }
-        let (ready, operations) = match process::with(|process| Ok(process.files.get(entry.fd)?.clone())) {
+        let (ready, reads, writes) = match process::with(|process| Ok(process.files.get(entry.fd)?.clone())) {
             Ok(description) if lists(entry, &description) => (
                 files::object_readiness(&description),
-                description.operations.load(core::sync::atomic::Ordering::Relaxed),
+                description.reads.load(core::sync::atomic::Ordering::Relaxed),
+                description.writes.load(core::sync::atomic::Ordering::Relaxed),
             ),
             _ => {
                 closed.push(index);
@@ -203,12 +211,15 @@ fn collect(epoll: &Epoll, max: usize) -> Vec<EpollEvent> {
             continue;
         }
         let report = if entry.events & EPOLLET != 0 {
-            // Newly ready for something, or still ready after the program used it (it read
-            // until EAGAIN and more came before this look).
-            let new = events & !entry.reported != 0 || (events != 0 && operations != entry.operations);
+            // Newly ready for something, or still readable after the program read (until
+            // EAGAIN, and more came before this look), or still writable after it wrote.
+            let new = events & !entry.reported != 0
+                || (events & READ_EVENTS != 0 && reads != entry.reads)
+                || (events & WRITE_EVENTS != 0 && writes != entry.writes);
             entry.reported = events;
             if new {
-                entry.operations = operations;
+                entry.reads = reads;
+                entry.writes = writes;
             }
             new
         } else {

@@ -76,15 +76,22 @@ pub struct Ready {
 pub struct Description {
     /// What it refers to.
     pub object: Object,
-    /// Reads and writes done through it (edge-triggered epoll reports a descriptor again only
-    /// after the program has used it).
-    pub operations: core::sync::atomic::AtomicU64,
+    /// Reads (receives, accepts) and writes (sends) done through it: edge-triggered epoll
+    /// reports a descriptor still readable again only after the program read from it, one still
+    /// writable only after it wrote (a read says nothing new about room to write: reporting
+    /// that made an event loop spin between `epoll_wait` and a `recv` that said EAGAIN).
+    pub reads: core::sync::atomic::AtomicU64,
+    pub writes: core::sync::atomic::AtomicU64,
 }
 
 impl Description {
     /// A description of `object`.
     pub fn new(object: Object) -> Description {
-        Description { object, operations: core::sync::atomic::AtomicU64::new(0) }
+        Description {
+            object,
+            reads: core::sync::atomic::AtomicU64::new(0),
+            writes: core::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     /// The console's.
@@ -92,8 +99,10 @@ impl Description {
         Description::new(Object::Console)
     }
 
-    pub fn used(&self) {
-        self.operations.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    /// Counts a read (`writing` false) or a write through the description.
+    pub fn used(&self, writing: bool) {
+        let counter = if writing { &self.writes } else { &self.reads };
+        counter.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -239,7 +248,7 @@ fn read_from(
     at: Option<u64>,
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
-    description.used();
+    description.used(false);
     if at.is_some() && !description.object.seekable() {
         return Err(Errno::ESPIPE);
     }
@@ -271,7 +280,7 @@ fn write_to(
     at: Option<u64>,
 ) -> Result<u64, Errno> {
     let count = transfer_length(count) as usize;
-    description.used();
+    description.used(true);
     if at.is_some() && !description.object.seekable() {
         return Err(Errno::ESPIPE);
     }

@@ -269,9 +269,18 @@ fn socket(fd: u64) -> Result<(Arc<Description>, bool), Errno> {
     Ok((description, status.nonblocking))
 }
 
-fn with_socket<T>(fd: u64, f: impl FnOnce(&Socket, bool) -> Result<T, Errno>) -> Result<T, Errno> {
+/// Runs `f` on socket `fd` (with whether it is non-blocking); `writing` counts the call as a
+/// read (`Some(false)`: receives, accepts) or a write (`Some(true)`: sends, connects) for
+/// edge-triggered epoll, `None` as neither.
+fn with_socket<T>(
+    fd: u64,
+    writing: Option<bool>,
+    f: impl FnOnce(&Socket, bool) -> Result<T, Errno>,
+) -> Result<T, Errno> {
     let (description, nonblocking) = socket(fd)?;
-    description.used();
+    if let Some(writing) = writing {
+        description.used(writing);
+    }
     match &description.object {
         Object::Socket(socket) => f(socket, nonblocking),
         _ => Err(Errno::ENOTSOCK),
@@ -312,7 +321,7 @@ pub fn create(domain: u64, kind: u64, protocol: u64) -> Result<u64, Errno> {
 /// `bind(fd, address, length)`: kept until `listen` (TCP) or made now (UDP).
 pub fn bind(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
     let address = read_address(address, length)?;
-    with_socket(fd, |socket, _| {
+    with_socket(fd, None, |socket, _| {
         let mut state = socket.state();
         match &state.role {
             Role::Fresh { bound: None } => {}
@@ -335,7 +344,7 @@ pub fn bind(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
 
 /// `listen(fd, backlog)`: the backlog is the network's (128).
 pub fn listen(fd: u64) -> Result<u64, Errno> {
-    with_socket(fd, |socket, _| {
+    with_socket(fd, None, |socket, _| {
         if socket.kind != SocketKind::Stream {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -357,7 +366,7 @@ pub fn accept(fd: u64, address: u64, length: u64, flags: u64) -> Result<u64, Err
     if flags & !(SOCK_CLOEXEC | SOCK_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
-    let (stream, peer, options) = with_socket(fd, |socket, nonblocking| {
+    let (stream, peer, options) = with_socket(fd, Some(false), |socket, nonblocking| {
         let (listener, options) = {
             let state = socket.state();
             match &state.role {
@@ -387,7 +396,7 @@ pub fn accept(fd: u64, address: u64, length: u64, flags: u64) -> Result<u64, Err
 /// `connect(fd, address, length)`.
 pub fn connect(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
     let remote = read_address(address, length)?;
-    with_socket(fd, |socket, nonblocking| {
+    with_socket(fd, Some(true), |socket, nonblocking| {
         if socket.kind == SocketKind::Datagram {
             socket.udp()?.connect(remote).map_err(|e| errno(&e))?;
             return Ok(0);
@@ -418,7 +427,7 @@ pub fn connect(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
 pub fn send_to(fd: u64, buffer: u64, count: u64, flags: u64, address: u64, length: u64) -> Result<u64, Errno> {
     let to = if address == 0 { None } else { Some(read_address(address, length)?) };
     let bytes = user::read(buffer, (stardust_linux_abi::transfer_length(count) as usize).min(CHUNK))?;
-    with_socket(fd, |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
+    with_socket(fd, Some(true), |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
 }
 
 fn send_with(
@@ -435,7 +444,8 @@ fn send_with(
 /// `recvfrom(fd, buffer, length, flags, address, address_length)` (`recv` without one).
 pub fn receive_from(fd: u64, buffer: u64, count: u64, flags: u64, address: u64, length: u64) -> Result<u64, Errno> {
     let count = stardust_linux_abi::transfer_length(count) as usize;
-    let (bytes, sender) = with_socket(fd, |socket, nonblocking| socket.receive_with(count, flags, nonblocking))?;
+    let (bytes, sender) =
+        with_socket(fd, Some(false), |socket, nonblocking| socket.receive_with(count, flags, nonblocking))?;
     user::write(buffer, &bytes)?;
     if let Some(sender) = sender {
         write_address(address, length, sender)?;
@@ -470,7 +480,7 @@ pub fn send_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> {
         let length = (stardust_linux_abi::transfer_length(vector.length) as usize).min(room);
         bytes.extend_from_slice(&user::read(vector.base, length)?);
     }
-    with_socket(fd, |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
+    with_socket(fd, Some(true), |socket, nonblocking| send_with(socket, &bytes, flags, nonblocking, to))
 }
 
 /// `recvmsg(fd, message, flags)`: one receive scattered over the buffers; a datagram's sender
@@ -494,7 +504,7 @@ pub fn receive_message(fd: u64, message: u64, flags: u64) -> Result<u64, Errno> 
         user::check_writable(vector.base, length)?;
         left -= length;
     }
-    let (bytes, sender, kind) = with_socket(fd, |socket, nonblocking| {
+    let (bytes, sender, kind) = with_socket(fd, Some(false), |socket, nonblocking| {
         socket.receive_with(count, flags, nonblocking).map(|(bytes, sender)| (bytes, sender, socket.kind))
     })?;
     let mut rest = &bytes[..];
@@ -526,7 +536,7 @@ pub fn shutdown(fd: u64, how: u64) -> Result<u64, Errno> {
         SHUT_RDWR => stardust::net::Shutdown::Both,
         _ => return Err(Errno::EINVAL),
     };
-    with_socket(fd, |socket, _| {
+    with_socket(fd, None, |socket, _| {
         socket.stream()?.shutdown(how).map_err(|e| errno(&e))?;
         Ok(0)
     })
@@ -534,7 +544,7 @@ pub fn shutdown(fd: u64, how: u64) -> Result<u64, Errno> {
 
 /// `getsockname(fd, address, length)`.
 pub fn local_name(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
-    let name = with_socket(fd, |socket, _| {
+    let name = with_socket(fd, None, |socket, _| {
         let state = socket.state();
         let name = match &state.role {
             Role::Fresh { bound } => {
@@ -554,7 +564,7 @@ pub fn local_name(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
 
 /// `getpeername(fd, address, length)`.
 pub fn peer_name(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
-    let peer = with_socket(fd, |socket, _| socket.stream()?.peer_addr().map_err(|e| errno(&e)))?;
+    let peer = with_socket(fd, None, |socket, _| socket.stream()?.peer_addr().map_err(|e| errno(&e)))?;
     if let core::net::SocketAddr::V4(peer) = peer {
         write_address(address, length, peer)?;
     }
@@ -566,7 +576,7 @@ pub fn peer_name(fd: u64, address: u64, length: u64) -> Result<u64, Errno> {
 pub fn set_option(fd: u64, level: u64, name: u64, value: u64, length: u64) -> Result<u64, Errno> {
     let length = usize::try_from(length).map_err(|_| Errno::EINVAL)?.min(64);
     let bytes = user::read(value, length)?;
-    with_socket(fd, |socket, _| {
+    with_socket(fd, None, |socket, _| {
         let mut state = socket.state();
         match (level, name) {
             (SOL_SOCKET, SO_REUSEADDR | SO_REUSEPORT) => state.options.reuse_address = decode_int_option(&bytes)? != 0,
@@ -594,7 +604,7 @@ pub fn set_option(fd: u64, level: u64, name: u64, value: u64, length: u64) -> Re
 
 /// `getsockopt(fd, level, name, value, length)`.
 pub fn get_option(fd: u64, level: u64, name: u64, value: u64, length: u64) -> Result<u64, Errno> {
-    let answer: alloc::vec::Vec<u8> = with_socket(fd, |socket, _| {
+    let answer: alloc::vec::Vec<u8> = with_socket(fd, None, |socket, _| {
         let state = socket.state();
         let int = |value: i32| value.to_le_bytes().to_vec();
         Ok(match (level, name) {
