@@ -139,6 +139,13 @@ static void checks(void) {
     n = epoll_wait(epoll, out, 4, 0);
     printf("edge-triggered after a write: %d, %s\n", n,
            n == 1 && out[0].events == (EPOLLIN | EPOLLOUT) ? "EPOLLIN|EPOLLOUT" : "other events");
+    /* Readable only, written again while still readable (as mio's waker is): a new edge. */
+    event.events = EPOLLIN | EPOLLET;
+    epoll_ctl(epoll, EPOLL_CTL_MOD, counter, &event);
+    printf("edge-triggered, readable only: %d\n", epoll_wait(epoll, out, 4, 0));
+    write(counter, &value, sizeof value);
+    n = epoll_wait(epoll, out, 4, 0);
+    printf("edge-triggered after a second write: %d, %s\n", n, n == 1 && out[0].events == EPOLLIN ? "EPOLLIN" : "other events");
     result("epoll_ctl DEL", epoll_ctl(epoll, EPOLL_CTL_DEL, counter, NULL));
     result("epoll_wait with maxevents 0", epoll_wait(epoll, out, 0, 0));
     close(epoll);

@@ -248,8 +248,11 @@ fn set_device_page(entry: *mut u64, page: u64) {
     // from a directory of the device range (3 GiB and above, outside the programs' range),
     // which maps no RAM the kernel uses and no kernel code, and the page holds no RAM of the
     // memory map either; making a not-present entry present needs no TLB flush, and writing a
-    // present one again (the one value it can have) changes nothing.
-    unsafe { entry.write_volatile(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE) };
+    // present one again (the one value it can have) changes nothing. Two CPUs may write it at
+    // once (below 4 GiB no lock is taken): an atomic store makes that no data race. The entry
+    // is an aligned u64 of a table that lives as long as the kernel.
+    let entry = unsafe { core::sync::atomic::AtomicU64::from_ptr(entry) };
+    entry.store(page | PRESENT | WRITABLE | HUGE | NO_EXECUTE | CACHE_DISABLE, core::sync::atomic::Ordering::Relaxed);
 }
 
 /// The page-directory entry for the device page at `page` (checked by [`check_device_range`]),
@@ -273,8 +276,9 @@ fn device_directory_entry(page: u64) -> Result<*mut u64, DeviceRangeError> {
             let fresh = new_table().ok_or(DeviceRangeError::OutOfMemory)?;
             // The zeroes written by the allocator before the MMU can see the table (the asm
             // statement may touch any memory, so no store moves past it).
-            // SAFETY: an empty asm statement does nothing.
-            unsafe { core::arch::asm!("", options(nostack, preserves_flags)) };
+            // SAFETY: an empty asm statement does nothing (it is given the table, so that the
+            // compiler takes it to read it).
+            unsafe { core::arch::asm!("/* {0} */", in(reg) fresh, options(nostack, preserves_flags)) };
             // SAFETY: the entry was not present (the range is neither the first 4 GiB, whose
             // tables exist, nor the programs' PML4 entry: checked by the caller), so nothing
             // used it; the fresh, zeroed table maps nothing until the entries below are written.

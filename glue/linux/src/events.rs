@@ -211,10 +211,12 @@ fn collect(epoll: &Epoll, max: usize) -> Vec<EpollEvent> {
             continue;
         }
         let report = if entry.events & EPOLLET != 0 {
-            // Newly ready for something, or still readable after the program read (until
-            // EAGAIN, and more came before this look), or still writable after it wrote.
+            // Newly ready for something; or still readable after the program read (until
+            // EAGAIN, and more came before this look) or wrote (an eventfd written again, as
+            // mio's waker is, while still readable: Linux wakes its readers at every write);
+            // or still writable after it wrote. A read says nothing new about room to write.
             let new = events & !entry.reported != 0
-                || (events & READ_EVENTS != 0 && reads != entry.reads)
+                || (events & READ_EVENTS != 0 && (reads != entry.reads || writes != entry.writes))
                 || (events & WRITE_EVENTS != 0 && writes != entry.writes);
             entry.reported = events;
             if new {

@@ -77,9 +77,10 @@ pub struct Description {
     /// What it refers to.
     pub object: Object,
     /// Reads (receives, accepts) and writes (sends) done through it: edge-triggered epoll
-    /// reports a descriptor still readable again only after the program read from it, one still
-    /// writable only after it wrote (a read says nothing new about room to write: reporting
-    /// that made an event loop spin between `epoll_wait` and a `recv` that said EAGAIN).
+    /// reports a descriptor still readable again after the program read from it or wrote to it,
+    /// one still writable only after it wrote (a read says nothing new about room to write:
+    /// reporting that made an event loop spin between `epoll_wait` and a `recv` that said
+    /// EAGAIN).
     pub reads: core::sync::atomic::AtomicU64,
     pub writes: core::sync::atomic::AtomicU64,
 }
