@@ -208,10 +208,10 @@ pub fn check_device_range(start: u64, length: u64) -> Result<(), DeviceRangeErro
 /// heap the first time (4 KiB each, never freed); should the heap have none, the pages mapped
 /// so far stay mapped and the error says so. Call with interrupts off.
 pub fn map_device(start: u64, length: u64) -> Result<(), DeviceRangeError> {
-    check_device_range(start, length)?;
-    if start + length <= LOW_DEVICE_LIMIT {
+    if start.saturating_add(length) <= LOW_DEVICE_LIMIT {
         return map_low_device(start, length);
     }
+    check_device_range(start, length)?;
     let _changing = CHANGES.lock();
     let end = start + length;
     let mut page = start & !(LARGE_PAGE - 1);

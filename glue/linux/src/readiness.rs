@@ -1,9 +1,9 @@
 //! Threads that wait for descriptors to become ready (poll, ppoll, select, epoll_wait) park
 //! until something changes: every change that can make a descriptor ready (a pipe written, read
 //! or closed, an eventfd changed, an epoll entry added or re-armed, a socket changed: the
-//! network calls a hook) calls [`changed`], which unparks them. They look again at every wake, so a wake for another descriptor costs
-//! one look; and they never park longer than [`LONGEST_PARK`], should a change come from a
-//! source that does not call [`changed`].
+//! network calls a hook) calls [`changed`], which unparks them. They look again at every wake,
+//! so a wake for another descriptor costs one look; and they never park longer than
+//! [`LONGEST_PARK`], should a change come from a source that does not call [`changed`].
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -561,7 +561,7 @@ impl Handle {
             now_ms().saturating_add(ms).saturating_add(1)
         });
         loop {
-            let (seen, unreported) = {
+            let (waiting, unreported) = {
                 let mut shared = lock(net);
                 let now = now_ms();
                 let id = self.id;
@@ -599,22 +599,19 @@ impl Handle {
                     // waiters must look again, as `changed` will not report it now.
                     self.waker.wake();
                 }
-                if self.nonblocking.load(Ordering::Relaxed) {
-                    drop(shared);
-                    if unreported {
-                        run_change_hook();
-                    }
-                    return Err(WOULD_BLOCK);
-                }
-                let seen = self.waker.generation.load(Ordering::SeqCst);
-                // Several threads may wait on one socket (a reader and a writer): the earliest
-                // deadline wins, and the others, woken early, wait again.
-                self.waker.deadline.fetch_min(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
-                (seen, unreported)
+                // The generation to wait past; none for a non-blocking socket.
+                let waiting = (!self.nonblocking.load(Ordering::Relaxed)).then(|| {
+                    // Several threads may wait on one socket (a reader and a writer): the
+                    // earliest deadline wins, and the others, woken early, wait again.
+                    self.waker.deadline.fetch_min(deadline.unwrap_or(u64::MAX), Ordering::SeqCst);
+                    self.waker.generation.load(Ordering::SeqCst)
+                });
+                (waiting, unreported)
             };
             if unreported {
                 run_change_hook();
             }
+            let Some(seen) = waiting else { return Err(WOULD_BLOCK) };
             if deadline.is_some() {
                 // The net thread ends the wait at the deadline: it must know of it.
                 nudge();
