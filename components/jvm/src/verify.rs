@@ -174,9 +174,11 @@ pub fn length(code: &[u8], pc: usize) -> Option<usize> {
     (pc + length <= code.len()).then_some(length)
 }
 
+#[inline(always)]
 pub(crate) fn u2(code: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([code[at], code[at + 1]])
 }
+#[inline(always)]
 pub(crate) fn s4(code: &[u8], at: usize) -> i32 {
     i32::from_be_bytes([code[at], code[at + 1], code[at + 2], code[at + 3]])
 }

@@ -101,6 +101,10 @@ pub struct Method {
     pub arg_slots: u16,
     pub result: Option<Kind>,
     pub body: Body,
+    /// A handle on `body`'s code for the interpreter: the frame that runs takes it and gives it
+    /// back when it calls or returns, so a call costs no atomic count (a clone would cost an
+    /// increment and a decrement). Empty while a frame of the method runs (a second one clones).
+    pub spare: Option<Arc<Code>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -145,6 +149,16 @@ pub struct Class {
     pub mirror: Ref,
 }
 
+impl Machine {
+    /// The code of a method that has bytecode.
+    pub(crate) fn code(&self, method: MethodId) -> Option<&Arc<Code>> {
+        match &self.methods.get(method as usize)?.body {
+            Body::Bytecode(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
 impl Class {
     pub fn is_interface(&self) -> bool {
         self.flags & access::INTERFACE != 0
@@ -154,7 +168,6 @@ impl Class {
 pub(crate) struct Frame {
     pub method: MethodId,
     pub class: ClassId,
-    pub code: Arc<Code>,
     pub pc: usize,
     /// The first local's index on the value stack.
     pub base: usize,
@@ -419,6 +432,7 @@ impl Machine {
             arg_slots: (signature.slots() + this) as u16,
             result: signature.result,
             body,
+            spare: None,
         });
         self.classes[class as usize].methods.push(id);
         Ok(id)
@@ -962,14 +976,13 @@ impl Vm {
                     self.stack.truncate(base);
                     return Err(self.throw("java/lang/StackOverflowError", ""));
                 }
-                let code = code.clone();
                 let (class, flags) = (m.class, m.flags);
-                let locals = code.max_locals as usize;
+                let (locals, max_stack) = (code.max_locals as usize, code.max_stack as usize);
                 let end = base + locals;
                 if self.stack.len() < end {
                     self.stack.resize(end, Value::Int(0));
                 }
-                self.stack.reserve(code.max_stack as usize);
+                self.stack.reserve(max_stack);
                 let lock = if flags & access::SYNCHRONIZED == 0 {
                     0
                 } else if flags & access::STATIC == 0 {
@@ -980,7 +993,7 @@ impl Vm {
                 if lock != 0 {
                     self.monitor_enter(lock);
                 }
-                self.frames.push(Frame { method, class, code, pc: 0, base, lock });
+                self.frames.push(Frame { method, class, pc: 0, base, lock });
                 Ok(Entered::Frame)
             }
             Body::Native(native) => {
@@ -1245,8 +1258,8 @@ impl Vm {
         let class = self.class_of(exception);
         while self.frames.len() > depth {
             let Some(frame) = self.frames.last() else { break };
-            let (pc, owner, code, base) = (frame.pc, frame.class, frame.code.clone(), frame.base);
-            for handler in code.handlers.iter() {
+            let (pc, owner, code, base) = (frame.pc, frame.class, self.code(frame.method).cloned(), frame.base);
+            for handler in code.iter().flat_map(|code| code.handlers.iter()) {
                 if !(handler.start as usize..handler.end as usize).contains(&pc) {
                     continue;
                 }
@@ -1256,7 +1269,7 @@ impl Vm {
                         Err(_) => false,
                     };
                 if matches {
-                    self.stack.truncate(base + code.max_locals as usize);
+                    self.stack.truncate(base + code.as_ref().map_or(0, |code| code.max_locals as usize));
                     self.stack.push(Value::Ref(exception));
                     if let Some(frame) = self.frames.last_mut() {
                         frame.pc = handler.handler as usize;

@@ -7,12 +7,15 @@ use super::*;
 impl Vm {
     pub(super) fn execute(&mut self, depth: usize) -> Outcome {
         'frames: loop {
+            // The running frame holds its method's spare code handle (see `Method::spare`).
             let Some(frame) = self.frames.last() else { return Ok(None) };
-            let code = frame.code.clone();
+            let (base, class, mut pc, running) = (frame.base, frame.class, frame.pc, frame.method);
+            let spare = self.methods.get_mut(running as usize).and_then(|m| m.spare.take());
+            let Some(code) = spare.or_else(|| self.code(running).cloned()) else {
+                let message = format!("method {running} has no code");
+                return Err(self.throw("java/lang/InternalError", &message));
+            };
             let bytes: &[u8] = &code.bytes;
-            let base = frame.base;
-            let class = frame.class;
-            let mut pc = frame.pc;
             // The operand stack's top lives in `sp` (a register) while this frame runs: the value
             // stack is padded to the frame's end, and cut back to `sp` before anything that reads
             // the stack's top (a call, invokedynamic) or leaves the frame.
@@ -130,6 +133,93 @@ impl Vm {
                     r
                 }};
             }
+            macro_rules! load {
+                ($n:expr) => {{
+                    push!(self.stack[base + $n]);
+                    pc += 1;
+                }};
+            }
+            macro_rules! load_wide {
+                ($n:expr) => {{
+                    push_wide!(self.stack[base + $n]);
+                    pc += 1;
+                }};
+            }
+            macro_rules! store {
+                ($n:expr) => {{
+                    let value = pop!();
+                    self.stack[base + $n] = value;
+                    pc += 1;
+                }};
+            }
+            macro_rules! store_wide {
+                ($n:expr) => {{
+                    let value = pop_wide!();
+                    self.stack[base + $n] = value;
+                    self.stack[base + $n + 1] = Value::Int(0);
+                    pc += 1;
+                }};
+            }
+            // One arm per element kind: the verifier proved the operands' kinds, not the array's,
+            // so an array of another kind is an error here, as a non-array is.
+            macro_rules! array_load {
+                ($variant:ident, $wrap:ident, $push:ident) => {{
+                    let index = pop!().int();
+                    let array = null_check!(pop!().reference());
+                    let value = match self.heap.get(array).map(|o| &o.native) {
+                        Some(Native::$variant(v)) => v.get(index as usize).map(|x| Value::$wrap((*x).into())),
+                        _ => throw!(
+                            "java/lang/IncompatibleClassChangeError",
+                            "array load from an object that is not an array of its kind"
+                        ),
+                    };
+                    let Some(value) = value else {
+                        let length = self.array_length(array);
+                        throw!(
+                            "java/lang/ArrayIndexOutOfBoundsException",
+                            &format!("Index {index} out of bounds for length {length}")
+                        );
+                    };
+                    $push!(value);
+                    pc += 1;
+                }};
+            }
+            macro_rules! array_store {
+                ($variant:ident, $get:ident, $pop:ident, $convert:expr) => {{
+                    let value = $pop!().$get();
+                    let index = pop!().int();
+                    let array = null_check!(pop!().reference());
+                    let stored = match self.heap.get_mut(array).map(|o| &mut o.native) {
+                        Some(Native::$variant(v)) => v.get_mut(index as usize).map(|x| *x = ($convert)(value)),
+                        _ => throw!(
+                            "java/lang/IncompatibleClassChangeError",
+                            "array store into an object that is not an array of its kind"
+                        ),
+                    };
+                    if stored.is_none() {
+                        let length = self.array_length(array);
+                        throw!(
+                            "java/lang/ArrayIndexOutOfBoundsException",
+                            &format!("Index {index} out of bounds for length {length}")
+                        );
+                    }
+                    pc += 1;
+                }};
+            }
+            macro_rules! convert {
+                ($pop:ident, $get:ident, $push:ident, $wrap:ident, $convert:expr) => {{
+                    let value = $pop!().$get();
+                    $push!(Value::$wrap(($convert)(value)));
+                    pc += 1;
+                }};
+            }
+            macro_rules! compare {
+                ($op:tt) => {{
+                    let b = pop!().int();
+                    let a = pop!().int();
+                    branch!(a $op b)
+                }};
+            }
             loop {
                 let opcode = bytes[pc];
                 match opcode {
@@ -181,47 +271,23 @@ impl Vm {
                         push_wide!(self.stack[base + bytes[pc + 1] as usize]);
                         pc += 2;
                     }
-                    0x1a..=0x2d => {
-                        let n = (opcode - 0x1a) as usize;
-                        let value = self.stack[base + n % 4];
-                        if matches!(n / 4, 1 | 3) {
-                            push_wide!(value);
-                        } else {
-                            push!(value);
-                        }
-                        pc += 1;
-                    }
-                    0x2e..=0x35 => {
-                        let index = pop!().int();
-                        let array = null_check!(pop!().reference());
-                        let value = match self.heap.get(array).map(|o| &o.native) {
-                            Some(Native::Ints(v)) => v.get(index as usize).map(|x| Value::Int(*x)),
-                            Some(Native::Longs(v)) => v.get(index as usize).map(|x| Value::Long(*x)),
-                            Some(Native::Floats(v)) => v.get(index as usize).map(|x| Value::Float(*x)),
-                            Some(Native::Doubles(v)) => v.get(index as usize).map(|x| Value::Double(*x)),
-                            Some(Native::Refs(v)) => v.get(index as usize).map(|x| Value::Ref(*x)),
-                            Some(Native::Bytes(v)) => v.get(index as usize).map(|x| Value::Int(*x as i32)),
-                            Some(Native::CharArray(v)) => v.get(index as usize).map(|x| Value::Int(*x as i32)),
-                            Some(Native::Shorts(v)) => v.get(index as usize).map(|x| Value::Int(*x as i32)),
-                            _ => throw!(
-                                "java/lang/IncompatibleClassChangeError",
-                                "array load from an object that is not an array"
-                            ),
-                        };
-                        let Some(value) = value else {
-                            let length = self.array_length(array);
-                            throw!(
-                                "java/lang/ArrayIndexOutOfBoundsException",
-                                &format!("Index {index} out of bounds for length {length}")
-                            );
-                        };
-                        if matches!(opcode, 0x2f | 0x31) {
-                            push_wide!(value);
-                        } else {
-                            push!(value);
-                        }
-                        pc += 1;
-                    }
+                    // iload_n, fload_n, aload_n; lload_n, dload_n: one arm each, no decoding at run time.
+                    0x1a | 0x22 | 0x2a => load!(0),
+                    0x1b | 0x23 | 0x2b => load!(1),
+                    0x1c | 0x24 | 0x2c => load!(2),
+                    0x1d | 0x25 | 0x2d => load!(3),
+                    0x1e | 0x26 => load_wide!(0),
+                    0x1f | 0x27 => load_wide!(1),
+                    0x20 | 0x28 => load_wide!(2),
+                    0x21 | 0x29 => load_wide!(3),
+                    0x2e => array_load!(Ints, Int, push),
+                    0x2f => array_load!(Longs, Long, push_wide),
+                    0x30 => array_load!(Floats, Float, push),
+                    0x31 => array_load!(Doubles, Double, push_wide),
+                    0x32 => array_load!(Refs, Ref, push),
+                    0x33 => array_load!(Bytes, Int, push),
+                    0x34 => array_load!(CharArray, Int, push),
+                    0x35 => array_load!(Shorts, Int, push),
                     // Stores.
                     0x36 | 0x38 | 0x3a => {
                         let value = pop!();
@@ -235,54 +301,35 @@ impl Vm {
                         self.stack[at + 1] = Value::Int(0);
                         pc += 2;
                     }
-                    0x3b..=0x4e => {
-                        let n = (opcode - 0x3b) as usize;
-                        let at = base + n % 4;
-                        if matches!(n / 4, 1 | 3) {
-                            let value = pop_wide!();
-                            self.stack[at] = value;
-                            self.stack[at + 1] = Value::Int(0);
-                        } else {
-                            self.stack[at] = pop!();
-                        }
-                        pc += 1;
-                    }
-                    0x4f..=0x56 => {
-                        let value = if matches!(opcode, 0x50 | 0x52) { pop_wide!() } else { pop!() };
-                        let index = pop!().int();
-                        let array = null_check!(pop!().reference());
-                        if opcode == 0x53 && value.reference() != 0 {
+                    0x3b | 0x43 | 0x4b => store!(0),
+                    0x3c | 0x44 | 0x4c => store!(1),
+                    0x3d | 0x45 | 0x4d => store!(2),
+                    0x3e | 0x46 | 0x4e => store!(3),
+                    0x3f | 0x47 => store_wide!(0),
+                    0x40 | 0x48 => store_wide!(1),
+                    0x41 | 0x49 => store_wide!(2),
+                    0x42 | 0x4a => store_wide!(3),
+                    0x4f => array_store!(Ints, int, pop, |x| x),
+                    0x50 => array_store!(Longs, long, pop_wide, |x| x),
+                    0x51 => array_store!(Floats, float, pop, |x| x),
+                    0x52 => array_store!(Doubles, double, pop_wide, |x| x),
+                    0x53 => {
+                        // aastore: a value's class must fit the array's element class.
+                        let value = self.stack[sp - 1].reference();
+                        if value != 0 {
+                            let array = null_check!(self.stack[sp - 3].reference());
                             let element_class = self.array_element(array);
-                            let value_class = self.class_of(value.reference());
+                            let value_class = self.class_of(value);
                             if !element_class.is_some_and(|e| self.is_subclass(value_class, e)) {
                                 let name = self.class_name(value_class).replace('/', ".");
                                 throw!("java/lang/ArrayStoreException", &name);
                             }
                         }
-                        let i = index as usize;
-                        let stored = match self.heap.get_mut(array).map(|o| &mut o.native) {
-                            Some(Native::Ints(v)) => v.get_mut(i).map(|x| *x = value.int()),
-                            Some(Native::Longs(v)) => v.get_mut(i).map(|x| *x = value.long()),
-                            Some(Native::Floats(v)) => v.get_mut(i).map(|x| *x = value.float()),
-                            Some(Native::Doubles(v)) => v.get_mut(i).map(|x| *x = value.double()),
-                            Some(Native::Refs(v)) => v.get_mut(i).map(|x| *x = value.reference()),
-                            Some(Native::Bytes(v)) => v.get_mut(i).map(|x| *x = value.int() as i8),
-                            Some(Native::CharArray(v)) => v.get_mut(i).map(|x| *x = value.int() as u16),
-                            Some(Native::Shorts(v)) => v.get_mut(i).map(|x| *x = value.int() as i16),
-                            _ => throw!(
-                                "java/lang/IncompatibleClassChangeError",
-                                "array store into an object that is not an array"
-                            ),
-                        };
-                        if stored.is_none() {
-                            let length = self.array_length(array);
-                            throw!(
-                                "java/lang/ArrayIndexOutOfBoundsException",
-                                &format!("Index {index} out of bounds for length {length}")
-                            );
-                        }
-                        pc += 1;
+                        array_store!(Refs, reference, pop, |x| x)
                     }
+                    0x54 => array_store!(Bytes, int, pop, |x: i32| x as i8),
+                    0x55 => array_store!(CharArray, int, pop, |x: i32| x as u16),
+                    0x56 => array_store!(Shorts, int, pop, |x: i32| x as i16),
                     // Stack shuffles: on slots, as the JVMS defines them.
                     0x57 => {
                         sp -= 1;
@@ -397,33 +444,21 @@ impl Vm {
                         self.stack[at] = Value::Int(value);
                         pc += 3;
                     }
-                    0x85..=0x93 => {
-                        let from_wide = matches!(opcode, 0x88..=0x8a | 0x8e..=0x90);
-                        let value = if from_wide { pop_wide!() } else { pop!() };
-                        let result = match opcode {
-                            0x85 => Value::Long(value.int() as i64),
-                            0x86 => Value::Float(value.int() as f32),
-                            0x87 => Value::Double(value.int() as f64),
-                            0x88 => Value::Int(value.long() as i32),
-                            0x89 => Value::Float(value.long() as f32),
-                            0x8a => Value::Double(value.long() as f64),
-                            0x8b => Value::Int(to_int(value.float() as f64)),
-                            0x8c => Value::Long(to_long(value.float() as f64)),
-                            0x8d => Value::Double(value.float() as f64),
-                            0x8e => Value::Int(to_int(value.double())),
-                            0x8f => Value::Long(to_long(value.double())),
-                            0x90 => Value::Float(value.double() as f32),
-                            0x91 => Value::Int(value.int() as i8 as i32),
-                            0x92 => Value::Int(value.int() as u16 as i32),
-                            _ => Value::Int(value.int() as i16 as i32),
-                        };
-                        if matches!(result, Value::Long(_) | Value::Double(_)) {
-                            push_wide!(result);
-                        } else {
-                            push!(result);
-                        }
-                        pc += 1;
-                    }
+                    0x85 => convert!(pop, int, push_wide, Long, |v: i32| v as i64),
+                    0x86 => convert!(pop, int, push, Float, |v: i32| v as f32),
+                    0x87 => convert!(pop, int, push_wide, Double, |v: i32| v as f64),
+                    0x88 => convert!(pop_wide, long, push, Int, |v: i64| v as i32),
+                    0x89 => convert!(pop_wide, long, push, Float, |v: i64| v as f32),
+                    0x8a => convert!(pop_wide, long, push_wide, Double, |v: i64| v as f64),
+                    0x8b => convert!(pop, float, push, Int, |v: f32| to_int(v as f64)),
+                    0x8c => convert!(pop, float, push_wide, Long, |v: f32| to_long(v as f64)),
+                    0x8d => convert!(pop, float, push_wide, Double, |v: f32| v as f64),
+                    0x8e => convert!(pop_wide, double, push, Int, to_int),
+                    0x8f => convert!(pop_wide, double, push_wide, Long, to_long),
+                    0x90 => convert!(pop_wide, double, push, Float, |v: f64| v as f32),
+                    0x91 => convert!(pop, int, push, Int, |v: i32| v as i8 as i32),
+                    0x92 => convert!(pop, int, push, Int, |v: i32| v as u16 as i32),
+                    0x93 => convert!(pop, int, push, Int, |v: i32| v as i16 as i32),
                     0x94 => {
                         let b = pop_wide!().long();
                         let a = pop_wide!().long();
@@ -446,29 +481,18 @@ impl Vm {
                         push!(Value::Int(result));
                         pc += 1;
                     }
-                    0x99..=0x9e => {
-                        let a = pop!().int();
-                        branch!(match opcode {
-                            0x99 => a == 0,
-                            0x9a => a != 0,
-                            0x9b => a < 0,
-                            0x9c => a >= 0,
-                            0x9d => a > 0,
-                            _ => a <= 0,
-                        })
-                    }
-                    0x9f..=0xa4 => {
-                        let b = pop!().int();
-                        let a = pop!().int();
-                        branch!(match opcode {
-                            0x9f => a == b,
-                            0xa0 => a != b,
-                            0xa1 => a < b,
-                            0xa2 => a >= b,
-                            0xa3 => a > b,
-                            _ => a <= b,
-                        })
-                    }
+                    0x99 => branch!(pop!().int() == 0),
+                    0x9a => branch!(pop!().int() != 0),
+                    0x9b => branch!(pop!().int() < 0),
+                    0x9c => branch!(pop!().int() >= 0),
+                    0x9d => branch!(pop!().int() > 0),
+                    0x9e => branch!(pop!().int() <= 0),
+                    0x9f => compare!(==),
+                    0xa0 => compare!(!=),
+                    0xa1 => compare!(<),
+                    0xa2 => compare!(>=),
+                    0xa3 => compare!(>),
+                    0xa4 => compare!(<=),
                     0xa5 | 0xa6 => {
                         let b = pop!().reference();
                         let a = pop!().reference();
@@ -514,6 +538,9 @@ impl Vm {
                             return Err(unwind);
                         }
                         self.stack.truncate(base);
+                        if let Some(m) = self.methods.get_mut(running as usize) {
+                            m.spare = Some(code);
+                        }
                         if self.frames.len() <= depth {
                             return Ok(value);
                         }
@@ -522,8 +549,12 @@ impl Vm {
                             Some(v) => self.stack.push(v),
                             None => {}
                         }
+                        let opcode = self
+                            .frames
+                            .last()
+                            .and_then(|caller| self.code(caller.method)?.bytes.get(caller.pc).copied());
                         if let Some(caller) = self.frames.last_mut() {
-                            caller.pc += if matches!(caller.code.bytes[caller.pc], 0xb9 | 0xba) { 5 } else { 3 };
+                            caller.pc += if matches!(opcode, Some(0xb9 | 0xba)) { 5 } else { 3 };
                         }
                         continue 'frames;
                     }
@@ -645,7 +676,12 @@ impl Vm {
                             _ => return Err(self.throw("java/lang/IncompatibleClassChangeError", "invoke of a field")),
                         };
                         match self.enter(method, call_base)? {
-                            Entered::Frame => continue 'frames,
+                            Entered::Frame => {
+                                if let Some(m) = self.methods.get_mut(running as usize) {
+                                    m.spare = Some(code);
+                                }
+                                continue 'frames;
+                            }
                             Entered::Done(value) => {
                                 resync!();
                                 match value {
