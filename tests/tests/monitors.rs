@@ -1,7 +1,8 @@
 //! The same images on Firecracker and cloud-hypervisor (`scripts/run --vmm`): arguments exactly
 //! (Firecracker's own `pci=off` not among them), exit codes through the console's last line
 //! (those monitors have no exit device), threads and every CPU. Skipped, with the reason, when a
-//! monitor or a usable /dev/kvm is missing. Disks on both (the kvstore across boots, fsck-clean),
+//! monitor or a usable /dev/kvm is missing. Disks on both (the kvstore across boots, fsck-clean,
+//! requests waited for by interrupt),
 //! and the network on both over a tap, by interrupt (cloud-hypervisor's card has its registers
 //! above 4 GiB and signals through MSI-X).
 
@@ -134,6 +135,14 @@ fn the_key_value_store_keeps_its_data_across_boots_on_both_monitors() {
             "2 key(s)",
         ]);
         fsck_clean(&disk);
+        // Firecracker's virtio-mmio disk signals through the line its command line names,
+        // cloud-hypervisor's virtio-pci disk through MSI-X: the reads' waits end by interrupt.
+        let mut boot = Boot::new(image("threads", &["app-disktest", "block-virtio"]), "microvm")
+            .vmm(vmm)
+            .memory("32M")
+            .args(&["interrupts"]);
+        boot.disk = Some(disk.clone());
+        boot.run().expect_code(0).expect_lines(&["disktest: 256 reads; interrupts woke the reader"]);
     }
 }
 

@@ -80,6 +80,35 @@ fn the_vm_reads_every_file_of_a_host_built_fat_image_byte_for_byte() {
     }
 }
 
+/// disktest's `interrupts` mode (256 reads of 4 KiB) in an image with threads (the `threads`
+/// profile: requests park while the disk works), on `machine`.
+fn disk_interrupts(profile: &str, machine: &str, kernel_options: &[&'static str]) -> stardust_boot_tests::Outcome {
+    let disk = blank_image(&format!("interrupts-{profile}-{machine}"), 4 * 1024, false);
+    let mut boot = Boot::new(image(profile, &["app-disktest", "block-virtio"]), machine).memory("64M");
+    boot.disk = Some(disk);
+    boot.kernel_options.extend(kernel_options);
+    boot.args(&["interrupts"]).run()
+}
+
+#[test]
+fn disk_requests_wait_for_the_disks_interrupt_and_are_polled_when_asked() {
+    // microvm's virtio-mmio disk, its line routed through the I/O APIC, and q35's virtio-pci
+    // disk, through MSI-X: the reads' waits end by interrupt.
+    for machine in ["microvm", "q35"] {
+        disk_interrupts("threads", machine, &[])
+            .expect_code(0)
+            .expect_lines(&["disktest: 256 reads; interrupts woke the reader"]);
+    }
+    // Asked to poll, or in an image without threads (nothing to run while a request waits), the
+    // disk is polled.
+    disk_interrupts("threads", "q35", &["stardust.disk=poll"])
+        .expect_code(0)
+        .expect_lines(&["disktest: 256 reads; the disk is polled"]);
+    disk_interrupts("minimal", "microvm", &[])
+        .expect_code(0)
+        .expect_lines(&["disktest: 256 reads; the disk is polled"]);
+}
+
 #[test]
 fn a_damaged_disk_is_a_clear_mount_error_not_a_crash() {
     let (disk, _) = fat_image("zeroed", 16 * 1024);

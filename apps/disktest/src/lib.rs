@@ -10,7 +10,9 @@
 //! - `readonly`: tries to create a file and reports the error;
 //! - `contract`: runs the block-device contract's conformance checks on the raw disk (it
 //!   overwrites blocks: give it a scratch disk; a read-only disk gets the read-only checks) and
-//!   mounts nothing.
+//!   mounts nothing;
+//! - `interrupts`: reads the disk's first MiB in 4 KiB requests (mounting nothing) and says
+//!   whether the disk's interrupt woke the reader while it waited, or the disk is polled.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -109,6 +111,28 @@ fn fill(fs: &Fs) -> Result<u64, String> {
     }
 }
 
+/// The `interrupts` mode: 4 KiB reads over the first MiB (or the whole disk, if smaller).
+fn read_and_count_interrupts(disk: &mut Disk) -> i32 {
+    let mut buffer = vec![0u8; 4096];
+    let per_request = (buffer.len() / disk.block_size()) as u64;
+    let mut requests = 0;
+    let mut first = 0;
+    while requests < 256 && first + per_request <= disk.block_count() {
+        if let Err(error) = disk.read_blocks(first, &mut buffer) {
+            println!("disktest: FAILED: read at block {first}: {error}");
+            return 3;
+        }
+        first += per_request;
+        requests += 1;
+    }
+    match disk.interrupt_wakeups() {
+        Some(0) => println!("disktest: {requests} reads; no interrupt woke the reader"),
+        Some(_) => println!("disktest: {requests} reads; interrupts woke the reader"),
+        None => println!("disktest: {requests} reads; the disk is polled"),
+    }
+    0
+}
+
 /// The app's entry.
 pub fn main() -> i32 {
     let mode = stardust::env::args().nth(1).unwrap_or_else(|| "list".to_string());
@@ -140,6 +164,9 @@ pub fn main() -> i32 {
                 3
             }
         };
+    }
+    if mode == "interrupts" {
+        return read_and_count_interrupts(&mut disk);
     }
     let fs = match stardust_storage_fat::mount(disk) {
         Ok(fs) => fs,
@@ -176,7 +203,7 @@ pub fn main() -> i32 {
                 Err(error) => Err(format!("sync: {error}")),
             }
         }
-        other => Err(format!("unknown mode `{other}` (list, write, fill, sync, readonly, contract)")),
+        other => Err(format!("unknown mode `{other}` (list, write, fill, sync, readonly, contract, interrupts)")),
     };
     if let Err(error) = result {
         println!("disktest: FAILED: {error}");

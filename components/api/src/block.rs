@@ -1,5 +1,6 @@
 //! The block-device contract: fixed-size blocks read and written by number.
 
+use crate::nic::DeviceInterrupt;
 use core::fmt;
 
 /// Why a block operation failed.
@@ -48,6 +49,32 @@ pub trait BlockDevice {
     fn write_blocks(&mut self, first: u64, buffer: &[u8]) -> Result<(), BlockError>;
     /// Makes written blocks durable.
     fn flush(&mut self) -> Result<(), BlockError>;
+    /// How the device signals a finished request, if it can signal in a way the kernel can
+    /// route; `None` (the default): its requests are waited for by polling.
+    fn interrupt(&self) -> Option<DeviceInterrupt> {
+        None
+    }
+    /// From now on, waits for each request with `wait`, which the kernel made for the
+    /// device's interrupt once it routed it (`interrupt`). A device that cannot signal ignores
+    /// it (the default). However long it waits, a request MUST still complete as the contract
+    /// says: `wait` only spares the CPU.
+    fn wait_by_interrupt(&mut self, wait: &'static dyn InterruptWait) {
+        let _ = wait;
+    }
+}
+
+/// A device's routed interrupt, for its driver to wait on ([`BlockDevice::wait_by_interrupt`]).
+///
+/// A driver whose device keeps its line raised until acknowledged acknowledges it when `count`
+/// moved since its last acknowledgement, then looks at the device, then calls `wait` with the
+/// count it read before the look: an interrupt that comes after the look ends the wait.
+pub trait InterruptWait: Sync {
+    /// The device's interrupts so far: a count that only grows.
+    fn count(&self) -> u64;
+    /// Waits until `count` passes `seen`, at once if it has. It MAY return early (the driver
+    /// looks again), and MUST return at once where no wait is possible (interrupts off, no
+    /// threads to switch to): the driver then polls.
+    fn wait(&self, seen: u64);
 }
 
 /// Checks a transfer against a device's geometry: the number of blocks, or the error.
@@ -86,5 +113,13 @@ impl<D: BlockDevice + ?Sized> BlockDevice for &mut D {
 
     fn flush(&mut self) -> Result<(), BlockError> {
         (**self).flush()
+    }
+
+    fn interrupt(&self) -> Option<DeviceInterrupt> {
+        (**self).interrupt()
+    }
+
+    fn wait_by_interrupt(&mut self, wait: &'static dyn InterruptWait) {
+        (**self).wait_by_interrupt(wait)
     }
 }

@@ -22,7 +22,7 @@ pub mod scheduler;
 pub mod slots;
 pub mod time;
 
-pub use block::{BlockDevice, BlockError};
+pub use block::{BlockDevice, BlockError, InterruptWait};
 pub use console::Console;
 pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;

@@ -38,15 +38,15 @@ pub struct NicStats {
     pub dropped: u64,
 }
 
-/// How a card signals that it has work, for the kernel to route to a CPU
-/// ([`Nic::interrupt`]).
+/// How a device signals that it has work, for the kernel to route to a CPU
+/// ([`Nic::interrupt`], [`crate::BlockDevice::interrupt`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceInterrupt {
     /// A line: a global system interrupt (an I/O APIC pin on x86). It MAY stay raised until the
-    /// card is acknowledged ([`Nic::acknowledge_interrupt`]).
+    /// device is acknowledged ([`Nic::acknowledge_interrupt`]; a disk's driver does it itself).
     Line(u32),
     /// A PCI MSI-X table entry, at this (physical, mapped) address: the kernel writes the
-    /// message there that reaches its CPU. The card's queues already signal through the entry,
+    /// message there that reaches its CPU. The device's queues already signal through the entry,
     /// whose mask starts set (nothing is delivered until it is routed).
     MsiX(u64),
 }

@@ -206,6 +206,9 @@ pub enum KernelOption<'a> {
     /// waiting for its interrupt (for comparisons, and for a monitor whose interrupt misbehaves);
     /// `stardust.nic=interrupt` is the default where the card has a line the kernel can route.
     NicPolled(bool),
+    /// `stardust.disk=poll`: disks are polled (each request spins until the disk has finished
+    /// it) instead of waiting for their interrupts; `stardust.disk=interrupt` is the default.
+    DiskPolled(bool),
     /// A word a monitor added (`virtio_mmio.device=...`), for the drivers.
     Monitor(&'a str),
     /// A known option with a value it cannot take; the word is kept for the warning.
@@ -248,6 +251,9 @@ impl<'a> KernelOption<'a> {
             ("nic", Some("poll")) => KernelOption::NicPolled(true),
             ("nic", Some("interrupt")) => KernelOption::NicPolled(false),
             ("nic", _) => KernelOption::BadValue(word),
+            ("disk", Some("poll")) => KernelOption::DiskPolled(true),
+            ("disk", Some("interrupt")) => KernelOption::DiskPolled(false),
+            ("disk", _) => KernelOption::BadValue(word),
             _ => KernelOption::Unknown(word),
         }
     }
@@ -387,6 +393,15 @@ mod tests {
                 KernelOption::NicPolled(false),
                 KernelOption::BadValue("stardust.nic"),
                 KernelOption::BadValue("stardust.nic=msi")
+            ]
+        );
+        assert_eq!(
+            kernel("stardust.disk=poll stardust.disk=interrupt stardust.disk stardust.disk=msi"),
+            [
+                KernelOption::DiskPolled(true),
+                KernelOption::DiskPolled(false),
+                KernelOption::BadValue("stardust.disk"),
+                KernelOption::BadValue("stardust.disk=msi")
             ]
         );
         assert_eq!(app("-- a -- b"), ["a", "--", "b"]);

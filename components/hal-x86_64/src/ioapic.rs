@@ -23,6 +23,8 @@ pub enum RouteError {
     Unmappable(u64),
     /// No claimed MSI-X table has an entry at this address ([`crate::msix::claim`]).
     NotClaimed(u64),
+    /// The calling CPU's local APIC, which the interrupt is to reach, cannot be used.
+    NoLocalApic,
 }
 
 impl core::fmt::Display for RouteError {
@@ -31,6 +33,7 @@ impl core::fmt::Display for RouteError {
             RouteError::NoIoApic(gsi) => write!(f, "no I/O APIC carries interrupt line {gsi}"),
             RouteError::Unmappable(address) => write!(f, "the I/O APIC at {address:#x} cannot be mapped"),
             RouteError::NotClaimed(address) => write!(f, "no claimed MSI-X table has an entry at {address:#x}"),
+            RouteError::NoLocalApic => f.write_str("this CPU's local APIC cannot be used"),
         }
     }
 }
@@ -101,6 +104,8 @@ pub(crate) fn set_masked(base: u64, entry: u32, vector: u8, masked: bool) {
 /// virtio's does) MUST be acknowledged before its work is looked at, or the next event raises
 /// no new edge.
 pub fn route(gsi: u32, vector: u8) -> Result<Line, RouteError> {
+    // An image without a timer has not set up its local APIC yet.
+    lapic::map().map_err(|_| RouteError::NoLocalApic)?;
     interrupts::without(|| {
         let _guard = LOCK.lock();
         let (base, pin) = find(gsi)?;

@@ -74,6 +74,8 @@ fn read(entry: u64, word: u64) -> u32 {
 /// Sends the MSI-X entry at `entry` (of a claimed table) to `vector` (one from
 /// [`interrupts::register_device`]) on the calling CPU, fixed delivery, and unmasks it.
 pub fn route(entry: u64, vector: u8) -> Result<Line, RouteError> {
+    // An image without a timer has not set up its local APIC yet.
+    lapic::map().map_err(|_| RouteError::NoLocalApic)?;
     interrupts::without(|| {
         if !claimed(entry) {
             return Err(RouteError::NotClaimed(entry));

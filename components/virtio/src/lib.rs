@@ -2,9 +2,9 @@
 //! heap, identity-mapped; device registers mapped uncached, only where the hal can map them),
 //! discovery of virtio devices on PCI bus 0 (q35; configuration access through the hal) and on
 //! virtio-mmio (the `virtio_mmio.device=` words of the command line, and QEMU microvm's
-//! slots), virtio-blk as a [`BlockDevice`] (polled: the driver waits for each request to
-//! complete) and virtio-net as a [`Nic`], with its interrupt (an I/O APIC line on virtio-mmio,
-//! MSI-X on PCI) for the network stack's thread to wait for.
+//! slots), virtio-blk as a [`BlockDevice`] and virtio-net as a [`Nic`], each with its interrupt
+//! (an I/O APIC line on virtio-mmio, MSI-X on PCI): the network stack's thread waits for the
+//! card's, a disk's driver for its own once the kernel routed it (else it polls).
 //!
 //! [`BlockDevice`]: stardust_api::BlockDevice
 //! [`Nic`]: stardust_api::Nic

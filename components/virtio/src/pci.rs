@@ -106,14 +106,9 @@ pub(crate) fn transports(wanted: DeviceType, found: &mut Vec<Found>) {
         unsafe { hal::pci::write_config(address, COMMAND, command | MEMORY_SPACE | BUS_MASTER) };
         match PciTransport::new::<KernelHal, _>(&mut root, function) {
             Ok(transport) => {
-                // Only network cards are waited for by interrupt (disks are polled): MSI-X
-                // tables are claimed for them alone. After the transport, so that a device it
-                // refuses claims nothing; before the driver sets up the queues.
-                let (common, interrupt) = if wanted == DeviceType::Network {
-                    enable_msix(&root, function, address, &bars).unzip()
-                } else {
-                    (None, None)
-                };
+                // After the transport, so that a device it refuses claims nothing; before the
+                // driver sets up the queues.
+                let (common, interrupt) = enable_msix(&root, function, address, &bars).unzip();
                 found.push((SomeTransport::Pci(transport), common, interrupt))
             }
             Err(error) => log::debug!("virtio-pci 00:{device:02x}.0: {error:?}"),

@@ -114,7 +114,10 @@ pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'stati
             }
             KernelOption::IdleTick(tick) => hal::lapic::keep_ticking_when_idle(tick),
             KernelOption::NicPolled(polled) if config.start_network.is_some() => net::poll_the_card(polled),
-            KernelOption::NicPolled(_) => log::warn!("stardust.nic: this image's profile has no network; ignored"),
+            KernelOption::DiskPolled(polled) if config.find_disks.is_some() => storage::poll_the_disks(polled),
+            KernelOption::NicPolled(_) | KernelOption::DiskPolled(_) => {
+                log::warn!("stardust.nic, stardust.disk: this image's profile has no such device; ignored")
+            }
             KernelOption::Monitor(_) | KernelOption::Env(_) => {}
             KernelOption::BadValue(word) => log::warn!("kernel option `{word}` has a bad value; ignored"),
             KernelOption::Unknown(word) => log::warn!("unknown kernel option `{word}`; ignored"),

@@ -63,6 +63,12 @@ pub fn unpark(id: ThreadId) {
     }
 }
 
+/// Whether [`park`] can block: the image has threads to switch to (without, parks return at
+/// once and `park_timeout` sleeps).
+pub(crate) fn can_park() -> bool {
+    runtime().is_some()
+}
+
 /// Blocks until [`Thread::unpark`] is called for this thread (std's `park`); returns at once if
 /// an unpark came since the last park. It may also return early for no reason: look again at
 /// what you wait for.
