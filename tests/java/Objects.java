@@ -484,6 +484,18 @@ public class Objects {
         } catch (ArrayStoreException e) {
             System.out.println("caught " + e.getClass().getName() + " after " + objs[0]);
         }
+        // Out of bounds comes before the store check, and null before both.
+        try {
+            objs[5] = Integer.valueOf(2);
+        } catch (ArrayIndexOutOfBoundsException | ArrayStoreException e) {
+            System.out.println("caught " + e.getClass().getName() + ": " + e.getMessage());
+        }
+        try {
+            Object[] none = null;
+            none[5] = Integer.valueOf(3);
+        } catch (NullPointerException | ArrayIndexOutOfBoundsException e) {
+            System.out.println("caught " + e.getClass().getName());
+        }
         System.out.println("main ends");
     }
 }

@@ -20,8 +20,9 @@ const MASKED: u32 = 1;
 /// The local APICs' message window; bits 12-19 name the destination APIC.
 const LOCAL_APIC_MESSAGES: u32 = 0xfee0_0000;
 
-/// The claimed tables: (address of entry 0, entries).
-static TABLES: spin::Mutex<[(u64, u16); 4]> = spin::Mutex::new([(0, 0); 4]);
+/// The claimed tables: (address of entry 0, entries). A table claimed again keeps its slot.
+/// Eight: the network card and every disk get MSI-X on virtio-pci.
+static TABLES: spin::Mutex<[(u64, u16); 8]> = spin::Mutex::new([(0, 0); 8]);
 
 /// Records the MSI-X table of a device (`entries` entries at `table`), maps it and masks every
 /// entry; `false` (and nothing recorded) when it cannot be mapped or every slot is taken.

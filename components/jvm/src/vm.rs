@@ -104,7 +104,7 @@ pub struct Method {
     /// A handle on `body`'s code for the interpreter: the frame that runs takes it and gives it
     /// back when it calls or returns, so a call costs no atomic count (a clone would cost an
     /// increment and a decrement). Empty while a frame of the method runs (a second one clones).
-    pub spare: Option<Arc<Code>>,
+    pub(crate) spare: Option<Arc<Code>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

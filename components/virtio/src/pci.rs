@@ -8,10 +8,10 @@
 //! another register as its address, and should that be unmappable, `mmio_phys_to_virt` stops
 //! the VM with the reason rather than hand out the pointer.)
 //!
-//! A network card with an MSI-X capability gets MSI-X enabled, its table claimed from the hal
-//! (every entry masked) and entry 0 named as every queue's vector as the queues are set up
-//! (which virtio-drivers does not do: [`Stepwise`](crate::stepwise::Stepwise) writes it): its
-//! interrupt is that entry, for whoever waits for the card to route.
+//! A device (network card or disk) with an MSI-X capability gets MSI-X enabled, its table
+//! claimed from the hal (every entry masked) and entry 0 named as every queue's vector as the
+//! queues are set up (which virtio-drivers does not do: [`Stepwise`](crate::stepwise::Stepwise)
+//! writes it): its interrupt is that entry, for whoever waits for the device to route.
 
 use crate::kernel_hal::KernelHal;
 use alloc::vec::Vec;

@@ -2,7 +2,6 @@
 //! checks every page (user, mapped, writable where written); a bad pointer is `EFAULT`.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use stardust_linux_abi::{Errno, PATH_MAX, path_from_user, path_from_user_allowing_empty};
 
@@ -33,16 +32,19 @@ pub fn check_writable(address: u64, length: usize) -> Result<(), Errno> {
     write(address, &read(address, length)?)
 }
 
-/// Reads a NUL-terminated string of at most `PATH_MAX` bytes (NUL included), page by page, so
-/// a short string at the end of the program's memory is fine.
+/// Reads a NUL-terminated string of at most `PATH_MAX` bytes (NUL included), in pieces of at
+/// most [`PIECE`] bytes that never cross a page, so a short string at the end of the program's
+/// memory is fine. Reading to the page's end at once cost 28 us per path under TCG (up to 4 KiB
+/// copied and scanned for a path of a few dozen bytes).
 fn read_string(address: u64) -> Result<Vec<u8>, Errno> {
     let mut bytes = Vec::new();
+    let mut piece = [0u8; PIECE];
     let mut at = address;
     while bytes.len() < PATH_MAX {
         let to_page_end = (hal::user::PAGE - at % hal::user::PAGE) as usize;
-        let chunk = to_page_end.min(PATH_MAX - bytes.len());
-        let mut piece = vec![0; chunk];
-        if hal::user::read(at, &mut piece).is_err() {
+        let chunk = to_page_end.min(PIECE).min(PATH_MAX - bytes.len());
+        let piece = &mut piece[..chunk];
+        if hal::user::read(at, piece).is_err() {
             return Err(Errno::EFAULT);
         }
         let found = piece.iter().position(|&byte| byte == 0);
@@ -54,6 +56,9 @@ fn read_string(address: u64) -> Result<Vec<u8>, Errno> {
     }
     Ok(bytes)
 }
+
+/// The most of a string [`read_string`] copies at once.
+const PIECE: usize = 128;
 
 /// A path argument: `ENOENT` when empty, `ENAMETOOLONG` past `PATH_MAX`, `EFAULT` for a bad
 /// pointer; a path that is not UTF-8 cannot name a file here (`ENOENT`).

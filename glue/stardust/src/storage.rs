@@ -14,12 +14,26 @@ pub use stardust_api::{BlockDevice, BlockError, InterruptWait};
 pub struct Disk(Box<dyn BlockDevice + Send>, Option<&'static Interrupts>);
 
 impl Disk {
-    /// How many times the disk's interrupt has ended a request's wait (the thread parked while
-    /// the disk worked); `None` when its requests are polled (it has no interrupt the kernel can
-    /// route, the image has no threads, `stardust.disk=poll`, or no vector was left).
-    pub fn interrupt_wakeups(&self) -> Option<u64> {
-        self.1.map(|interrupts| interrupts.wakeups.load(Ordering::Relaxed))
+    /// How the requests' waits for the disk's interrupt ended; `None` when its requests are
+    /// polled (it has no interrupt the kernel can route, the image has no threads,
+    /// `stardust.disk=poll`, or no vector was left).
+    pub fn interrupt_waits(&self) -> Option<InterruptWaits> {
+        self.1.map(|interrupts| InterruptWaits {
+            woken: interrupts.woken.load(Ordering::Relaxed),
+            timed_out: interrupts.timed_out.load(Ordering::Relaxed),
+        })
     }
+}
+
+/// How the parks of a disk's requests ended ([`Disk::interrupt_waits`]): counts since boot, for
+/// every `Disk` of the same device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InterruptWaits {
+    /// Parks that the disk's interrupt ended before their deadline.
+    pub woken: u64,
+    /// Parks that reached their deadline (a lost interrupt, or a disk slower than the deadline):
+    /// the request looked at the disk again then.
+    pub timed_out: u64,
 }
 
 impl BlockDevice for Disk {
@@ -91,20 +105,26 @@ pub(crate) fn poll_the_disks(polled: bool) {
     POLL_THE_DISKS.store(polled, Ordering::Relaxed);
 }
 
-/// A routed disk interrupt: its count, the thread waiting for it, and the waits it ended.
+/// A routed disk interrupt: its count, the thread waiting for it, and how the waits ended.
 pub struct Interrupts {
     count: AtomicU64,
     waiter: AtomicU32,
-    wakeups: AtomicU64,
+    woken: AtomicU64,
+    timed_out: AtomicU64,
 }
 
 /// Disks whose interrupts can be routed, each with its own vector (the network card takes one
 /// of the four the hal has); later ones are polled.
 const ROUTED_DISKS: usize = 3;
 
-static INTERRUPTS: [Interrupts; ROUTED_DISKS] =
-    [const { Interrupts { count: AtomicU64::new(0), waiter: AtomicU32::new(u32::MAX), wakeups: AtomicU64::new(0) } };
-        ROUTED_DISKS];
+static INTERRUPTS: [Interrupts; ROUTED_DISKS] = [const {
+    Interrupts {
+        count: AtomicU64::new(0),
+        waiter: AtomicU32::new(u32::MAX),
+        woken: AtomicU64::new(0),
+        timed_out: AtomicU64::new(0),
+    }
+}; ROUTED_DISKS];
 
 /// Each slot's interrupt and vector, once given: a disk found again (another call to
 /// [`disks`]) keeps its slot and vector.
@@ -160,8 +180,9 @@ fn route(interrupt: Option<DeviceInterrupt>) -> Option<&'static Interrupts> {
     }
 }
 
-/// The longest a request waits without looking at the disk again, should an interrupt be lost.
-const LONGEST_WAIT: core::time::Duration = core::time::Duration::from_millis(10);
+/// The longest a request waits without looking at the disk again, should an interrupt be lost
+/// (counted in [`InterruptWaits::timed_out`]).
+const LONGEST_WAIT: core::time::Duration = core::time::Duration::from_millis(20);
 
 impl InterruptWait for Interrupts {
     fn count(&self) -> u64 {
@@ -177,9 +198,12 @@ impl InterruptWait for Interrupts {
         }
         self.waiter.store(crate::thread::current_id(), Ordering::SeqCst);
         if self.count.load(Ordering::SeqCst) == seen {
+            let parked = crate::time::Instant::now();
             crate::thread::park_timeout(LONGEST_WAIT);
-            if self.count.load(Ordering::SeqCst) != seen {
-                self.wakeups.fetch_add(1, Ordering::Relaxed);
+            if parked.elapsed() >= LONGEST_WAIT {
+                self.timed_out.fetch_add(1, Ordering::Relaxed);
+            } else if self.count.load(Ordering::SeqCst) != seen {
+                self.woken.fetch_add(1, Ordering::Relaxed);
             }
         }
     }

@@ -314,10 +314,12 @@ impl Vm {
                     0x51 => array_store!(Floats, float, pop, |x| x),
                     0x52 => array_store!(Doubles, double, pop_wide, |x| x),
                     0x53 => {
-                        // aastore: a value's class must fit the array's element class.
+                        // aastore: a value's class must fit the array's element class, checked
+                        // after the null and bounds checks (as the JVMS orders them).
                         let value = self.stack[sp - 1].reference();
-                        if value != 0 {
-                            let array = null_check!(self.stack[sp - 3].reference());
+                        let index = self.stack[sp - 2].int();
+                        let array = null_check!(self.stack[sp - 3].reference());
+                        if value != 0 && index >= 0 && index < self.array_length(array) {
                             let element_class = self.array_element(array);
                             let value_class = self.class_of(value);
                             if !element_class.is_some_and(|e| self.is_subclass(value_class, e)) {
