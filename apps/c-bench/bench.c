@@ -1,11 +1,12 @@
 /* c-bench: system-call and thread costs of a Linux program, for scripts/bench-posix, which runs
  * this same static binary in Stardust and in a Linux VM. Prints "bench: NAME COUNT NANOSECONDS"
  * (the total for COUNT operations, on CLOCK_MONOTONIC).
- * Usage: c-bench syscall COUNT | spawn COUNT */
+ * Usage: c-bench syscall COUNT | spawn COUNT | stat COUNT */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +21,7 @@ static void *nothing(void *argument) { return argument; }
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: c-bench syscall COUNT | spawn COUNT\n");
+        fprintf(stderr, "usage: c-bench syscall COUNT | spawn COUNT | stat COUNT\n");
         return 2;
     }
     long count = atol(argv[2]);
@@ -28,6 +29,11 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "syscall") == 0) {
         /* getppid: no libc cache, no work in the kernel: the round trip itself. */
         for (long i = 0; i < count; i++) syscall(SYS_getppid);
+    } else if (strcmp(argv[1], "stat") == 0) {
+        /* A path that does not exist, as SQLite asks for its hot journal: the path's copy from
+         * the program and its lookup, the system call's own work. */
+        struct stat status;
+        for (long i = 0; i < count; i++) stat("/tmp/no-such-journal", &status);
     } else if (strcmp(argv[1], "spawn") == 0) {
         for (long i = 0; i < count; i++) {
             pthread_t thread;

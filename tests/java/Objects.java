@@ -491,6 +491,17 @@ public class Objects {
             System.out.println("caught " + e.getClass().getName() + ": " + e.getMessage());
         }
         try {
+            objs[-1] = Integer.valueOf(4);
+        } catch (ArrayIndexOutOfBoundsException | ArrayStoreException e) {
+            System.out.println("caught " + e.getClass().getName() + ": " + e.getMessage());
+        }
+        try {
+            Object[] none = null;
+            none[0] = null;
+        } catch (NullPointerException e) {
+            System.out.println("caught " + e.getClass().getName() + " storing null");
+        }
+        try {
             Object[] none = null;
             none[5] = Integer.valueOf(3);
         } catch (NullPointerException | ArrayIndexOutOfBoundsException e) {

@@ -86,6 +86,14 @@ pub fn interrupt_waits(what: &str, serial: &str) -> (u64, u64) {
     (count("disktest: 256 reads; waits woken by the disk's interrupt "), count("disktest: waits that timed out "))
 }
 
+/// Checks that disktest's `interrupts` waits were not left to time out: at most one in ten (and
+/// one, for a run with few waits). A lost wake-up times out nearly every wait; a busy host may
+/// stall a few past the kernel's 20 ms.
+pub fn expect_no_lost_wakeups(what: &str, serial: &str) {
+    let (woken, timed_out) = interrupt_waits(what, serial);
+    assert!(timed_out <= 1.max((woken + timed_out) / 10), "{what}: {woken} waits woken, {timed_out} timed out");
+}
+
 /// Checks disktest's `interrupts` counts: waits ended by the disk's interrupt, and at most one
 /// in ten timed out (a lost wake-up times out nearly every wait; a busy host may delay a few
 /// past the kernel's 20 ms). QEMU's I/O APIC takes every raise of a virtio line as an edge, so a

@@ -31,7 +31,8 @@ impl Disk {
 pub struct InterruptWaits {
     /// Parks that the disk's interrupt ended before their deadline.
     pub woken: u64,
-    /// Parks that reached their deadline (a lost interrupt, or a disk slower than the deadline):
+    /// Parks that lasted at least their deadline (a lost interrupt, a disk slower than the
+    /// deadline, or a host that stalled the VM; the interrupt may have come at the very end):
     /// the request looked at the disk again then.
     pub timed_out: u64,
 }
