@@ -60,7 +60,7 @@ fn new_list(vm: &mut Vm, class: &str, items: Vec<Ref>) -> Outcome {
 }
 
 fn index_error(vm: &mut Vm, index: i32, length: usize) -> Unwind {
-    vm.throw("java/lang/IndexOutOfBoundsException", &format!("Index {index} out of bounds for length {length}"))
+    vm.out_of_bounds("java/lang/IndexOutOfBoundsException", index, length)
 }
 
 fn unsupported(vm: &mut Vm) -> Unwind {

@@ -917,6 +917,11 @@ impl Machine {
     pub fn null_pointer(&mut self) -> Unwind {
         self.throw("java/lang/NullPointerException", "")
     }
+
+    /// `class` (an IndexOutOfBoundsException) with Java's message for `index` among `length`.
+    pub fn out_of_bounds(&mut self, class: &str, index: i32, length: usize) -> Unwind {
+        self.throw(class, &format!("Index {index} out of bounds for length {length}"))
+    }
 }
 
 impl Vm {

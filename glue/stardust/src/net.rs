@@ -336,20 +336,7 @@ fn route_interrupts(interrupt: Option<DeviceInterrupt>) -> Option<hal::interrupt
         log::warn!("net: no interrupt vector left; polling the card");
         return None;
     };
-    let routed = match interrupt {
-        DeviceInterrupt::Line(line) => hal::ioapic::route(line, vector),
-        DeviceInterrupt::MsiX(entry) => hal::msix::route(entry, vector),
-    };
-    match routed {
-        Ok(routed) => {
-            log::debug!("net: the card interrupts through {interrupt:?} (vector {vector:#x})");
-            Some(routed)
-        }
-        Err(reason) => {
-            log::warn!("net: the card's interrupt cannot be routed ({reason}); polling it");
-            None
-        }
-    }
+    crate::storage::route_to(interrupt, vector, "net: the card")
 }
 
 /// The net thread's life: poll, wake whoever's socket changed or whose timeout passed, and

@@ -165,17 +165,23 @@ fn route(interrupt: Option<DeviceInterrupt>) -> Option<&'static Interrupts> {
         log::warn!("storage: no interrupt vector left for the disk at {interrupt:?}; polling it");
         None
     })?;
+    route_to(interrupt, vector, "storage: the disk").map(|_| &INTERRUPTS[slot])
+}
+
+/// Routes a device's interrupt (an I/O APIC line or an MSI-X entry) to `vector` on the calling
+/// CPU: the routed line, or `None` with a warning that `device` ("net: the card") is polled.
+pub(crate) fn route_to(interrupt: DeviceInterrupt, vector: u8, device: &str) -> Option<hal::interrupts::Line> {
     let routed = match interrupt {
         DeviceInterrupt::Line(line) => hal::ioapic::route(line, vector),
         DeviceInterrupt::MsiX(entry) => hal::msix::route(entry, vector),
     };
     match routed {
-        Ok(_) => {
-            log::debug!("storage: the disk interrupts through {interrupt:?} (vector {vector:#x})");
-            Some(&INTERRUPTS[slot])
+        Ok(line) => {
+            log::debug!("{device} interrupts through {interrupt:?} (vector {vector:#x})");
+            Some(line)
         }
         Err(reason) => {
-            log::warn!("storage: the disk's interrupt cannot be routed ({reason}); polling it");
+            log::warn!("{device}'s interrupt cannot be routed ({reason}); polling it");
             None
         }
     }

@@ -133,31 +133,40 @@ impl Vm {
                     r
                 }};
             }
+            // Local `$n` pushed or popped, for an instruction `$length` bytes long.
             macro_rules! load {
-                ($n:expr) => {{
+                ($n:expr, $length:expr) => {{
                     push!(self.stack[base + $n]);
-                    pc += 1;
+                    pc += $length;
                 }};
             }
             macro_rules! load_wide {
-                ($n:expr) => {{
+                ($n:expr, $length:expr) => {{
                     push_wide!(self.stack[base + $n]);
-                    pc += 1;
+                    pc += $length;
                 }};
             }
             macro_rules! store {
-                ($n:expr) => {{
+                ($n:expr, $length:expr) => {{
                     let value = pop!();
                     self.stack[base + $n] = value;
-                    pc += 1;
+                    pc += $length;
                 }};
             }
             macro_rules! store_wide {
-                ($n:expr) => {{
+                ($n:expr, $length:expr) => {{
                     let value = pop_wide!();
-                    self.stack[base + $n] = value;
-                    self.stack[base + $n + 1] = Value::Int(0);
-                    pc += 1;
+                    let at = base + $n;
+                    self.stack[at] = value;
+                    self.stack[at + 1] = Value::Int(0);
+                    pc += $length;
+                }};
+            }
+            macro_rules! out_of_bounds {
+                ($array:expr, $index:expr) => {{
+                    save!();
+                    let length = self.array_length($array) as usize;
+                    return Err(self.out_of_bounds("java/lang/ArrayIndexOutOfBoundsException", $index, length));
                 }};
             }
             // One arm per element kind: the verifier proved the operands' kinds, not the array's,
@@ -173,13 +182,7 @@ impl Vm {
                             "array load from an object that is not an array of its kind"
                         ),
                     };
-                    let Some(value) = value else {
-                        let length = self.array_length(array);
-                        throw!(
-                            "java/lang/ArrayIndexOutOfBoundsException",
-                            &format!("Index {index} out of bounds for length {length}")
-                        );
-                    };
+                    let Some(value) = value else { out_of_bounds!(array, index) };
                     $push!(value);
                     pc += 1;
                 }};
@@ -197,11 +200,7 @@ impl Vm {
                         ),
                     };
                     if stored.is_none() {
-                        let length = self.array_length(array);
-                        throw!(
-                            "java/lang/ArrayIndexOutOfBoundsException",
-                            &format!("Index {index} out of bounds for length {length}")
-                        );
+                        out_of_bounds!(array, index)
                     }
                     pc += 1;
                 }};
@@ -263,23 +262,17 @@ impl Vm {
                         pc += if opcode == 0x12 { 2 } else { 3 };
                     }
                     // Loads: one slot, or two for long and double.
-                    0x15 | 0x17 | 0x19 => {
-                        push!(self.stack[base + bytes[pc + 1] as usize]);
-                        pc += 2;
-                    }
-                    0x16 | 0x18 => {
-                        push_wide!(self.stack[base + bytes[pc + 1] as usize]);
-                        pc += 2;
-                    }
+                    0x15 | 0x17 | 0x19 => load!(bytes[pc + 1] as usize, 2),
+                    0x16 | 0x18 => load_wide!(bytes[pc + 1] as usize, 2),
                     // iload_n, fload_n, aload_n; lload_n, dload_n: one arm each, no decoding at run time.
-                    0x1a | 0x22 | 0x2a => load!(0),
-                    0x1b | 0x23 | 0x2b => load!(1),
-                    0x1c | 0x24 | 0x2c => load!(2),
-                    0x1d | 0x25 | 0x2d => load!(3),
-                    0x1e | 0x26 => load_wide!(0),
-                    0x1f | 0x27 => load_wide!(1),
-                    0x20 | 0x28 => load_wide!(2),
-                    0x21 | 0x29 => load_wide!(3),
+                    0x1a | 0x22 | 0x2a => load!(0, 1),
+                    0x1b | 0x23 | 0x2b => load!(1, 1),
+                    0x1c | 0x24 | 0x2c => load!(2, 1),
+                    0x1d | 0x25 | 0x2d => load!(3, 1),
+                    0x1e | 0x26 => load_wide!(0, 1),
+                    0x1f | 0x27 => load_wide!(1, 1),
+                    0x20 | 0x28 => load_wide!(2, 1),
+                    0x21 | 0x29 => load_wide!(3, 1),
                     0x2e => array_load!(Ints, Int, push),
                     0x2f => array_load!(Longs, Long, push_wide),
                     0x30 => array_load!(Floats, Float, push),
@@ -289,26 +282,16 @@ impl Vm {
                     0x34 => array_load!(CharArray, Int, push),
                     0x35 => array_load!(Shorts, Int, push),
                     // Stores.
-                    0x36 | 0x38 | 0x3a => {
-                        let value = pop!();
-                        self.stack[base + bytes[pc + 1] as usize] = value;
-                        pc += 2;
-                    }
-                    0x37 | 0x39 => {
-                        let value = pop_wide!();
-                        let at = base + bytes[pc + 1] as usize;
-                        self.stack[at] = value;
-                        self.stack[at + 1] = Value::Int(0);
-                        pc += 2;
-                    }
-                    0x3b | 0x43 | 0x4b => store!(0),
-                    0x3c | 0x44 | 0x4c => store!(1),
-                    0x3d | 0x45 | 0x4d => store!(2),
-                    0x3e | 0x46 | 0x4e => store!(3),
-                    0x3f | 0x47 => store_wide!(0),
-                    0x40 | 0x48 => store_wide!(1),
-                    0x41 | 0x49 => store_wide!(2),
-                    0x42 | 0x4a => store_wide!(3),
+                    0x36 | 0x38 | 0x3a => store!(bytes[pc + 1] as usize, 2),
+                    0x37 | 0x39 => store_wide!(bytes[pc + 1] as usize, 2),
+                    0x3b | 0x43 | 0x4b => store!(0, 1),
+                    0x3c | 0x44 | 0x4c => store!(1, 1),
+                    0x3d | 0x45 | 0x4d => store!(2, 1),
+                    0x3e | 0x46 | 0x4e => store!(3, 1),
+                    0x3f | 0x47 => store_wide!(0, 1),
+                    0x40 | 0x48 => store_wide!(1, 1),
+                    0x41 | 0x49 => store_wide!(2, 1),
+                    0x42 | 0x4a => store_wide!(3, 1),
                     0x4f => array_store!(Ints, int, pop, |x| x),
                     0x50 => array_store!(Longs, long, pop_wide, |x| x),
                     0x51 => array_store!(Floats, float, pop, |x| x),
@@ -777,31 +760,18 @@ impl Vm {
                         pc += 1;
                     }
                     0xc4 => {
-                        let at = base + verify::u2(bytes, pc + 2) as usize;
+                        let n = verify::u2(bytes, pc + 2) as usize;
                         match bytes[pc + 1] {
                             0x84 => {
+                                let at = base + n;
                                 let value = self.stack[at].int().wrapping_add(verify::u2(bytes, pc + 4) as i16 as i32);
                                 self.stack[at] = Value::Int(value);
                                 pc += 6;
                             }
-                            0x15 | 0x17 | 0x19 => {
-                                push!(self.stack[at]);
-                                pc += 4;
-                            }
-                            0x16 | 0x18 => {
-                                push_wide!(self.stack[at]);
-                                pc += 4;
-                            }
-                            0x37 | 0x39 => {
-                                let value = pop_wide!();
-                                self.stack[at] = value;
-                                self.stack[at + 1] = Value::Int(0);
-                                pc += 4;
-                            }
-                            _ => {
-                                self.stack[at] = pop!();
-                                pc += 4;
-                            }
+                            0x15 | 0x17 | 0x19 => load!(n, 4),
+                            0x16 | 0x18 => load_wide!(n, 4),
+                            0x37 | 0x39 => store_wide!(n, 4),
+                            _ => store!(n, 4),
                         }
                     }
                     0xc5 => {
