@@ -16,7 +16,8 @@ mod wiring {
 use stardust::process::Termination;
 
 #[global_allocator]
-static HEAP: stardust::GlobalHeap<wiring::Allocator> = stardust::GlobalHeap::new(wiring::allocator());
+static HEAP: stardust::GlobalHeap<wiring::Allocator, { wiring::HEAP_CACHE_BYTES }> =
+    stardust::GlobalHeap::new(wiring::allocator());
 
 static THREADS: stardust::thread::Runtime<wiring::Scheduler> = stardust::thread::Runtime::new(wiring::scheduler());
 

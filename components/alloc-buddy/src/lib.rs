@@ -270,5 +270,10 @@ mod tests {
         fn random_sequences_keep_the_contract(operations in fakes::operations(300)) {
             fakes::check_whole_again(BuddyAllocator::new, &operations);
         }
+
+        #[test]
+        fn random_sequences_keep_the_contract_behind_the_cache(operations in fakes::operations(300)) {
+            fakes::check_cached_whole_again::<_, 4096>(BuddyAllocator::new, &operations);
+        }
     }
 }

@@ -382,11 +382,71 @@ mod tests {
         assert_eq!(heap.stats(), HeapStats { failed: 3, ..before });
     }
 
+    /// The kernel's heap: TLSF behind a cache of small freed blocks.
+    fn cached<const BYTES: usize>() -> stardust_api::CachedHeap<TlsfAllocator<SharedMemory>, SharedMemory, BYTES> {
+        let memory = SharedMemory::new(&REGIONS);
+        let mut heap = stardust_api::CachedHeap::new(TlsfAllocator::new(memory.clone()), memory);
+        heap.init(&REGIONS);
+        heap
+    }
+
+    #[test]
+    fn the_cache_gives_a_freed_small_block_to_the_next_request_of_its_size() {
+        let mut heap = cached::<4096>();
+        let first = heap.allocate(layout(100, 8)).unwrap();
+        heap.deallocate(first, layout(100, 8));
+        assert_eq!(heap.stats().in_use, 0);
+        assert_eq!(heap.allocate(layout(112, 16)).unwrap(), first, "97..=112 bytes share a list");
+        assert_eq!(heap.stats().in_use, 112, "requests are counted as made");
+        assert!(heap.resize_in_place(first, layout(112, 16), 97), "within the list's size");
+        assert!(!heap.resize_in_place(first, layout(97, 16), 300), "out of the cache's sizes: moved");
+        let large = heap.allocate(layout(300, 8)).unwrap();
+        heap.deallocate(large, layout(300, 8));
+        assert_ne!(heap.allocate(layout(16, 32)).unwrap() % 32, 16, "alignment above 16 is not cached");
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_its_bytes() {
+        let mut heap = cached::<256>();
+        let blocks: Vec<u64> = (0..4).map(|_| heap.allocate(layout(128, 16)).unwrap()).collect();
+        let before = heap.allocator().stats().free;
+        for &block in &blocks {
+            heap.deallocate(block, layout(128, 16));
+        }
+        let returned = heap.allocator().stats().free - before;
+        assert!(returned >= 2 * 128, "two blocks went back to the allocator, {returned} bytes did");
+        assert_eq!(heap.stats().in_use, 0);
+    }
+
+    #[test]
+    fn a_full_cache_is_given_back_before_a_request_fails() {
+        let mut heap = cached::<{ 1 << 30 }>();
+        let fresh = heap.stats();
+        let mut blocks = Vec::new();
+        while let Ok(block) = heap.allocate(layout(256, 16)) {
+            blocks.push(block);
+        }
+        assert_eq!(heap.stats().failed, 1);
+        for &block in &blocks {
+            heap.deallocate(block, layout(256, 16));
+        }
+        assert!(heap.allocator().stats().largest_free < 256, "every block sits in the cache");
+        let big = layout((fresh.largest_free / 2) as usize, 16);
+        assert!(heap.allocate(big).is_ok(), "the cache went back to the allocator first");
+        assert_eq!(heap.stats().failed, 1, "the request that succeeded after the flush is no failure");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1000))]
         #[test]
         fn random_sequences_keep_the_contract(operations in fakes::operations(300)) {
             fakes::check_whole_again(TlsfAllocator::new, &operations);
+        }
+
+        #[test]
+        fn random_sequences_keep_the_contract_behind_the_cache(operations in fakes::operations(300)) {
+            fakes::check_cached_whole_again::<_, 4096>(TlsfAllocator::new, &operations);
+            fakes::check_cached_whole_again::<_, { 1 << 30 }>(TlsfAllocator::new, &operations);
         }
     }
 }

@@ -135,6 +135,23 @@ pub fn check_whole_again<A: HeapAllocator>(new: impl FnOnce(SharedMemory) -> A, 
     assert_eq!(end.largest_free, fresh.largest_free, "largest free block after freeing everything");
 }
 
+/// [`check_whole_again`] with a [`crate::CachedHeap`] of `BYTES` in front of the allocator:
+/// once everything is freed and the cache flushed, the heap must be as at the start.
+pub fn check_cached_whole_again<A: HeapAllocator, const BYTES: usize>(
+    new: impl FnOnce(SharedMemory) -> A,
+    operations: &[Operation],
+) {
+    let mut memory = SharedMemory::new(&SAMPLE_REGIONS);
+    let mut heap = crate::CachedHeap::<A, SharedMemory, BYTES>::new(new(memory.clone()), memory.clone());
+    heap.init(&SAMPLE_REGIONS);
+    let fresh = heap.stats();
+    check(&mut heap, &mut memory, &SAMPLE_REGIONS, operations);
+    heap.flush();
+    let end = heap.stats();
+    assert_eq!(end.free, fresh.free, "free bytes after freeing everything and flushing the cache");
+    assert_eq!(end.largest_free, fresh.largest_free, "largest free block after freeing everything and flushing");
+}
+
 /// Runs `operations` against `allocator` (already initialised over `regions`, owning a clone of
 /// `memory`), checking after every step: alignment, containment in one region, no overlap,
 /// contents untouched while live and preserved by resizing, and consistent statistics.

@@ -24,7 +24,7 @@ pub mod time;
 
 pub use block::{BlockDevice, BlockError, InterruptWait};
 pub use console::Console;
-pub use heap::{AllocationError, HeapAllocator, HeapMemory, HeapStats, NoMemory};
+pub use heap::{AllocationError, CachedHeap, HeapAllocator, HeapMemory, HeapStats, NoMemory};
 pub use memory::MemoryRegion;
 pub use nic::{DeviceInterrupt, MAX_FRAME, Nic, NicError, NicStats};
 pub use scheduler::{DEFAULT_PRIORITY, MAX_THREADS, PRIORITY_LEVELS, Priority, Scheduler, ThreadId, ThreadQueue};

@@ -5,25 +5,26 @@
 use crate::boot::ImageLayout;
 use core::alloc::{GlobalAlloc, Layout};
 use spin::Mutex;
-use stardust_api::{HeapAllocator, HeapMemory, HeapStats, MemoryRegion};
+use stardust_api::{CachedHeap, HeapAllocator, HeapMemory, HeapStats, MemoryRegion};
 
 /// The most regions the heap is given (the memory map rarely has more than three RAM ranges).
 const MAX_REGIONS: usize = 16;
 
-/// A heap allocator behind a lock, usable as `#[global_allocator]`.
+/// A heap allocator behind a lock, usable as `#[global_allocator]`, with up to `CACHE` bytes of
+/// freed small blocks kept for reuse in front of it ([`CachedHeap`]; 0 for none).
 ///
 /// The lock is only ever taken with interrupts off: on one CPU no thread can then be preempted
 /// while holding it, so allocating and freeing are safe anywhere (in a timer interrupt, with
 /// interrupts off, under any scheduler) and never spin on a holder that cannot run.
-pub struct GlobalHeap<A> {
-    allocator: Mutex<A>,
+pub struct GlobalHeap<A, const CACHE: usize = 0> {
+    allocator: Mutex<CachedHeap<A, HeapWords, CACHE>>,
     last_failure: Mutex<Option<Layout>>,
 }
 
-impl<A: HeapAllocator> GlobalHeap<A> {
+impl<A: HeapAllocator, const CACHE: usize> GlobalHeap<A, CACHE> {
     /// Wraps an allocator that has no memory yet.
     pub const fn new(allocator: A) -> Self {
-        GlobalHeap { allocator: Mutex::new(allocator), last_failure: Mutex::new(None) }
+        GlobalHeap { allocator: Mutex::new(CachedHeap::new(allocator, HeapWords)), last_failure: Mutex::new(None) }
     }
 
     /// Hands the heap its memory, once. Every region MUST be mapped, writable, and used by
@@ -54,7 +55,7 @@ impl<A: HeapAllocator> GlobalHeap<A> {
 // aligned, inside memory handed over by `init` (mapped and owned by the heap), and disjoint from
 // every live block; `dealloc` and `realloc` pass back exactly what `alloc` returned. The lock
 // serialises all access to the allocator.
-unsafe impl<A: HeapAllocator> GlobalAlloc for GlobalHeap<A> {
+unsafe impl<A: HeapAllocator, const CACHE: usize> GlobalAlloc for GlobalHeap<A, CACHE> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         crate::interrupts::without(|| match self.allocator.lock().allocate(layout) {
             Ok(address) => address as *mut u8,

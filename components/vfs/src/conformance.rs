@@ -134,6 +134,29 @@ fn positions(fs: &mut dyn FileSystem) {
     fs.close(handle).unwrap();
     let gapped = read_file(fs, "pos").unwrap();
     assert_eq!(gapped.len(), 6);
+    // Reads and writes at an offset leave the position where it was.
+    let options = OpenOptions { read: true, write: true, ..OpenOptions::default() };
+    let handle = fs.open("pos", options).unwrap();
+    fs.seek(handle, SeekFrom::Start(1)).unwrap();
+    assert_eq!(fs.read_at(handle, 2, &mut buffer).unwrap(), 4);
+    assert_eq!(&buffer, b"23\0\0");
+    assert_eq!(fs.read_at(handle, 5, &mut buffer).unwrap(), 1, "short at the end");
+    assert_eq!(fs.read_at(handle, 100, &mut buffer).unwrap(), 0, "past the end");
+    assert_eq!(fs.write_at(handle, 4, b"xy").unwrap(), 2);
+    assert_eq!(fs.write_at(handle, 8, b"z").unwrap(), 1, "past the end: the gap is zeros");
+    assert_eq!(fs.seek(handle, SeekFrom::Current(0)).unwrap(), 1, "the position did not move");
+    assert_eq!(fs.read(handle, &mut buffer).unwrap(), 4);
+    assert_eq!(&buffer, b"123x");
+    fs.close(handle).unwrap();
+    assert_eq!(read_file(fs, "pos").unwrap(), b"0123xy\0\0z");
+    let append = OpenOptions { append: true, ..OpenOptions::default() };
+    let handle = fs.open("pos", append).unwrap();
+    assert_eq!(fs.write_at(handle, 0, b"!").unwrap(), 1);
+    fs.close(handle).unwrap();
+    assert_eq!(read_file(fs, "pos").unwrap(), b"0123xy\0\0z!", "an append handle writes at the end");
+    let handle = fs.open("pos", read_options()).unwrap();
+    assert_eq!(fs.write_at(handle, 0, b"x"), Err(FsError::BadHandle), "a read-only handle");
+    fs.close(handle).unwrap();
 }
 
 fn directories(fs: &mut dyn FileSystem) {

@@ -144,6 +144,26 @@ pub trait FileSystem {
     /// Moves the position (it may pass the end; a later write fills the gap with zeros). A
     /// position before 0 is [`FsError::InvalidInput`].
     fn seek(&mut self, handle: Handle, position: SeekFrom) -> Result<u64>;
+    /// Reads at `offset` without moving the position (POSIX `pread`); returns the bytes read, as
+    /// [`FileSystem::read`]. The default seeks there, reads and seeks back; a file system that
+    /// answers from another thread does it in one round trip.
+    fn read_at(&mut self, handle: Handle, offset: u64, buffer: &mut [u8]) -> Result<usize> {
+        let position = self.seek(handle, SeekFrom::Current(0))?;
+        self.seek(handle, SeekFrom::Start(offset))?;
+        let read = self.read(handle, buffer);
+        self.seek(handle, SeekFrom::Start(position))?;
+        read
+    }
+    /// Writes at `offset` without moving the position (POSIX `pwrite`; an append handle writes
+    /// at the end, as Linux's `pwrite` does); returns the bytes written, as
+    /// [`FileSystem::write`]. The default seeks there, writes and seeks back.
+    fn write_at(&mut self, handle: Handle, offset: u64, data: &[u8]) -> Result<usize> {
+        let position = self.seek(handle, SeekFrom::Current(0))?;
+        self.seek(handle, SeekFrom::Start(offset))?;
+        let written = self.write(handle, data);
+        self.seek(handle, SeekFrom::Start(position))?;
+        written
+    }
     /// Makes the file's data and size durable (std's `File::sync_all`).
     fn flush(&mut self, handle: Handle) -> Result<()>;
     /// Cuts or extends (with zeros) the file to `len` bytes; the position does not move.
@@ -191,6 +211,12 @@ impl<F: FileSystem + ?Sized> FileSystem for alloc::boxed::Box<F> {
     }
     fn seek(&mut self, handle: Handle, position: SeekFrom) -> Result<u64> {
         (**self).seek(handle, position)
+    }
+    fn read_at(&mut self, handle: Handle, offset: u64, buffer: &mut [u8]) -> Result<usize> {
+        (**self).read_at(handle, offset, buffer)
+    }
+    fn write_at(&mut self, handle: Handle, offset: u64, data: &[u8]) -> Result<usize> {
+        (**self).write_at(handle, offset, data)
     }
     fn flush(&mut self, handle: Handle) -> Result<()> {
         (**self).flush(handle)

@@ -130,6 +130,14 @@ impl Vfs {
         self.fs(handle)?.seek(handle.handle, position)
     }
 
+    pub fn read_at(&mut self, handle: VfsHandle, offset: u64, buffer: &mut [u8]) -> Result<usize> {
+        self.fs(handle)?.read_at(handle.handle, offset, buffer)
+    }
+
+    pub fn write_at(&mut self, handle: VfsHandle, offset: u64, data: &[u8]) -> Result<usize> {
+        self.fs(handle)?.write_at(handle.handle, offset, data)
+    }
+
     pub fn flush(&mut self, handle: VfsHandle) -> Result<()> {
         self.fs(handle)?.flush(handle.handle)
     }

@@ -185,21 +185,19 @@ fn descriptor(fd: u64) -> Result<(Arc<Description>, StatusFlags), Errno> {
 /// `path` made absolute against `base`, with `.`, `..` and repeated slashes resolved (there
 /// are no symbolic links to follow).
 fn join(base: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
     let start = if path.starts_with('/') { "" } else { base };
+    // One allocation: system calls with paths are frequent (SQLite stats its journal before
+    // every read transaction).
+    let mut joined = String::with_capacity(start.len() + path.len() + 2);
     for part in start.split('/').chain(path.split('/')) {
         match part {
             "" | "." => {}
-            ".." => {
-                parts.pop();
+            ".." => joined.truncate(joined.rfind('/').unwrap_or(0)),
+            part => {
+                joined.push('/');
+                joined.push_str(part);
             }
-            part => parts.push(part),
         }
-    }
-    let mut joined = String::new();
-    for part in &parts {
-        joined.push('/');
-        joined.push_str(part);
     }
     if joined.is_empty() {
         joined.push('/');

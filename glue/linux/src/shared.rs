@@ -12,7 +12,7 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use stardust::fs::{File, OpenOptions};
-use stardust::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use stardust::io::{ErrorKind, Seek, SeekFrom};
 use stardust::sync::Mutex;
 use stardust_linux_abi::{Errno, seek_position};
 
@@ -70,6 +70,21 @@ fn open_vfs(path: &str, write: bool, create: bool) -> Result<File, Errno> {
 pub struct OpenFile {
     shared: Handle,
     offset: u64,
+}
+
+/// Writes all of `bytes` at `offset` (each piece one call to the file system: a round trip to
+/// the volume's thread for a file on a disk, where a seek and a write were two).
+fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> stardust::io::Result<()> {
+    while !bytes.is_empty() {
+        match file.write_at(bytes, offset)? {
+            0 => return Err(stardust::io::Error::new(ErrorKind::WriteZero, "failed to write whole buffer")),
+            written => {
+                bytes = &bytes[written..];
+                offset += written as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl OpenFile {
@@ -148,12 +163,11 @@ impl OpenFile {
         let mut inner = lock(&self.shared);
         let file = inner.file.as_mut().ok_or(Errno::EIO)?;
         let start = position.unwrap_or(self.offset);
-        file.seek(SeekFrom::Start(start)).map_err(errno)?;
         let mut done = 0usize;
         let mut chunk = vec![0; count.min(CHUNK)];
         while done < count {
             let want = (count - done).min(chunk.len());
-            let got = file.read(&mut chunk[..want]).map_err(errno)?;
+            let got = file.read_at(&mut chunk[..want], start + done as u64).map_err(errno)?;
             if got == 0 {
                 break;
             }
@@ -184,7 +198,6 @@ impl OpenFile {
             None if append => file.seek(SeekFrom::End(0)).map_err(errno)?,
             None => self.offset,
         };
-        file.seek(SeekFrom::Start(start)).map_err(errno)?;
         let mut done = 0usize;
         let mut failure = None;
         while done < count {
@@ -196,7 +209,7 @@ impl OpenFile {
                     break;
                 }
             };
-            if let Err(error) = file.write_all(&bytes) {
+            if let Err(error) = write_all_at(file, &bytes, start + done as u64) {
                 failure = Some(errno(error));
                 break;
             }

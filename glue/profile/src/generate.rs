@@ -223,6 +223,7 @@ pub fn wiring(
         level_variant(profile.log_level)
     );
     let _ = writeln!(text, "pub const TICK_HZ: u32 = {};", profile.tick_hz);
+    let _ = writeln!(text, "pub const HEAP_CACHE_BYTES: usize = {};", profile.heap_cache_bytes);
     let _ = writeln!(text, "pub const MOUNT: &str = {:?};", profile.storage_mount);
     let _ = writeln!(
         text,

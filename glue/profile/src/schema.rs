@@ -12,6 +12,8 @@ pub use stardust_bootargs::LogLevel;
 
 /// Where the first disk is mounted when a profile with storage does not say.
 pub const DEFAULT_MOUNT: &str = "/data";
+/// The heap cache when a profile does not give `kernel.heap_cache_kib`.
+pub const DEFAULT_HEAP_CACHE_KIB: u64 = 16;
 
 /// A validated profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,9 @@ pub struct Profile {
     pub tick_hz: u64,
     /// A preemptive scheduler's time slice, in milliseconds.
     pub time_slice_ms: u64,
+    /// The most bytes of freed small blocks the heap keeps for reuse (`kernel.heap_cache_kib`,
+    /// 16 KiB when the profile says nothing; 0 leaves the cache's code out).
+    pub heap_cache_bytes: u64,
     /// Where the first disk's file system is mounted, for images with storage.
     pub storage_mount: String,
     /// Further cargo features the profile's feature enables (`httpd/files`).
@@ -80,6 +85,8 @@ struct Kernel {
     boot_stack_kib: Spanned<u64>,
     tick_hz: Spanned<u64>,
     time_slice_ms: Spanned<u64>,
+    #[serde(default)]
+    heap_cache_kib: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +188,10 @@ impl Profile {
         }
         let tick_hz = checker.integer("kernel.tick_hz", &kernel.tick_hz, 10, 10_000)?;
         let time_slice_ms = checker.integer("kernel.time_slice_ms", &kernel.time_slice_ms, 1, 1000)?;
+        let heap_cache_kib = match &kernel.heap_cache_kib {
+            Some(kib) => checker.integer("kernel.heap_cache_kib", kib, 0, 1024)?,
+            None => DEFAULT_HEAP_CACHE_KIB,
+        };
 
         let storage_mount = match &file.storage {
             None => DEFAULT_MOUNT.to_string(),
@@ -223,6 +234,7 @@ impl Profile {
             boot_stack_bytes: stack_kib * 1024,
             tick_hz,
             time_slice_ms,
+            heap_cache_bytes: heap_cache_kib * 1024,
             storage_mount,
             cargo_features,
         })
@@ -316,7 +328,10 @@ time_slice_ms = 10
         assert_eq!(profile.log_level, LogLevel::Info);
         assert_eq!(profile.boot_stack_bytes, 16384);
         assert_eq!(profile.storage_mount, DEFAULT_MOUNT);
+        assert_eq!(profile.heap_cache_bytes, DEFAULT_HEAP_CACHE_KIB * 1024, "the heap cache's default");
         assert!(profile.cargo_features.is_empty());
+        let without_cache = GOOD.replace("time_slice_ms = 10", "time_slice_ms = 10\nheap_cache_kib = 0");
+        assert_eq!(Profile::parse(&without_cache, &graph()).unwrap().heap_cache_bytes, 0);
     }
 
     fn error_for(from: &str, to: &str) -> String {
@@ -337,6 +352,7 @@ time_slice_ms = 10
             ),
             ("tick_hz = 1000", "tick_hz = 5", "line 12: `kernel.tick_hz`"),
             ("time_slice_ms = 10", "time_slice_ms = 0", "line 13: `kernel.time_slice_ms`"),
+            ("time_slice_ms = 10", "time_slice_ms = 10\nheap_cache_kib = 2048", "line 14: `kernel.heap_cache_kib`"),
             ("time_slice_ms = 10", "time_slice_ms = 10\nsmp = 1", "line 14, column 1: unknown field `smp`"),
             ("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"data\"", "line 15: `storage.mount`"),
             ("time_slice_ms = 10", "time_slice_ms = 10\n[storage]\nmount = \"/\"", "`storage.mount`"),

@@ -129,6 +129,21 @@ impl FileSystem for Remote {
     fn seek(&mut self, handle: Handle, position: SeekFrom) -> stardust_vfs::Result<u64> {
         self.call(move |fs| fs.seek(handle, position))
     }
+    fn read_at(&mut self, handle: Handle, offset: u64, buffer: &mut [u8]) -> stardust_vfs::Result<usize> {
+        let len = buffer.len();
+        let data = self.call(move |fs| {
+            let mut data = vec![0u8; len];
+            let count = fs.read_at(handle, offset, &mut data)?;
+            data.truncate(count);
+            Ok(data)
+        })?;
+        buffer[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+    fn write_at(&mut self, handle: Handle, offset: u64, data: &[u8]) -> stardust_vfs::Result<usize> {
+        let data = data.to_vec();
+        self.call(move |fs| fs.write_at(handle, offset, &data))
+    }
     fn flush(&mut self, handle: Handle) -> stardust_vfs::Result<()> {
         self.call(move |fs| fs.flush(handle))
     }
@@ -424,6 +439,20 @@ impl File {
 
 fn invalid_utf8() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
+}
+
+impl File {
+    /// Reads at `offset` without moving the file's position, like std's `FileExt::read_at`
+    /// (`pread`); a file on a disk is one round trip to its volume's thread.
+    pub fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        with_vfs(|vfs| vfs.read_at(self.handle, offset, buffer))
+    }
+
+    /// Writes at `offset` without moving the file's position, like std's `FileExt::write_at`
+    /// (`pwrite`; a file opened for appending writes at its end).
+    pub fn write_at(&self, data: &[u8], offset: u64) -> io::Result<usize> {
+        with_vfs(|vfs| vfs.write_at(self.handle, offset, data))
+    }
 }
 
 impl Read for File {

@@ -13,9 +13,9 @@ pub(crate) trait HeapStatus: Sync {
     fn last_failure(&self) -> Option<Layout>;
 }
 
-impl<A: stardust_api::HeapAllocator> HeapStatus for hal::heap::GlobalHeap<A>
+impl<A: stardust_api::HeapAllocator, const CACHE: usize> HeapStatus for hal::heap::GlobalHeap<A, CACHE>
 where
-    hal::heap::GlobalHeap<A>: Sync,
+    hal::heap::GlobalHeap<A, CACHE>: Sync,
 {
     fn stats(&self) -> HeapStats {
         hal::heap::GlobalHeap::stats(self)

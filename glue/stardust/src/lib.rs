@@ -83,9 +83,9 @@ pub struct Config {
 }
 
 /// Brings the kernel up and runs the app; never returns. Called once, by the image's entry.
-pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'static>(
+pub fn start<A: HeapAllocator + Send, S: stardust_api::Scheduler + Send + 'static, const CACHE: usize>(
     boot: &'static BootInfo,
-    heap: &'static GlobalHeap<A>,
+    heap: &'static GlobalHeap<A, CACHE>,
     config: &'static Config,
     threads: Option<&'static thread::Runtime<S>>,
     app: fn() -> i32,
