@@ -27,6 +27,10 @@ struct Shared {
     /// each is a round trip to the volume's server thread): read at open, then followed through
     /// every write and truncation, all of which go through this handle.
     size: u64,
+    /// The file system's metadata as last asked (for the file's time: fstat), forgotten at every
+    /// write and truncation; so a program that only reads (SQLite between its transactions)
+    /// asks its file system once.
+    metadata: Option<stardust::fs::Metadata>,
     path: String,
     writable: bool,
     unlinked: bool,
@@ -124,10 +128,11 @@ impl OpenFile {
                     Err(Errno::EACCES | Errno::EROFS) if !write => open_vfs(path, false, false)?,
                     Err(error) => return Err(error),
                 };
-                let size = file.metadata().map_err(errno)?.len();
+                let metadata = file.metadata().map_err(errno)?;
                 let shared = Arc::new(Mutex::new(Shared {
                     file: Some(file),
-                    size,
+                    size: metadata.len(),
+                    metadata: Some(metadata),
                     path: String::from(path),
                     writable: write || create,
                     unlinked: false,
@@ -139,6 +144,7 @@ impl OpenFile {
         drop(open);
         if truncate {
             let mut inner = lock(&shared);
+            inner.metadata = None;
             inner.file.as_mut().ok_or(Errno::EIO)?.set_len(0).map_err(errno)?;
             inner.size = 0;
         }
@@ -151,10 +157,16 @@ impl OpenFile {
         (inner.path.clone(), inner.size)
     }
 
-    /// The file's metadata from its file system (its time, chiefly).
+    /// The file's metadata from its file system (its time, chiefly), as last asked if the file
+    /// has not changed since.
     pub fn metadata(&self) -> Result<stardust::fs::Metadata, Errno> {
-        let inner = lock(&self.shared);
-        inner.file.as_ref().ok_or(Errno::EIO)?.metadata().map_err(errno)
+        let mut inner = lock(&self.shared);
+        if let Some(metadata) = inner.metadata {
+            return Ok(metadata);
+        }
+        let metadata = inner.file.as_ref().ok_or(Errno::EIO)?.metadata().map_err(errno)?;
+        inner.metadata = Some(metadata);
+        Ok(metadata)
     }
 
     /// Reads up to `count` bytes into the program's memory at `buffer`, at `position` (pread)
@@ -192,6 +204,7 @@ impl OpenFile {
     /// the end (`append`), or at the description's offset (which moves).
     pub fn write(&mut self, buffer: u64, count: usize, position: Option<u64>, append: bool) -> Result<u64, Errno> {
         let mut inner = lock(&self.shared);
+        inner.metadata = None;
         let file = inner.file.as_mut().ok_or(Errno::EIO)?;
         let start = match position {
             Some(position) => position,
@@ -242,6 +255,7 @@ impl OpenFile {
     /// ftruncate.
     pub fn set_len(&self, length: u64) -> Result<(), Errno> {
         let mut inner = lock(&self.shared);
+        inner.metadata = None;
         inner.file.as_mut().ok_or(Errno::EIO)?.set_len(length).map_err(errno)?;
         inner.size = length;
         Ok(())
