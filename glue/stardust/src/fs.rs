@@ -61,8 +61,8 @@ fn sync_at_exit() {
 // ---------------------------------------------------------------------------------------------
 // Mounting disks.
 
-/// A job for a file system's server thread.
-type Job = Box<dyn FnOnce(&mut dyn FileSystem) + Send>;
+/// A job for a file system's server thread: its answer goes back on the mount's reply channel.
+type Job = Box<dyn FnOnce(&mut dyn FileSystem) -> Reply + Send>;
 
 /// What a server thread receives: a job, or the order to unmount and stop (it answers when done).
 enum Message {
@@ -70,30 +70,75 @@ enum Message {
     Stop(mpsc::Sender<()>),
 }
 
+/// A job's answer. One type for every call, so that a mount needs one reply channel for its
+/// whole life rather than a new one (two allocations) per call.
+enum Reply {
+    Done(stardust_vfs::Result<()>),
+    Handle(stardust_vfs::Result<Handle>),
+    Count(stardust_vfs::Result<usize>),
+    Position(stardust_vfs::Result<u64>),
+    Metadata(stardust_vfs::Result<stardust_vfs::Metadata>),
+    Entries(stardust_vfs::Result<Vec<stardust_vfs::DirEntry>>),
+    Data(stardust_vfs::Result<Vec<u8>>),
+}
+
+/// The results a [`Reply`] carries.
+trait Carried: Sized + Send + 'static {
+    fn wrap(result: stardust_vfs::Result<Self>) -> Reply;
+    fn unwrap(reply: Reply) -> Option<stardust_vfs::Result<Self>>;
+}
+
+macro_rules! carried {
+    ($($type:ty => $variant:ident),* $(,)?) => {$(
+        impl Carried for $type {
+            fn wrap(result: stardust_vfs::Result<Self>) -> Reply {
+                Reply::$variant(result)
+            }
+            fn unwrap(reply: Reply) -> Option<stardust_vfs::Result<Self>> {
+                match reply {
+                    Reply::$variant(result) => Some(result),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+carried! {
+    () => Done,
+    Handle => Handle,
+    usize => Count,
+    u64 => Position,
+    stardust_vfs::Metadata => Metadata,
+    Vec<stardust_vfs::DirEntry> => Entries,
+    Vec<u8> => Data,
+}
+
 /// Every server thread, for the unmount at exit.
 static SERVERS: Mutex<Vec<mpsc::Sender<Message>>> = Mutex::new(Vec::new());
 
-/// A file system that lives in its own thread, reached by sending it jobs.
+/// A file system that lives in its own thread, reached by sending it jobs. Calls come one at a
+/// time (the name space's lock is held across each), so one reply channel serves them all.
 struct Remote {
     jobs: mpsc::Sender<Message>,
+    replies: mpsc::Receiver<Reply>,
     kind: &'static str,
 }
 
 impl Remote {
-    fn call<T: Send + 'static>(
+    fn call<T: Carried>(
         &self,
         f: impl FnOnce(&mut dyn FileSystem) -> stardust_vfs::Result<T> + Send + 'static,
     ) -> stardust_vfs::Result<T> {
-        let (reply, answer) = mpsc::channel();
-        let job: Job = Box::new(move |fs| {
-            let _ = reply.send(f(fs));
-        });
-        self.jobs.send(Message::Job(job)).map_err(|_| FsError::Io("the file system's thread has stopped"))?;
-        answer.recv().map_err(|_| FsError::Io("the file system's thread has stopped"))?
+        const STOPPED: FsError = FsError::Io("the file system's thread has stopped");
+        let job: Job = Box::new(move |fs| T::wrap(f(fs)));
+        self.jobs.send(Message::Job(job)).map_err(|_| STOPPED)?;
+        let reply = self.replies.recv().map_err(|_| STOPPED)?;
+        T::unwrap(reply).unwrap_or(Err(FsError::Io("the file system's thread answered another call")))
     }
 
     /// Runs `f` on the file system with (a copy of) `path`.
-    fn at_path<T: Send + 'static>(
+    fn at_path<T: Carried>(
         &self,
         path: &str,
         f: fn(&mut dyn FileSystem, &str) -> stardust_vfs::Result<T>,
@@ -183,6 +228,7 @@ impl FileSystem for Remote {
 /// The end of a served file system that its own thread holds: see [`mount_served`].
 pub struct Server {
     inbox: mpsc::Receiver<Message>,
+    replies: mpsc::Sender<Reply>,
     ready: mpsc::Sender<Result<&'static str, FsError>>,
 }
 
@@ -201,7 +247,9 @@ impl Server {
         let mut stopped = None;
         for message in self.inbox.iter() {
             match message {
-                Message::Job(job) => job(fs),
+                Message::Job(job) => {
+                    let _ = self.replies.send(job(fs));
+                }
                 Message::Stop(done) => {
                     stopped = Some(done);
                     break;
@@ -234,17 +282,18 @@ impl Drop for Served {
 /// in RAM.
 pub fn mount_served(path: &str, stack_size: usize, body: impl FnOnce(Server) + Send + 'static) -> io::Result<()> {
     let (jobs, inbox) = mpsc::channel::<Message>();
+    let (replies_to, replies) = mpsc::channel::<Reply>();
     let (ready, mounted) = mpsc::channel::<Result<&'static str, FsError>>();
     let spawned = crate::thread::Builder::new()
         .name(format!("fs {path}"))
         .stack_size(stack_size)
-        .spawn(move || body(Server { inbox, ready }));
+        .spawn(move || body(Server { inbox, replies: replies_to, ready }));
     let outcome = match spawned {
         Err(_) => Err(FsError::Io("file systems on disks need a profile with threads")),
         Ok(_) => match mounted.recv() {
             Ok(Ok(kind)) => {
                 SERVERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(jobs.clone());
-                Ok(Remote { jobs, kind })
+                Ok(Remote { jobs, replies, kind })
             }
             Ok(Err(error)) => Err(error),
             Err(_) => Err(FsError::Io("the file system's thread stopped while mounting")),
