@@ -179,5 +179,14 @@ mod tests {
             let (mut heap, mut memory) = fakes::heap_over(&regions, |_| BumpAllocator::new());
             fakes::check(&mut heap, &mut memory, &regions, &operations);
         }
+
+        #[test]
+        fn random_sequences_keep_the_contract_behind_the_cache(operations in fakes::operations(200)) {
+            let regions = [MemoryRegion { start: 0x1000, end: 0x9f000 }, MemoryRegion { start: 0x10_0000, end: 0x40_0000 }];
+            let (mut heap, mut memory) = fakes::heap_over(&regions, |memory| {
+                stardust_api::CachedHeap::<_, _, 4096>::new(BumpAllocator::new(), memory)
+            });
+            fakes::check(&mut heap, &mut memory, &regions, &operations);
+        }
     }
 }

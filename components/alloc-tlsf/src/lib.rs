@@ -402,7 +402,11 @@ mod tests {
         assert!(!heap.resize_in_place(first, layout(97, 16), 300), "out of the cache's sizes: moved");
         let large = heap.allocate(layout(300, 8)).unwrap();
         heap.deallocate(large, layout(300, 8));
-        assert_ne!(heap.allocate(layout(16, 32)).unwrap() % 32, 16, "alignment above 16 is not cached");
+        let small = heap.allocate(layout(16, 8)).unwrap();
+        heap.deallocate(small, layout(16, 8));
+        let aligned = heap.allocate(layout(16, 32)).unwrap();
+        assert_eq!(aligned % 32, 0);
+        assert_eq!(heap.allocate(layout(16, 8)).unwrap(), small, "alignment above 16 left the cached block");
     }
 
     #[test]

@@ -105,9 +105,13 @@ const CACHE_CLASSES: usize = CACHED_SIZE / CACHE_STEP;
 /// under TCG the TLSF allocator took three quarters of a `stat` call's time.
 ///
 /// It keeps the [`HeapAllocator`] contract: a request the allocator refuses first returns every
-/// cached block and is tried again, so caching never makes an allocation fail that would not
-/// fail without it; `in_use`, `peak` and `failed` count requests as made; cached blocks count as
-/// `free`. With `BYTES` 0 every call goes straight to the allocator.
+/// cached block and is tried again (a failed request leaves the cache empty), so cached blocks
+/// never make a request fail; `in_use`, `peak` and `failed` count requests as made; cached
+/// blocks count as `free`, and `largest_free` is rounded down so that its rounded-up request
+/// fits. It is meant for allocators that merge freed blocks (TLSF, buddy): a bump allocator
+/// takes back only its newest block, which the cache keeps, and at its very end a small request
+/// can fail for the 15 bytes of rounding. With `BYTES` 0 every call goes straight to the
+/// allocator.
 pub struct CachedHeap<A, M, const BYTES: usize> {
     allocator: A,
     memory: M,
@@ -216,7 +220,7 @@ impl<A: HeapAllocator, M: HeapMemory, const BYTES: usize> HeapAllocator for Cach
         if BYTES == 0 {
             return self.allocator.resize_in_place(address, layout, new_size);
         }
-        let new_layout = Layout::from_size_align(new_size, layout.align()).unwrap_or(layout);
+        let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else { return false };
         let resized = match (Self::class_of(layout), Self::class_of(new_layout)) {
             // The block already has the list's size.
             (Some(old), Some(new)) => old == new,
@@ -239,7 +243,12 @@ impl<A: HeapAllocator, M: HeapMemory, const BYTES: usize> HeapAllocator for Cach
             in_use: self.in_use,
             peak: self.peak,
             free: (inner.free + self.cached).min(inner.total),
-            largest_free: inner.largest_free,
+            // A request up to it rounded up to the next 16 bytes must still fit.
+            largest_free: if inner.largest_free <= CACHED_SIZE as u64 {
+                inner.largest_free / CACHE_STEP as u64 * CACHE_STEP as u64
+            } else {
+                inner.largest_free
+            },
             failed: self.failed,
             total: inner.total,
         }
