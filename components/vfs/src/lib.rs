@@ -151,8 +151,7 @@ pub trait FileSystem {
         let position = self.seek(handle, SeekFrom::Current(0))?;
         self.seek(handle, SeekFrom::Start(offset))?;
         let read = self.read(handle, buffer);
-        self.seek(handle, SeekFrom::Start(position))?;
-        read
+        self.seek(handle, SeekFrom::Start(position)).and(read)
     }
     /// Writes at `offset` without moving the position (POSIX `pwrite`; an append handle writes
     /// at the end, as Linux's `pwrite` does); returns the bytes written, as
@@ -161,8 +160,7 @@ pub trait FileSystem {
         let position = self.seek(handle, SeekFrom::Current(0))?;
         self.seek(handle, SeekFrom::Start(offset))?;
         let written = self.write(handle, data);
-        self.seek(handle, SeekFrom::Start(position))?;
-        written
+        self.seek(handle, SeekFrom::Start(position)).and(written)
     }
     /// Makes the file's data and size durable (std's `File::sync_all`).
     fn flush(&mut self, handle: Handle) -> Result<()>;

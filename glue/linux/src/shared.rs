@@ -12,7 +12,7 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use stardust::fs::{File, OpenOptions};
-use stardust::io::{ErrorKind, Seek, SeekFrom};
+use stardust::io::{ErrorKind, Seek, SeekFrom, Write};
 use stardust::sync::Mutex;
 use stardust_linux_abi::{Errno, seek_position};
 
@@ -76,19 +76,24 @@ pub struct OpenFile {
     offset: u64,
 }
 
-/// Writes all of `bytes` at `offset` (each piece one call to the file system: a round trip to
-/// the volume's thread for a file on a disk, where a seek and a write were two).
-fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> stardust::io::Result<()> {
-    while !bytes.is_empty() {
-        match file.write_at(bytes, offset)? {
-            0 => return Err(stardust::io::Error::new(ErrorKind::WriteZero, "failed to write whole buffer")),
-            written => {
-                bytes = &bytes[written..];
-                offset += written as u64;
-            }
-        }
+/// A file as a stream that writes at `offset` and on (`write_all` on it: each piece one call to
+/// the file system, a round trip to the volume's thread for a file on a disk, where a seek and
+/// a write were two).
+struct WritingAt<'a> {
+    file: &'a File,
+    offset: u64,
+}
+
+impl Write for WritingAt<'_> {
+    fn write(&mut self, bytes: &[u8]) -> stardust::io::Result<usize> {
+        let written = self.file.write_at(bytes, self.offset)?;
+        self.offset += written as u64;
+        Ok(written)
     }
-    Ok(())
+
+    fn flush(&mut self) -> stardust::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl OpenFile {
@@ -222,7 +227,7 @@ impl OpenFile {
                     break;
                 }
             };
-            if let Err(error) = write_all_at(file, &bytes, start + done as u64) {
+            if let Err(error) = (WritingAt { file, offset: start + done as u64 }).write_all(&bytes) {
                 failure = Some(errno(error));
                 break;
             }

@@ -63,16 +63,18 @@ const PIECE: usize = 128;
 /// A path argument: `ENOENT` when empty, `ENAMETOOLONG` past `PATH_MAX`, `EFAULT` for a bad
 /// pointer; a path that is not UTF-8 cannot name a file here (`ENOENT`).
 pub fn path(address: u64) -> Result<String, Errno> {
-    let mut bytes = read_string(address)?;
-    let length = path_from_user(&bytes)?.len();
-    bytes.truncate(length);
-    String::from_utf8(bytes).map_err(|_| Errno::ENOENT)
+    path_checked(address, path_from_user)
 }
 
 /// A path argument that may be empty (`AT_EMPTY_PATH`).
 pub fn path_allowing_empty(address: u64) -> Result<String, Errno> {
+    path_checked(address, path_from_user_allowing_empty)
+}
+
+/// The string at `address`, cut where `check` says the path ends, kept in the copy's buffer.
+fn path_checked(address: u64, check: fn(&[u8]) -> Result<&[u8], Errno>) -> Result<String, Errno> {
     let mut bytes = read_string(address)?;
-    let length = path_from_user_allowing_empty(&bytes)?.len();
+    let length = check(&bytes)?.len();
     bytes.truncate(length);
     String::from_utf8(bytes).map_err(|_| Errno::ENOENT)
 }

@@ -137,6 +137,24 @@ impl Remote {
         T::unwrap(reply).unwrap_or(Err(FsError::Io("the file system's thread answered another call")))
     }
 
+    /// Runs a read on the file system into a buffer of `buffer`'s length there, and copies what
+    /// it read into `buffer`.
+    fn read_into(
+        &self,
+        buffer: &mut [u8],
+        read: impl FnOnce(&mut dyn FileSystem, &mut [u8]) -> stardust_vfs::Result<usize> + Send + 'static,
+    ) -> stardust_vfs::Result<usize> {
+        let len = buffer.len();
+        let data = self.call(move |fs| {
+            let mut data = vec![0u8; len];
+            let count = read(fs, &mut data)?;
+            data.truncate(count);
+            Ok(data)
+        })?;
+        buffer[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+
     /// Runs `f` on the file system with (a copy of) `path`.
     fn at_path<T: Carried>(
         &self,
@@ -157,15 +175,7 @@ impl FileSystem for Remote {
         self.call(move |fs| fs.close(handle))
     }
     fn read(&mut self, handle: Handle, buffer: &mut [u8]) -> stardust_vfs::Result<usize> {
-        let len = buffer.len();
-        let data = self.call(move |fs| {
-            let mut data = vec![0u8; len];
-            let count = fs.read(handle, &mut data)?;
-            data.truncate(count);
-            Ok(data)
-        })?;
-        buffer[..data.len()].copy_from_slice(&data);
-        Ok(data.len())
+        self.read_into(buffer, move |fs, data| fs.read(handle, data))
     }
     fn write(&mut self, handle: Handle, data: &[u8]) -> stardust_vfs::Result<usize> {
         let data = data.to_vec();
@@ -175,15 +185,7 @@ impl FileSystem for Remote {
         self.call(move |fs| fs.seek(handle, position))
     }
     fn read_at(&mut self, handle: Handle, offset: u64, buffer: &mut [u8]) -> stardust_vfs::Result<usize> {
-        let len = buffer.len();
-        let data = self.call(move |fs| {
-            let mut data = vec![0u8; len];
-            let count = fs.read_at(handle, offset, &mut data)?;
-            data.truncate(count);
-            Ok(data)
-        })?;
-        buffer[..data.len()].copy_from_slice(&data);
-        Ok(data.len())
+        self.read_into(buffer, move |fs, data| fs.read_at(handle, offset, data))
     }
     fn write_at(&mut self, handle: Handle, offset: u64, data: &[u8]) -> stardust_vfs::Result<usize> {
         let data = data.to_vec();
