@@ -1,4 +1,5 @@
 // Edges: cases a review found the VM getting wrong once: Math.round's halves, parsing "d",
+// "-+1" and hexadecimal, printing halfway cases,
 // %f of a float (widened to double first), small HashMaps copied or presized (iteration order),
 // an iterator's remove after its list shrank, a big format width within the heap.
 import java.util.ArrayList;
@@ -18,6 +19,22 @@ public class Edges {
                 System.out.println("parse '" + text + "' NumberFormatException");
             }
         }
+        // Parsing as Java does: signs, hexadecimal, the ends of the range, halfway cases.
+        for (String text : new String[] {"-+1", "inf", "NaN", ".5", "1.", "1e-400", "4.9e-324", "2.4703282292062328e-324",
+                "1.7976931348623159e308", "0x1p3", "-0X1.8P-1", "0x1.00000000000008p0", "  2.5f ", "1e", "0x1p"}) {
+            try {
+                System.out.println("double '" + text + "' " + Double.parseDouble(text));
+            } catch (NumberFormatException e) {
+                System.out.println("double '" + text + "' NumberFormatException");
+            }
+            try {
+                System.out.println("float '" + text + "' " + Float.parseFloat(text));
+            } catch (NumberFormatException e) {
+                System.out.println("float '" + text + "' NumberFormatException");
+            }
+        }
+        // Printing exactly halfway between two shortest candidates: Java keeps the even digit.
+        System.out.println("ties " + Math.pow(2, -25) + " " + (float) (1512555.0 + Math.pow(2, -2)));
         System.out.println(String.format("%.2f %.2f %.3f", 1.005f, 1.005, 0.1f));
         Map<Integer, String> small = new HashMap<>();
         for (int key : new int[] {17, 1, 33, 5}) {

@@ -45,6 +45,18 @@ fn every_fat_type_conforms_to_the_contract() {
 }
 
 #[test]
+fn a_volume_behind_the_read_cache_conforms_to_the_contract() {
+    // As the runtime mounts FAT: the cache in front of the volume (see stardust_vfs::ReadCache).
+    let template = formatted(fatfs::FatType::Fat16, 16);
+    conformance::run(&mut || {
+        let disk: &'static mut RamDisk = Box::leak(Box::new(template.clone()));
+        let (fs, io) = mount_shared(disk, 2).unwrap();
+        let fs: &'static FileSystem<&mut RamDisk> = Box::leak(Box::new(fs));
+        stardust_vfs::ReadCache::new(FatSession::new(fs, io))
+    });
+}
+
+#[test]
 fn files_carry_the_time_of_their_last_change_in_fats_two_second_steps() {
     crate::set_clock(|| 1_796_128_727); // 2026-12-01 12:38:47
     let mut disk = formatted(fatfs::FatType::Fat16, 16);

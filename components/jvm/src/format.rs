@@ -6,17 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// The shortest decimal digits of a finite, non-zero value and its exponent: value =
-/// 0.d1d2d3... × 10^exponent. Rust's `{:e}` prints the shortest round-trip digits.
-fn shortest(text: String) -> (Vec<u8>, i32) {
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    while digits.len() > 1 && digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    (digits, exponent + 1)
-}
+use crate::decimal;
 
 fn java_text(digits: &[u8], exponent: i32, negative: bool) -> String {
     let mut out = String::new();
@@ -77,17 +67,20 @@ fn special(nan: bool, infinite: bool, zero: bool, negative: bool) -> Option<Stri
 }
 
 /// Java's text of a finite non-zero value: the shortest digits that read back (`round_trips`
-/// says whether a text does); where one digit would do, Java picks the closest of the one- and
-/// two-digit decimals that read back (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
+/// says whether digits × 10^exponent do); where one digit would do, Java picks the closest of
+/// the one- and two-digit decimals that read back (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
 fn shortest_java(
-    shortest_text: String,
-    two_digits: String,
+    shortest: (Vec<u8>, i32),
+    two_digits: (Vec<u8>, i32),
     round_trips: impl Fn(&str) -> bool,
     negative: bool,
 ) -> String {
-    let (mut digits, mut exponent) = shortest(shortest_text);
-    if digits.len() == 1 && round_trips(&two_digits) {
-        (digits, exponent) = shortest(two_digits);
+    let (mut digits, mut exponent) = shortest;
+    if digits.len() == 1 {
+        let text = format!("0.{}e{}", core::str::from_utf8(&two_digits.0).unwrap_or("0"), two_digits.1);
+        if round_trips(&text) {
+            (digits, exponent) = two_digits;
+        }
     }
     java_text(&digits, exponent, negative)
 }
@@ -97,7 +90,7 @@ pub fn double_to_string(v: f64) -> String {
         return text;
     }
     let a = v.abs();
-    shortest_java(format!("{a:e}"), format!("{a:.1e}"), |t| t.parse::<f64>() == Ok(a), v < 0.0)
+    shortest_java(decimal::shortest_f64(a), decimal::rounded_f64(a, 2), |t| decimal::parse_f64(t) == Some(a), v < 0.0)
 }
 
 pub fn float_to_string(v: f32) -> String {
@@ -105,7 +98,7 @@ pub fn float_to_string(v: f32) -> String {
         return text;
     }
     let a = v.abs();
-    shortest_java(format!("{a:e}"), format!("{a:.1e}"), |t| t.parse::<f32>() == Ok(a), v < 0.0)
+    shortest_java(decimal::shortest_f32(a), decimal::rounded_f32(a, 2), |t| decimal::parse_f32(t) == Some(a), v < 0.0)
 }
 
 /// Rounds the decimal `digits` × 10^(exponent - len) half-up so that `keep` digits remain after
@@ -162,7 +155,7 @@ pub fn fixed(v: f64, precision: usize) -> String {
     if !v.is_finite() {
         return special(v.is_nan(), true, false, v < 0.0).unwrap_or_default();
     }
-    let (digits, exponent) = if v == 0.0 { (alloc::vec![b'0'], 1) } else { shortest(format!("{:e}", v.abs())) };
+    let (digits, exponent) = if v == 0.0 { (alloc::vec![b'0'], 1) } else { decimal::shortest_f64(v.abs()) };
     let (integer, fraction) = round_half_up(&digits, exponent, precision);
     let mut out = String::new();
     if v.is_sign_negative() {
@@ -181,7 +174,7 @@ pub fn scientific(v: f64, precision: usize) -> String {
     if !v.is_finite() {
         return special(v.is_nan(), true, false, v < 0.0).unwrap_or_default();
     }
-    let (digits, mut exponent) = if v == 0.0 { (alloc::vec![b'0'], 1) } else { shortest(format!("{:e}", v.abs())) };
+    let (digits, mut exponent) = if v == 0.0 { (alloc::vec![b'0'], 1) } else { decimal::shortest_f64(v.abs()) };
     // Scale to one digit before the point.
     let (mut integer, mut fraction) = round_half_up(&digits, 1, precision);
     if integer.len() > 1 {

@@ -177,11 +177,20 @@ impl Heap {
         }
     }
 
+    // Inlined: every field, array and class access starts here (the crate is built for size).
+    #[inline(always)]
     pub fn get(&self, reference: Ref) -> Option<&Object> {
-        self.objects.get(reference as usize).and_then(Option::as_ref)
+        match self.objects.as_slice().get(reference as usize) {
+            Some(Some(object)) => Some(object),
+            _ => None,
+        }
     }
+    #[inline(always)]
     pub fn get_mut(&mut self, reference: Ref) -> Option<&mut Object> {
-        self.objects.get_mut(reference as usize).and_then(Option::as_mut)
+        match self.objects.as_mut_slice().get_mut(reference as usize) {
+            Some(Some(object)) => Some(object),
+            _ => None,
+        }
     }
 
     /// Counts `bytes` more for an object that grew (a list or builder).

@@ -15,6 +15,7 @@ use crate::heap::{Native, Ref, Value};
 use crate::threads::Vm;
 use crate::vm::{ClassId, NativeFn, Outcome, Unwind};
 
+#[derive(Clone, Copy)]
 pub struct LibraryClass {
     pub name: &'static str,
     pub super_name: Option<&'static str>,
@@ -148,7 +149,17 @@ pub fn box_value(vm: &mut Vm, descriptor: u8, value: Value) -> Result<Ref, Unwin
     if cached && let Some(found) = vm.boxes.get(&key) {
         return Ok(*found);
     }
-    let class = vm.load(box_class(descriptor)).map_err(|e| vm.link_error(e))?;
+    // The box classes by descriptor, found by name once (a name lookup per box was a tenth of
+    // a HashMap<Integer, _> benchmark).
+    let slot = b"ZBCSIJFD".iter().position(|d| *d == descriptor).unwrap_or(7);
+    let class = match vm.box_classes[slot] {
+        Some(class) => class,
+        None => {
+            let class = vm.load(box_class(descriptor)).map_err(|e| vm.link_error(e))?;
+            vm.box_classes[slot] = Some(class);
+            class
+        }
+    };
     let object = vm.allocate(class, Native::None)?;
     if let Some(o) = vm.heap.get_mut(object) {
         o.fields[0] = value;

@@ -19,12 +19,15 @@ extern crate alloc;
 
 pub mod classfile;
 pub mod collections;
+pub mod decimal;
 pub mod descriptor;
 pub mod error;
 pub mod format;
 pub mod heap;
 pub mod lambda;
 pub mod lang;
+pub mod selectors;
+pub mod sorted;
 pub mod threads;
 pub mod util;
 pub mod verify;

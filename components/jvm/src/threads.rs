@@ -8,8 +8,8 @@
 //! A thread's own stacks are parked in the machine while another runs, so the collector sees
 //! every thread's roots.
 
+use crate::sorted::SortedMap;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -57,10 +57,10 @@ pub(crate) struct Waiter {
 #[derive(Default)]
 pub(crate) struct Threads {
     /// The stacks of threads that are not running now.
-    pub parked: BTreeMap<u32, ThreadState>,
+    pub parked: SortedMap<u32, ThreadState>,
     /// The Thread object of every started, unfinished thread (and of main once asked for).
-    pub objects: BTreeMap<u32, Ref>,
-    pub monitors: BTreeMap<Ref, Monitor>,
+    pub objects: SortedMap<u32, Ref>,
+    pub monitors: SortedMap<Ref, Monitor>,
     pub waiters: Vec<Waiter>,
     /// Started threads that are not daemons and have not finished: main waits for them.
     pub running: usize,
@@ -267,8 +267,7 @@ impl Vm {
         }
         let mut polls = 0;
         loop {
-            if let alloc::collections::btree_map::Entry::Vacant(slot) = self.threads.monitors.entry(object) {
-                slot.insert(Monitor { owner: me, count });
+            if self.threads.monitors.insert_new(object, Monitor { owner: me, count }) {
                 // An interrupt while waiting: thrown once the monitor is owned again, as Java does.
                 return if notified { Ok(()) } else { crate::lang::classes::take_interrupt(self, "") };
             }

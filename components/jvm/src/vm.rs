@@ -2,8 +2,8 @@
 //! the call stack (frames on one value stack, not on Rust's), the interpreter loop, exceptions
 //! and the collector's roots.
 
+use crate::sorted::SortedMap;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -140,7 +140,7 @@ pub struct Class {
     pub static_fields: Vec<(Box<str>, Box<str>)>,
     pub statics: Vec<Value>,
     pub methods: Vec<MethodId>,
-    pub dispatch: BTreeMap<u32, Option<MethodId>>,
+    pub dispatch: SortedMap<u32, Option<MethodId>>,
     pub init: Init,
     pub cache: Vec<Cached>,
     /// An array class's element type descriptor (`I`, `Ljava/lang/String;`, `[J`...).
@@ -190,15 +190,17 @@ pub struct Machine {
     source: Box<dyn ClassSource>,
     pub config: Config,
     pub classes: Vec<Class>,
-    by_name: BTreeMap<Box<str>, ClassId>,
+    by_name: SortedMap<Box<str>, ClassId>,
     pub methods: Vec<Method>,
-    selectors: BTreeMap<(Box<str>, Box<str>), u32>,
+    selectors: crate::selectors::Selectors,
     pub heap: Heap,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
-    pub(crate) interned: BTreeMap<Vec<u16>, Ref>,
+    pub(crate) interned: SortedMap<Vec<u16>, Ref>,
     /// Boxes of small values (Integer.valueOf(-128..127) and the like), shared as in Java.
-    pub(crate) boxes: BTreeMap<(u8, i64), Ref>,
+    pub(crate) boxes: SortedMap<(u8, i64), Ref>,
+    /// The classes of Boolean, Byte, Character, Short, Integer, Long, Float, Double, once loaded.
+    pub(crate) box_classes: [Option<ClassId>; 8],
     /// Objects natives made and hold only in Rust variables: roots until the native returns.
     pub(crate) pins: Vec<Ref>,
     pub(crate) native_depth: usize,
@@ -219,14 +221,15 @@ impl Machine {
             source,
             config,
             classes: Vec::new(),
-            by_name: BTreeMap::new(),
+            by_name: SortedMap::new(),
             methods: Vec::new(),
-            selectors: BTreeMap::new(),
+            selectors: Default::default(),
             heap: Heap::new(config.heap_bytes),
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
-            interned: BTreeMap::new(),
-            boxes: BTreeMap::new(),
+            interned: SortedMap::new(),
+            boxes: SortedMap::new(),
+            box_classes: [None; 8],
             pins: Vec::new(),
             native_depth: 0,
             pinning: false,
@@ -265,14 +268,15 @@ impl Machine {
             source: Box::new(Nothing),
             config: Config::default(),
             classes: Vec::new(),
-            by_name: BTreeMap::new(),
+            by_name: SortedMap::new(),
             methods: Vec::new(),
-            selectors: BTreeMap::new(),
+            selectors: Default::default(),
             heap: Heap::new(0),
             stack: Vec::new(),
             frames: Vec::new(),
-            interned: BTreeMap::new(),
-            boxes: BTreeMap::new(),
+            interned: SortedMap::new(),
+            boxes: SortedMap::new(),
+            box_classes: [None; 8],
             pins: Vec::new(),
             native_depth: 0,
             pinning: false,
@@ -286,8 +290,7 @@ impl Machine {
     // ---- Names -------------------------------------------------------------------------
 
     pub fn selector(&mut self, name: &str, descriptor: &str) -> u32 {
-        let next = self.selectors.len() as u32;
-        *self.selectors.entry((name.into(), descriptor.into())).or_insert(next)
+        self.selectors.number(name, descriptor)
     }
 
     pub fn class_name(&self, class: ClassId) -> &str {
@@ -295,6 +298,7 @@ impl Machine {
     }
 
     /// The class of a non-null reference (the Object class for a dangling one, which cannot happen).
+    #[inline]
     pub fn class_of(&self, reference: Ref) -> ClassId {
         self.heap.get(reference).map_or(self.known.object, |object| object.class)
     }
@@ -350,7 +354,7 @@ impl Machine {
             static_fields: Vec::new(),
             statics: Vec::new(),
             methods: Vec::new(),
-            dispatch: BTreeMap::new(),
+            dispatch: SortedMap::new(),
             init: Init::Done,
             cache: Vec::new(),
             element: Some(element.into()),
@@ -400,7 +404,7 @@ impl Machine {
             static_fields: Vec::new(),
             statics: Vec::new(),
             methods: Vec::new(),
-            dispatch: BTreeMap::new(),
+            dispatch: SortedMap::new(),
             init: Init::No,
             cache: Vec::new(),
             element: None,
@@ -493,7 +497,7 @@ impl Machine {
         Ok(id)
     }
 
-    fn define_library(&mut self, library: &'static crate::lang::LibraryClass) -> Result<ClassId, LinkError> {
+    fn define_library(&mut self, library: crate::lang::LibraryClass) -> Result<ClassId, LinkError> {
         self.by_name.insert(library.name.into(), BEING_DEFINED);
         let made = self.new_class(library.name, library.super_name, library.interfaces, library.flags);
         let id = match made {
@@ -973,7 +977,7 @@ impl Vm {
     /// Starts `method` whose arguments are on the stack from `base`: a bytecode method gets a
     /// frame (run by the loop); a native one runs now.
     fn enter(&mut self, method: MethodId, base: usize) -> Result<Entered, Unwind> {
-        let m = &self.methods[method as usize];
+        let m = &self.methods.as_slice()[method as usize];
         match &m.body {
             Body::Bytecode(code) => {
                 let needed = base + code.max_locals as usize + code.max_stack as usize;
@@ -982,12 +986,10 @@ impl Vm {
                     return Err(self.throw("java/lang/StackOverflowError", ""));
                 }
                 let (class, flags) = (m.class, m.flags);
-                let (locals, max_stack) = (code.max_locals as usize, code.max_stack as usize);
-                let end = base + locals;
+                let end = base + code.max_locals as usize;
                 if self.stack.len() < end {
                     self.stack.resize(end, Value::Int(0));
                 }
-                self.stack.reserve(max_stack);
                 let lock = if flags & access::SYNCHRONIZED == 0 {
                     0
                 } else if flags & access::STATIC == 0 {
@@ -1008,8 +1010,19 @@ impl Vm {
                     self.stack.truncate(base);
                     return Err(self.null_pointer());
                 }
-                let args: Vec<Value> = self.stack[base..].to_vec();
-                let result = self.native_call(|vm| native(vm, &args));
+                // The arguments leave the stack (the native may call Java code that uses it):
+                // into a buffer here when they fit, as nearly all do, else onto the heap.
+                let count = self.stack.len().saturating_sub(base);
+                let mut near = [Value::Int(0); 8];
+                let far: Vec<Value>;
+                let args: &[Value] = if count <= near.len() {
+                    near[..count].copy_from_slice(&self.stack[base..]);
+                    &near[..count]
+                } else {
+                    far = self.stack[base..].to_vec();
+                    &far
+                };
+                let result = self.native_call(|vm| native(vm, args));
                 self.stack.truncate(base);
                 match result {
                     Ok(value) => Ok(Entered::Done(value)),

@@ -11,6 +11,7 @@
 
 extern crate alloc;
 
+mod cache;
 mod clock;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -20,6 +21,7 @@ pub mod path;
 mod ramfs;
 mod slots;
 
+pub use cache::ReadCache;
 pub use clock::{Clock, now, set_clock};
 pub use core_io::SeekFrom;
 pub use error::FsError;

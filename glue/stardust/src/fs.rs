@@ -304,7 +304,9 @@ pub fn mount_served(path: &str, stack_size: usize, body: impl FnOnce(Server) + S
     let fs: Box<dyn FileSystem + Send> = match outcome {
         Ok(remote) => {
             log::info!("{path}: {} volume mounted", remote.kind);
-            Box::new(remote)
+            // Each call is a round trip to the volume's thread: small reads and lookups that
+            // repeat while nothing changes (SQLite's, per transaction) are answered here.
+            Box::new(stardust_vfs::ReadCache::new(remote))
         }
         Err(error) => {
             log::error!("{path}: {error}");

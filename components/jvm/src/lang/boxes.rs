@@ -63,11 +63,8 @@ pub(crate) fn parse_double(vm: &mut Vm, string: Ref) -> Result<f64, Unwind> {
     let value = match magnitude {
         "Infinity" => Some(f64::INFINITY),
         "NaN" => Some(f64::NAN),
-        m if m.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
-            && m.bytes().any(|b| b.is_ascii_digit()) =>
-        {
-            m.parse::<f64>().ok()
-        }
+        // Decimal or hexadecimal digits; the sign was taken above ("-+1" is no number).
+        m if !m.starts_with(['+', '-']) => crate::decimal::parse_f64(m),
         _ => None,
     };
     match value {
@@ -352,7 +349,7 @@ pub(crate) const FLOAT: &[(&str, &str, u16, NativeFn)] = &[
         let direct = text
             .as_deref()
             .map(|t| t.trim())
-            .and_then(|t| t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t).parse::<f32>().ok());
+            .and_then(|t| crate::decimal::parse_f32(t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t)));
         match direct {
             Some(v) => ok_float(v),
             None => ok_float(parse_double(vm, r(a, 0))? as f32),

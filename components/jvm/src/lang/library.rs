@@ -310,29 +310,16 @@ static LIBRARY: &[LibraryClass] = &[
     ),
 ];
 
-static EXCEPTION_CLASSES: [LibraryClass; EXCEPTIONS.len()] = {
-    let mut all = [const { class("", None, &[], PUBLIC, &[], &[]) }; EXCEPTIONS.len()];
-    let mut i = 0;
-    while i < EXCEPTIONS.len() {
-        all[i] = class(EXCEPTIONS[i].0, Some(EXCEPTIONS[i].1), &[], PUBLIC, &[], &[]);
-        i += 1;
+/// The library's class `name`, if it has one. The exceptions and marker interfaces are made
+/// from their names here, not kept as tables of whole classes (8 KB of the image).
+pub fn library_class(name: &str) -> Option<LibraryClass> {
+    if let Some(class) = LIBRARY.iter().find(|class| class.name == name) {
+        return Some(*class);
     }
-    all
-};
-
-static MARKER_CLASSES: [LibraryClass; MARKERS.len()] = {
-    let mut all = [const { interface("", &[], &[]) }; MARKERS.len()];
-    let mut i = 0;
-    while i < MARKERS.len() {
-        all[i] = interface(MARKERS[i], &[], &[]);
-        i += 1;
+    if let Some((name, super_name)) = EXCEPTIONS.iter().find(|(exception, _)| *exception == name) {
+        return Some(class(name, Some(super_name), &[], PUBLIC, &[], &[]));
     }
-    all
-};
-
-/// The library's class `name`, if it has one.
-pub fn library_class(name: &str) -> Option<&'static LibraryClass> {
-    LIBRARY.iter().chain(EXCEPTION_CLASSES.iter()).chain(MARKER_CLASSES.iter()).find(|class| class.name == name)
+    MARKERS.iter().find(|marker| **marker == name).map(|name| interface(name, &[], &[]))
 }
 
 /// A library class's static initialisation (the library has no `<clinit>` methods).

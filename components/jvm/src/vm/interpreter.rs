@@ -51,27 +51,27 @@ impl Vm {
             macro_rules! pop {
                 () => {{
                     sp -= 1;
-                    self.stack[sp]
+                    self.stack.as_mut_slice()[sp]
                 }};
             }
             macro_rules! pop_wide {
                 () => {{
                     sp -= 2;
-                    self.stack[sp]
+                    self.stack.as_mut_slice()[sp]
                 }};
             }
             macro_rules! push {
                 ($v:expr) => {{
                     let value = $v;
-                    self.stack[sp] = value;
+                    self.stack.as_mut_slice()[sp] = value;
                     sp += 1;
                 }};
             }
             macro_rules! push_wide {
                 ($v:expr) => {{
                     let value = $v;
-                    self.stack[sp] = value;
-                    self.stack[sp + 1] = Value::Int(0);
+                    self.stack.as_mut_slice()[sp] = value;
+                    self.stack.as_mut_slice()[sp + 1] = Value::Int(0);
                     sp += 2;
                 }};
             }
@@ -136,20 +136,20 @@ impl Vm {
             // Local `$n` pushed or popped, for an instruction `$length` bytes long.
             macro_rules! load {
                 ($n:expr, $length:expr) => {{
-                    push!(self.stack[base + $n]);
+                    push!(self.stack.as_mut_slice()[base + $n]);
                     pc += $length;
                 }};
             }
             macro_rules! load_wide {
                 ($n:expr, $length:expr) => {{
-                    push_wide!(self.stack[base + $n]);
+                    push_wide!(self.stack.as_mut_slice()[base + $n]);
                     pc += $length;
                 }};
             }
             macro_rules! store {
                 ($n:expr, $length:expr) => {{
                     let value = pop!();
-                    self.stack[base + $n] = value;
+                    self.stack.as_mut_slice()[base + $n] = value;
                     pc += $length;
                 }};
             }
@@ -157,8 +157,8 @@ impl Vm {
                 ($n:expr, $length:expr) => {{
                     let value = pop_wide!();
                     let at = base + $n;
-                    self.stack[at] = value;
-                    self.stack[at + 1] = Value::Int(0);
+                    self.stack.as_mut_slice()[at] = value;
+                    self.stack.as_mut_slice()[at + 1] = Value::Int(0);
                     pc += $length;
                 }};
             }
@@ -299,9 +299,9 @@ impl Vm {
                     0x53 => {
                         // aastore: a value's class must fit the array's element class, checked
                         // after the null and bounds checks (as the JVMS orders them).
-                        let value = self.stack[sp - 1].reference();
-                        let index = self.stack[sp - 2].int();
-                        let array = null_check!(self.stack[sp - 3].reference());
+                        let value = self.stack.as_mut_slice()[sp - 1].reference();
+                        let index = self.stack.as_mut_slice()[sp - 2].int();
+                        let array = null_check!(self.stack.as_mut_slice()[sp - 3].reference());
                         if value != 0 && index >= 0 && index < self.array_length(array) {
                             let element_class = self.array_element(array);
                             let value_class = self.class_of(value);
@@ -425,8 +425,8 @@ impl Vm {
                     0x83 => binary_wide!(long, Long, |a: i64, b: i64| a ^ b),
                     0x84 => {
                         let at = base + bytes[pc + 1] as usize;
-                        let value = self.stack[at].int().wrapping_add(bytes[pc + 2] as i8 as i32);
-                        self.stack[at] = Value::Int(value);
+                        let value = self.stack.as_mut_slice()[at].int().wrapping_add(bytes[pc + 2] as i8 as i32);
+                        self.stack.as_mut_slice()[at] = Value::Int(value);
                         pc += 3;
                     }
                     0x85 => convert!(pop, int, push_wide, Long, |v: i32| v as i64),
@@ -624,14 +624,14 @@ impl Vm {
                             Cached::Method(method) => {
                                 let slots = self.methods[method as usize].arg_slots as usize;
                                 let call_base = self.stack.len() - slots;
-                                if opcode == 0xb7 && self.stack[call_base].reference() == 0 {
+                                if opcode == 0xb7 && self.stack.as_mut_slice()[call_base].reference() == 0 {
                                     return Err(self.null_pointer());
                                 }
                                 (method, call_base)
                             }
                             Cached::Virtual { selector, slots, seen, method } => {
                                 let call_base = self.stack.len() - slots as usize;
-                                let receiver = self.stack[call_base].reference();
+                                let receiver = self.stack.as_mut_slice()[call_base].reference();
                                 if receiver == 0 {
                                     return Err(self.null_pointer());
                                 }
@@ -764,8 +764,10 @@ impl Vm {
                         match bytes[pc + 1] {
                             0x84 => {
                                 let at = base + n;
-                                let value = self.stack[at].int().wrapping_add(verify::u2(bytes, pc + 4) as i16 as i32);
-                                self.stack[at] = Value::Int(value);
+                                let value = self.stack.as_mut_slice()[at]
+                                    .int()
+                                    .wrapping_add(verify::u2(bytes, pc + 4) as i16 as i32);
+                                self.stack.as_mut_slice()[at] = Value::Int(value);
                                 pc += 6;
                             }
                             0x15 | 0x17 | 0x19 => load!(n, 4),
@@ -778,7 +780,7 @@ impl Vm {
                         let target = tri!(self.resolve_class(class, verify::u2(bytes, pc + 1)));
                         let dimensions = bytes[pc + 3] as usize;
                         let at = sp - dimensions;
-                        let counts: Vec<i32> = self.stack[at..sp].iter().map(|v| v.int()).collect();
+                        let counts: Vec<i32> = self.stack.as_mut_slice()[at..sp].iter().map(|v| v.int()).collect();
                         sp = at;
                         save!();
                         let pins = self.pins.len();
