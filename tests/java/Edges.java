@@ -33,6 +33,8 @@ public class Edges {
                 System.out.println("float '" + text + "' NumberFormatException");
             }
         }
+        // Java trims every character up to ' ', and reads a float's digits once (not through a double).
+        System.out.println("float once " + Float.parseFloat("\u0001" + "1.000000178813934326171874"));
         // Printing exactly halfway between two shortest candidates: Java keeps the even digit.
         System.out.println("ties " + Math.pow(2, -25) + " " + (float) (1512555.0 + Math.pow(2, -2)));
         System.out.println(String.format("%.2f %.2f %.3f", 1.005f, 1.005, 0.1f));

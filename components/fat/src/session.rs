@@ -232,6 +232,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         };
         let (size, modified) = if options.truncate && size > 0 {
             file.truncate().map_err(fs_error)?;
+            stamp(&mut file);
             (0, Some(crate::clock::stamp_now()))
         } else {
             (size, modified)
@@ -318,6 +319,7 @@ impl<D: BlockDevice> stardust_vfs::FileSystem for FatSession<'_, D> {
         if len < open.size {
             Self::seek_to(open, len)?;
             open.file.truncate().map_err(fs_error)?;
+            stamp(&mut open.file);
             open.size = len;
         } else if len > open.size {
             Self::fill_to(open, len)?;
@@ -482,3 +484,13 @@ impl<D: BlockDevice> Drop for FatSession<'_, D> {
 #[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;
+
+/// Stamps a truncated file's entry with now, as fatfs stamps a written one: its truncate leaves
+/// the time as it was, so the file's time went back when it was closed.
+fn stamp<T>(file: &mut fatfs::File<'_, T>)
+where
+    T: fatfs::ReadWriteSeek,
+{
+    #[allow(deprecated)] // fatfs's way for a time no write sets
+    file.set_modified(crate::clock::fat_date_time(crate::clock::now()));
+}

@@ -58,7 +58,10 @@ fn a_volume_behind_the_read_cache_conforms_to_the_contract() {
 
 #[test]
 fn files_carry_the_time_of_their_last_change_in_fats_two_second_steps() {
-    crate::set_clock(|| 1_796_128_727); // 2026-12-01 12:38:47
+    // The clock is set once per process: this test's reads a time it moves.
+    use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static NOW: AtomicU64 = AtomicU64::new(1_796_128_727); // 2026-12-01 12:38:47
+    crate::set_clock(|| NOW.load(Relaxed));
     let mut disk = formatted(fatfs::FatType::Fat16, 16);
     with_session(&mut disk, |fs| {
         assert_eq!(fs.metadata("").unwrap().modified, None, "the root has no entry, so no time");
@@ -73,6 +76,18 @@ fn files_carry_the_time_of_their_last_change_in_fats_two_second_steps() {
         let reader = fs.open("new.txt", OpenOptions { read: true, ..Default::default() }).unwrap();
         assert_eq!(fs.handle_metadata(reader).unwrap().modified, Some(1_796_128_726), "the entry's time");
         fs.close(reader).unwrap();
+        // A truncation is a change too, and the entry keeps its time once the file is closed.
+        NOW.store(1_796_129_027, Relaxed); // five minutes on
+        let cutter = fs.open("new.txt", OpenOptions { write: true, ..Default::default() }).unwrap();
+        fs.set_len(cutter, 0).unwrap();
+        fs.close(cutter).unwrap();
+        assert_eq!(fs.metadata("new.txt").unwrap().modified, Some(1_796_129_026), "set_len");
+        conformance::write_file(fs, "sub/t.txt", b"data").unwrap();
+        NOW.store(1_796_129_327, Relaxed);
+        let truncate = OpenOptions { write: true, truncate: true, ..Default::default() };
+        let cutter = fs.open("sub/t.txt", truncate).unwrap();
+        fs.close(cutter).unwrap();
+        assert_eq!(fs.metadata("sub/t.txt").unwrap().modified, Some(1_796_129_326), "open with truncate");
     });
 }
 

@@ -57,19 +57,21 @@ fn read(offset: u64) -> u32 {
     unsafe { register(offset).read_volatile() }
 }
 
-fn read_base_msr() -> u64 {
-    // SAFETY: IA32_APIC_BASE exists on every CPU with an APIC (checked by the caller).
-    unsafe { x86_64::registers::model_specific::Msr::new(APIC_BASE_MSR).read() }
+/// IA32_APIC_BASE, after CPUID said there is a local APIC (the MSR does not exist without one:
+/// reading it would be a #GP).
+fn read_base_msr() -> Result<u64, TimerError> {
+    const APIC_PRESENT: u32 = 1 << 9;
+    if cpu::cpuid(1).3 & APIC_PRESENT == 0 {
+        return Err(TimerError::NoApic);
+    }
+    // SAFETY: IA32_APIC_BASE exists on every CPU with an APIC, checked just above.
+    Ok(unsafe { x86_64::registers::model_specific::Msr::new(APIC_BASE_MSR).read() })
 }
 
 /// Enables the local APIC and starts its timer at `hz` ticks per second, periodic, on
 /// [`crate::interrupts::TIMER_VECTOR`]. Interrupts stay as they are (off at boot).
 pub fn start_timer(hz: u32) -> Result<(), TimerError> {
-    const APIC_PRESENT: u32 = 1 << 9;
-    if cpu::cpuid(1).3 & APIC_PRESENT == 0 {
-        return Err(TimerError::NoApic);
-    }
-    let msr = read_base_msr();
+    let msr = read_base_msr()?;
     let base = msr & 0xf_ffff_f000;
     if msr & APIC_GLOBAL_ENABLE == 0 || paging::map_low_device(base, 4096).is_err() {
         return Err(TimerError::Unmappable(base));
@@ -216,7 +218,7 @@ pub(crate) fn map() -> Result<(), TimerError> {
     if BASE.get().is_some() {
         return Ok(());
     }
-    let base = read_base_msr() & 0xf_ffff_f000;
+    let base = read_base_msr()? & 0xf_ffff_f000;
     if paging::map_low_device(base, 4096).is_err() {
         return Err(TimerError::Unmappable(base));
     }

@@ -33,7 +33,8 @@ pub fn parse_f32(text: &str) -> Option<f32> {
     Some(if negative { -v } else { v })
 }
 
-/// The shortest decimal digits (ASCII) that read back to `v` (finite, positive), the closest
+/// The shortest decimal digits (ASCII) that read back to `v` (finite, positive: zero is "0"; the
+/// infinities and NaN give digits of no meaning, without a panic), the closest
 /// to `v` of those (ties to even), and the exponent: v ≈ 0.d1d2d3... × 10^exponent. As core's
 /// `{:e}`, but for ties (core goes up).
 pub fn shortest_f64(v: f64) -> (Vec<u8>, i32) {
@@ -93,6 +94,9 @@ fn normalised(mut digits: Vec<u8>, scale: i64) -> (Vec<u8>, i32) {
 }
 
 fn rounded(m: u64, e: i64, count: usize) -> (Vec<u8>, i32) {
+    if m == 0 {
+        return (vec![b'0'], 1);
+    }
     let (value, scale) = exact(m, e);
     let mut digits = value.to_digits();
     let count = count.max(1);
@@ -128,6 +132,9 @@ fn rounded(m: u64, e: i64, count: usize) -> (Vec<u8>, i32) {
 /// The shortest decimal in the rounding interval of m × 2^e (its ends belong to it when m is
 /// even: a halfway text reads back as the even neighbour), the closest to the value of those.
 fn shortest(m: u64, e: i64, lower_closer: bool) -> (Vec<u8>, i32) {
+    if m == 0 {
+        return (vec![b'0'], 1);
+    }
     // In units of 2^(e-2): the value, and the interval's ends halfway to the neighbours.
     let at = |x: u64| exact(x, e - 2);
     let (value, scale) = at(4 * m);
@@ -359,7 +366,7 @@ fn parse_hex(bytes: &[u8], format: &Format) -> Option<u64> {
     let start = at;
     let mut written: i64 = 0;
     while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-        written = (written * 10 + (b - b'0') as i64).min(1 << 20);
+        written = (written * 10 + (b - b'0') as i64).min(1 << 40);
         at += 1;
     }
     if at == start || at != bytes.len() {
@@ -729,6 +736,12 @@ mod tests {
         assert_eq!(parse_f32("0x1.000003p0"), Some(1.0 + 2.0 * f32::EPSILON));
         assert_eq!(parse_f64("0x0p99999999"), Some(0.0));
         assert_eq!(parse_f64("0x1p99999999"), Some(f64::INFINITY));
+        // Digits that move the power of two further than the written exponent could alone.
+        let tiny = format!("0x0.{}1p1048580", "0".repeat(262_144));
+        assert_eq!(parse_f64(&tiny), Some(1.0));
+        let huge = format!("0x1{}p-1200000", "0".repeat(300_000));
+        assert_eq!(parse_f64(&huge), Some(1.0));
+        assert_eq!(shortest_f64(0.0), (alloc::vec![b'0'], 1));
         assert_eq!(parse_f64("-1e-99999999999999999999").map(f64::to_bits), Some((-0.0f64).to_bits()));
     }
 
@@ -754,7 +767,7 @@ mod tests {
         let mut up = ours.0.clone();
         *up.last_mut().unwrap() += 1;
         assert!(
-            (last - b'0') % 2 == 0 && exact == (halfway, ours.1) && core == (up, ours.1),
+            (last - b'0').is_multiple_of(2) && exact == (halfway, ours.1) && core == (up, ours.1),
             "shortest of {v:?}: ours {ours:?}, core {core:?}"
         );
     }
@@ -790,7 +803,7 @@ mod tests {
             f64::MAX,
             5e-324,
             1e-323,
-            2.2250738585072009e-308,
+            f64::from_bits(0x000f_ffff_ffff_ffff),
             1.0,
             0.1,
             0.3,

@@ -10,7 +10,8 @@
 //! knows every change. Anything that can change a file's bytes, size, time or a name (write,
 //! write_at, set_len, an open that may create or truncate, create_dir, remove_file, remove_dir,
 //! rename) forgets everything first; closing a handle forgets that handle's blocks (its number
-//! may be given to another file). Reads, seeks, flushes and syncs change nothing it keeps.
+//! may be given to another file) and every `metadata` answer (a file system may write a file's
+//! size or time back only then). Reads, seeks, flushes and syncs change nothing it keeps.
 //! What it keeps: up to [`BLOCKS`] blocks of [`BLOCK`] bytes (read whole, so a short block is
 //! the file's end) and up to [`PATHS`] answers to `metadata` (found, or NotFound; other errors
 //! are not kept).
@@ -88,7 +89,9 @@ impl<F: FileSystem> FileSystem for ReadCache<F> {
         self.inner.open(path, options)
     }
     fn close(&mut self, handle: Handle) -> Result<()> {
+        // A file system may write a file's size or time back only when it closes.
         self.blocks.retain(|block| block.handle != handle);
+        self.paths.clear();
         self.inner.close(handle)
     }
     fn read(&mut self, handle: Handle, buffer: &mut [u8]) -> Result<usize> {

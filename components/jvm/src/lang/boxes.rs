@@ -344,11 +344,12 @@ pub(crate) const FLOAT: &[(&str, &str, u16, NativeFn)] = &[
     }),
     ("valueOf", "(F)Ljava/lang/Float;", PUBLIC | STATIC, |vm, a| ok_ref(box_value(vm, b'F', a[0])?)),
     ("parseFloat", "(Ljava/lang/String;)F", PUBLIC | STATIC, |vm, a| {
-        // Read as a float directly; Java's other spellings (Infinity, NaN, suffixes) through parseDouble.
+        // Read as a float directly (rounded once: through a double would be twice); Infinity,
+        // NaN and the errors through parseDouble. Java trims every character up to ' '.
         let text = vm.chars(r(a, 0)).map(String::from_utf16_lossy);
         let direct = text
             .as_deref()
-            .map(|t| t.trim())
+            .map(|t| t.trim_matches(|c: char| c <= ' '))
             .and_then(|t| crate::decimal::parse_f32(t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t)));
         match direct {
             Some(v) => ok_float(v),
