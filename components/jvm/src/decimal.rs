@@ -107,26 +107,27 @@ fn rounded(m: u64, e: i64, count: usize) -> (Vec<u8>, i32) {
         let up = first > b'5' || (first == b'5' && (!rest_zero || (digits[count - 1] - b'0') % 2 == 1));
         scale += (digits.len() - count) as i64;
         digits.truncate(count);
-        if up {
-            let mut at = count;
-            loop {
-                if at == 0 {
-                    digits.insert(0, b'1');
-                    digits.pop();
-                    scale += 1;
-                    break;
-                }
-                at -= 1;
-                if digits[at] == b'9' {
-                    digits[at] = b'0';
-                } else {
-                    digits[at] += 1;
-                    break;
-                }
-            }
+        if up && increment(&mut digits) {
+            digits.pop();
+            scale += 1;
         }
     }
     normalised(digits, scale)
+}
+
+/// Adds one to the decimal number `digits` (ASCII, most significant first); a carry out of the
+/// first digit puts a new 1 in front (the answer is then true).
+pub(crate) fn increment(digits: &mut Vec<u8>) -> bool {
+    for digit in digits.iter_mut().rev() {
+        if *digit == b'9' {
+            *digit = b'0';
+        } else {
+            *digit += 1;
+            return false;
+        }
+    }
+    digits.insert(0, b'1');
+    true
 }
 
 /// The shortest decimal in the rounding interval of m × 2^e (its ends belong to it when m is
@@ -224,17 +225,7 @@ const MAX_DIGITS: usize = 800;
 fn parse(text: &str, format: &Format) -> Option<(bool, u64)> {
     let bytes = text.as_bytes();
     let mut at = 0;
-    let negative = match bytes.first() {
-        Some(b'-') => {
-            at = 1;
-            true
-        }
-        Some(b'+') => {
-            at = 1;
-            false
-        }
-        _ => false,
-    };
+    let negative = sign(bytes, &mut at) < 0;
     if matches!(bytes.get(at..at + 2), Some(b"0x" | b"0X")) {
         return Some((negative, parse_hex(&bytes[at + 2..], format)?));
     }
@@ -270,27 +261,7 @@ fn parse(text: &str, format: &Format) -> Option<(bool, u64)> {
     }
     if matches!(bytes.get(at), Some(b'e' | b'E')) {
         at += 1;
-        let sign = match bytes.get(at) {
-            Some(b'-') => {
-                at += 1;
-                -1
-            }
-            Some(b'+') => {
-                at += 1;
-                1
-            }
-            _ => 1,
-        };
-        let start = at;
-        let mut written: i64 = 0;
-        while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-            written = (written * 10 + (b - b'0') as i64).min(1 << 40);
-            at += 1;
-        }
-        if at == start {
-            return None;
-        }
-        exponent += sign * written;
+        exponent += written_exponent(bytes, &mut at)?;
     }
     if at != bytes.len() {
         return None;
@@ -352,30 +323,13 @@ fn parse_hex(bytes: &[u8], format: &Format) -> Option<u64> {
         return None;
     }
     at += 1;
-    let sign = match bytes.get(at) {
-        Some(b'-') => {
-            at += 1;
-            -1
-        }
-        Some(b'+') => {
-            at += 1;
-            1
-        }
-        _ => 1,
-    };
-    let start = at;
-    let mut written: i64 = 0;
-    while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-        written = (written * 10 + (b - b'0') as i64).min(1 << 40);
-        at += 1;
-    }
-    if at == start || at != bytes.len() {
+    let power = power + written_exponent(bytes, &mut at)?;
+    if at != bytes.len() {
         return None;
     }
     if mantissa.is_zero() {
         return Some(0);
     }
-    let power = power + sign * written;
     let top = power + mantissa.bit_length() as i64;
     if top > format.max_exponent + format.bits as i64 + 1 {
         return Some(infinity_bits(format));
@@ -390,6 +344,34 @@ fn parse_hex(bytes: &[u8], format: &Format) -> Option<u64> {
         denominator.shift_left((-power) as u32);
     }
     Some(nearest(&mantissa, &denominator, format))
+}
+
+/// An optional sign at `*at` (moved past it): -1 or 1.
+fn sign(bytes: &[u8], at: &mut usize) -> i64 {
+    match bytes.get(*at) {
+        Some(b'-') => {
+            *at += 1;
+            -1
+        }
+        Some(b'+') => {
+            *at += 1;
+            1
+        }
+        _ => 1,
+    }
+}
+
+/// An exponent's optional sign and decimal digits (at least one) at `*at`, moved past them;
+/// clamped to ±2^40, far beyond any value's reach but not beyond i64's with digits added.
+fn written_exponent(bytes: &[u8], at: &mut usize) -> Option<i64> {
+    let sign = sign(bytes, at);
+    let start = *at;
+    let mut written: i64 = 0;
+    while let Some(&b) = bytes.get(*at).filter(|b| b.is_ascii_digit()) {
+        written = (written * 10 + (b - b'0') as i64).min(1 << 40);
+        *at += 1;
+    }
+    (*at > start).then_some(sign * written)
 }
 
 fn infinity_bits(format: &Format) -> u64 {

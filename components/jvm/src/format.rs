@@ -120,21 +120,8 @@ fn round_half_up(digits: &[u8], exponent: i32, keep: usize) -> (Vec<u8>, Vec<u8>
     let round_up = whole.get(end).is_some_and(|d| *d >= b'5');
     whole.resize(end.max(whole.len()), b'0');
     whole.truncate(end);
-    if round_up {
-        let mut i = whole.len();
-        loop {
-            if i == 0 {
-                whole.insert(0, b'1');
-                return split_at(whole, point as usize + 1);
-            }
-            i -= 1;
-            if whole[i] == b'9' {
-                whole[i] = b'0';
-            } else {
-                whole[i] += 1;
-                break;
-            }
-        }
+    if round_up && decimal::increment(&mut whole) {
+        return split_at(whole, point as usize + 1);
     }
     split_at(whole, point as usize)
 }
