@@ -26,7 +26,7 @@ pub mod format;
 pub mod heap;
 pub mod lambda;
 pub mod lang;
-pub mod selectors;
+pub mod numbered;
 pub mod sorted;
 pub mod threads;
 pub mod util;

@@ -192,11 +192,11 @@ pub struct Machine {
     pub classes: Vec<Class>,
     by_name: SortedMap<Box<str>, ClassId>,
     pub methods: Vec<Method>,
-    selectors: crate::selectors::Selectors,
+    selectors: crate::numbered::Selectors,
     pub heap: Heap,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
-    pub(crate) interned: SortedMap<Vec<u16>, Ref>,
+    pub(crate) interned: crate::numbered::Numbered<(Vec<u16>, Ref)>,
     /// Boxes of small values (Integer.valueOf(-128..127) and the like), shared as in Java.
     pub(crate) boxes: SortedMap<(u8, i64), Ref>,
     /// The classes of Boolean, Byte, Character, Short, Integer, Long, Float, Double, once loaded.
@@ -227,7 +227,7 @@ impl Machine {
             heap: Heap::new(config.heap_bytes),
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
-            interned: SortedMap::new(),
+            interned: Default::default(),
             boxes: SortedMap::new(),
             box_classes: [None; 8],
             pins: Vec::new(),
@@ -274,7 +274,7 @@ impl Machine {
             heap: Heap::new(0),
             stack: Vec::new(),
             frames: Vec::new(),
-            interned: SortedMap::new(),
+            interned: Default::default(),
             boxes: SortedMap::new(),
             box_classes: [None; 8],
             pins: Vec::new(),
@@ -768,7 +768,7 @@ impl Machine {
                 }
             }
         }
-        roots.extend(self.interned.values().copied());
+        roots.extend(self.interned.iter().map(|(_, reference)| *reference));
         roots.extend(self.boxes.values().copied());
         roots.extend(self.pins.iter().copied());
         roots.push(self.known.out_of_memory);
@@ -851,12 +851,15 @@ impl Machine {
 
     /// The interned String for a constant.
     pub fn intern(&mut self, units: Vec<u16>) -> Ref {
-        if let Some(found) = self.interned.get(&units) {
-            return *found;
-        }
-        let reference = self.heap.insert(self.known.string, Box::new([]), Native::Chars(units.clone()));
-        self.interned.insert(units, reference);
-        reference
+        use crate::numbered::units_hash;
+        let (heap, string) = (&mut self.heap, self.known.string);
+        let number = self.interned.number(
+            units_hash(&units),
+            |(known, _)| *known == units,
+            || (units.clone(), heap.insert(string, Box::new([]), Native::Chars(units.clone()))),
+            |(units, _)| units_hash(units),
+        );
+        self.interned.get(number).map_or(0, |(_, reference)| *reference)
     }
 
     /// The UTF-16 units of a String (or StringBuilder); None for null or another object.
