@@ -66,7 +66,9 @@ impl<E> Numbered<E> {
             at = (at + 1) & mask;
         }
         let number = self.entries.len() as u32;
-        self.entries.push(make());
+        let entry = make();
+        debug_assert_eq!(hash_of(&entry), hash, "hash_of must agree with the hash looked up");
+        self.entries.push(entry);
         self.table[at] = number + 1;
         if self.entries.len() * 2 > self.table.len() {
             let mut table = vec![0u32; self.table.len() * 2];

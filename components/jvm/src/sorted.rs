@@ -1,8 +1,9 @@
-//! `SortedMap`: the VM's own tables (classes by name, selectors, interned strings, small boxes,
-//! dispatch caches, threads and monitors) as one vector of pairs kept in key order. Each of
-//! these maps is small or written once and read often, so a binary search over a vector is as
-//! fast as `BTreeMap` here, and far smaller: `BTreeMap`'s node code, made again for each of
-//! eight key and value types, was 30 KB of the java image.
+//! `SortedMap`: the VM's own tables (classes by name, small boxes, dispatch caches, threads and
+//! monitors) as one vector of pairs kept in key order. Each of these maps is small or written
+//! once and read often, so a binary search over a vector is as fast as `BTreeMap` here, and far
+//! smaller: `BTreeMap`'s node code, made again for each of eight key and value types, was 30 KB
+//! of the java image. (Selectors and interned strings, which grow with what a program does,
+//! are in `numbered`.)
 //!
 //! Contract, as `BTreeMap`'s for the methods it shares: at most one value per key; `keys` and
 //! `values` iterate in ascending key order; `insert` returns the value it replaced. Insertion and
