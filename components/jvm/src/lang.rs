@@ -114,18 +114,17 @@ pub fn text_of(vm: &mut Vm, value: Value, descriptor: &str) -> Result<Vec<u16>, 
 
 // ---- Boxing ---------------------------------------------------------------------------------
 
-fn box_class(descriptor: u8) -> &'static str {
-    match descriptor {
-        b'Z' => "java/lang/Boolean",
-        b'B' => "java/lang/Byte",
-        b'C' => "java/lang/Character",
-        b'S' => "java/lang/Short",
-        b'I' => "java/lang/Integer",
-        b'J' => "java/lang/Long",
-        b'F' => "java/lang/Float",
-        _ => "java/lang/Double",
-    }
-}
+/// The box classes by descriptor; `Machine::box_classes` keeps their ids in this order.
+const BOX_CLASSES: [(u8, &str); 8] = [
+    (b'Z', "java/lang/Boolean"),
+    (b'B', "java/lang/Byte"),
+    (b'C', "java/lang/Character"),
+    (b'S', "java/lang/Short"),
+    (b'I', "java/lang/Integer"),
+    (b'J', "java/lang/Long"),
+    (b'F', "java/lang/Float"),
+    (b'D', "java/lang/Double"),
+];
 
 /// `Integer.valueOf` and friends: small values come from a cache, as in Java (so `==` on them
 /// holds as there).
@@ -151,11 +150,11 @@ pub fn box_value(vm: &mut Vm, descriptor: u8, value: Value) -> Result<Ref, Unwin
     }
     // The box classes by descriptor, found by name once (a name lookup per box was a tenth of
     // a HashMap<Integer, _> benchmark).
-    let slot = b"ZBCSIJFD".iter().position(|d| *d == descriptor).unwrap_or(7);
+    let slot = BOX_CLASSES.iter().position(|(d, _)| *d == descriptor).unwrap_or(7);
     let class = match vm.box_classes[slot] {
         Some(class) => class,
         None => {
-            let class = vm.load(box_class(descriptor)).map_err(|e| vm.link_error(e))?;
+            let class = vm.load(BOX_CLASSES[slot].1).map_err(|e| vm.link_error(e))?;
             vm.box_classes[slot] = Some(class);
             class
         }
