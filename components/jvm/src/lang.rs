@@ -23,7 +23,7 @@ pub struct LibraryClass {
     pub flags: u16,
     pub fields: &'static [(&'static str, &'static str)],
     pub statics: &'static [(&'static str, &'static str)],
-    pub methods: &'static [&'static [(&'static str, &'static str, u16, NativeFn)]],
+    pub methods: natives::Natives,
 }
 
 // ---- Argument and result helpers ------------------------------------------------------------
@@ -588,6 +588,7 @@ fn format_one(vm: &mut Vm, spec: &jfmt::Spec, argument: Ref) -> Result<String, U
 mod boxes;
 pub(crate) mod classes;
 mod library;
+pub(crate) mod natives;
 
 pub use boxes::{compare_doubles, double_bits, java_equals, java_hash};
 pub use classes::{array_items, string_hash};

@@ -514,12 +514,12 @@ impl Machine {
         // the descriptors. Its methods need no lock of their own: one thread runs Java code at
         // a time, and a native runs to its end before another thread can.
         let buffer = library.name == "java/lang/StringBuffer";
-        for (name, descriptor, flags, native) in library.methods.iter().flat_map(|part| part.iter()) {
+        for (name, descriptor, flags, native) in library.methods.iter() {
             if buffer {
                 let renamed = descriptor.replace("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;");
-                self.add_method(id, name, &renamed, *flags, Body::Native(*native))?;
+                self.add_method(id, name, &renamed, flags, Body::Native(native))?;
             } else {
-                self.add_method(id, name, descriptor, *flags, Body::Native(*native))?;
+                self.add_method(id, name, descriptor, flags, Body::Native(native))?;
             }
         }
         for (name, descriptor) in library.statics {

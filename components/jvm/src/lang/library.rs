@@ -2,9 +2,18 @@
 
 use super::boxes::*;
 use super::classes::*;
+use super::natives::{Natives, Packed, Raw, count, pack, text_length};
 use super::*;
 
-type Methods = &'static [&'static [(&'static str, &'static str, u16, NativeFn)]];
+/// A class's native tables packed into one constant (see `natives.rs`).
+macro_rules! natives {
+    ($($table:expr),* $(,)?) => {{
+        const TABLES: &[&[Raw]] = &[$($table),*];
+        const PACKED: ([Packed; count(TABLES)], [u8; text_length(TABLES)]) =
+            pack::<{ count(TABLES) }, { text_length(TABLES) }>(TABLES);
+        Natives { entries: &PACKED.0, text: &PACKED.1 }
+    }};
+}
 
 const fn class(
     name: &'static str,
@@ -12,12 +21,12 @@ const fn class(
     interfaces: &'static [&'static str],
     flags: u16,
     fields: &'static [(&'static str, &'static str)],
-    methods: Methods,
+    methods: Natives,
 ) -> LibraryClass {
     LibraryClass { name, super_name, interfaces, flags, fields, statics: &[], methods }
 }
 
-const fn interface(name: &'static str, interfaces: &'static [&'static str], methods: Methods) -> LibraryClass {
+const fn interface(name: &'static str, interfaces: &'static [&'static str], methods: Natives) -> LibraryClass {
     LibraryClass {
         name,
         super_name: Some("java/lang/Object"),
@@ -28,6 +37,10 @@ const fn interface(name: &'static str, interfaces: &'static [&'static str], meth
         methods,
     }
 }
+
+// Shared by two classes each (StringBuilder and StringBuffer, Math and StrictMath): packed once.
+const BUILDER_NATIVES: Natives = natives!(BUILDER);
+const MATH_NATIVES: Natives = natives!(MATH);
 
 const OBJECT_SUPER: Option<&str> = Some("java/lang/Object");
 const NUMBER: Option<&str> = Some("java/lang/Number");
@@ -126,14 +139,14 @@ const MARKERS: &[&str] = &[
 ];
 
 static LIBRARY: &[LibraryClass] = &[
-    class("java/lang/Object", None, &[], PUBLIC, &[], &[OBJECT]),
+    class("java/lang/Object", None, &[], PUBLIC, &[], natives!(OBJECT)),
     class(
         "java/lang/String",
         OBJECT_SUPER,
         &["java/lang/CharSequence", "java/lang/Comparable", "java/io/Serializable"],
         PUBLIC | FINAL,
         &[],
-        &[STRING],
+        natives!(STRING),
     ),
     class(
         "java/lang/StringBuilder",
@@ -141,7 +154,7 @@ static LIBRARY: &[LibraryClass] = &[
         &["java/lang/CharSequence", "java/io/Serializable"],
         PUBLIC | FINAL,
         &[],
-        &[BUILDER],
+        BUILDER_NATIVES,
     ),
     // StringBuilder's methods under StringBuffer's name and types (see `Machine::define_library`).
     class(
@@ -150,9 +163,9 @@ static LIBRARY: &[LibraryClass] = &[
         &["java/lang/CharSequence", "java/io/Serializable"],
         PUBLIC | FINAL,
         &[],
-        &[BUILDER],
+        BUILDER_NATIVES,
     ),
-    class("java/lang/Class", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], &[CLASS]),
+    class("java/lang/Class", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], natives!(CLASS)),
     LibraryClass {
         name: "java/lang/System",
         super_name: OBJECT_SUPER,
@@ -160,26 +173,33 @@ static LIBRARY: &[LibraryClass] = &[
         flags: PUBLIC | FINAL,
         fields: &[],
         statics: &[("out", "Ljava/io/PrintStream;"), ("err", "Ljava/io/PrintStream;"), ("in", "Ljava/io/InputStream;")],
-        methods: &[SYSTEM],
+        methods: natives!(SYSTEM),
     },
-    class("java/io/PrintStream", OBJECT_SUPER, &[], PUBLIC, &[("fd", "I")], &[&PRINT, &PRINTLN, PRINT_STREAM_OTHER]),
-    class("java/lang/Math", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], &[MATH]),
-    class("java/lang/StrictMath", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], &[MATH]),
+    class(
+        "java/io/PrintStream",
+        OBJECT_SUPER,
+        &[],
+        PUBLIC,
+        &[("fd", "I")],
+        natives!(&PRINT, &PRINTLN, PRINT_STREAM_OTHER),
+    ),
+    class("java/lang/Math", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], MATH_NATIVES),
+    class("java/lang/StrictMath", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], MATH_NATIVES),
     class(
         "java/lang/Number",
         OBJECT_SUPER,
         &["java/io/Serializable"],
         PUBLIC | ABSTRACT,
         &[],
-        &[&[("<init>", "()V", PUBLIC, |_, _| ok_void())]],
+        natives!(&[("<init>", "()V", PUBLIC, |_, _| ok_void())]),
     ),
-    class("java/lang/Integer", NUMBER, COMPARABLE, PUBLIC | FINAL, VALUE, &[INTEGER, &INTEGER_COMMON]),
-    class("java/lang/Long", NUMBER, COMPARABLE, PUBLIC | FINAL, LONG_VALUE, &[LONG, &LONG_COMMON]),
-    class("java/lang/Double", NUMBER, COMPARABLE, PUBLIC | FINAL, DOUBLE_VALUE, &[DOUBLE, &DOUBLE_COMMON]),
-    class("java/lang/Float", NUMBER, COMPARABLE, PUBLIC | FINAL, FLOAT_VALUE, &[FLOAT, &FLOAT_COMMON]),
-    class("java/lang/Short", NUMBER, COMPARABLE, PUBLIC | FINAL, VALUE, &[SHORT, &SHORT_COMMON]),
-    class("java/lang/Byte", NUMBER, COMPARABLE, PUBLIC | FINAL, VALUE, &[BYTE, &BYTE_COMMON]),
-    class("java/lang/Character", OBJECT_SUPER, COMPARABLE, PUBLIC | FINAL, VALUE, &[CHARACTER]),
+    class("java/lang/Integer", NUMBER, COMPARABLE, PUBLIC | FINAL, VALUE, natives!(INTEGER, &INTEGER_COMMON)),
+    class("java/lang/Long", NUMBER, COMPARABLE, PUBLIC | FINAL, LONG_VALUE, natives!(LONG, &LONG_COMMON)),
+    class("java/lang/Double", NUMBER, COMPARABLE, PUBLIC | FINAL, DOUBLE_VALUE, natives!(DOUBLE, &DOUBLE_COMMON)),
+    class("java/lang/Float", NUMBER, COMPARABLE, PUBLIC | FINAL, FLOAT_VALUE, natives!(FLOAT, &FLOAT_COMMON)),
+    class("java/lang/Short", NUMBER, COMPARABLE, PUBLIC | FINAL, VALUE, natives!(SHORT, &SHORT_COMMON)),
+    class("java/lang/Byte", NUMBER, COMPARABLE, PUBLIC | FINAL, VALUE, natives!(BYTE, &BYTE_COMMON)),
+    class("java/lang/Character", OBJECT_SUPER, COMPARABLE, PUBLIC | FINAL, VALUE, natives!(CHARACTER)),
     LibraryClass {
         name: "java/lang/Boolean",
         super_name: OBJECT_SUPER,
@@ -187,7 +207,7 @@ static LIBRARY: &[LibraryClass] = &[
         flags: PUBLIC | FINAL,
         fields: VALUE,
         statics: &[("TRUE", "Ljava/lang/Boolean;"), ("FALSE", "Ljava/lang/Boolean;")],
-        methods: &[BOOLEAN],
+        methods: natives!(BOOLEAN),
     },
     class(
         "java/lang/Enum",
@@ -195,39 +215,43 @@ static LIBRARY: &[LibraryClass] = &[
         COMPARABLE,
         PUBLIC | ABSTRACT,
         &[("name", "Ljava/lang/String;"), ("ordinal", "I")],
-        &[ENUM],
+        natives!(ENUM),
     ),
-    class("java/lang/Thread", OBJECT_SUPER, &["java/lang/Runnable"], PUBLIC, THREAD_FIELDS, &[THREAD]),
+    class("java/lang/Thread", OBJECT_SUPER, &["java/lang/Runnable"], PUBLIC, THREAD_FIELDS, natives!(THREAD)),
     class(
         "java/lang/Throwable",
         OBJECT_SUPER,
         &["java/io/Serializable"],
         PUBLIC,
         THROWABLE_FIELDS,
-        &[THROWABLE_METHODS],
+        natives!(THROWABLE_METHODS),
     ),
-    class("java/util/Objects", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], &[OBJECTS]),
-    class("java/util/Arrays", OBJECT_SUPER, &[], PUBLIC, &[], &[crate::collections::ARRAYS]),
-    class("java/util/Collections", OBJECT_SUPER, &[], PUBLIC, &[], &[crate::collections::COLLECTIONS]),
-    interface("java/lang/Iterable", &[], &[crate::collections::ITERABLE]),
-    interface("java/util/Collection", &["java/lang/Iterable"], &[]),
-    interface("java/util/List", &["java/util/Collection"], &[crate::collections::LIST_STATICS]),
-    interface("java/util/Set", &["java/util/Collection"], &[crate::collections::SET_STATICS]),
-    interface("java/util/Map", &[], &[crate::collections::MAP_STATICS]),
-    interface("java/util/Comparator", &[], &[crate::collections::COMPARATOR]),
-    interface("java/util/function/Function", &[], &[crate::collections::FUNCTION]),
-    interface("java/util/function/BiFunction", &[], &[crate::collections::BI_FUNCTION]),
-    interface("java/util/function/UnaryOperator", &["java/util/function/Function"], &[crate::collections::UNARY]),
-    interface("java/util/function/BinaryOperator", &["java/util/function/BiFunction"], &[]),
-    interface("java/util/function/Predicate", &[], &[crate::collections::PREDICATE]),
-    interface("java/util/function/Consumer", &[], &[crate::collections::CONSUMER]),
+    class("java/util/Objects", OBJECT_SUPER, &[], PUBLIC | FINAL, &[], natives!(OBJECTS)),
+    class("java/util/Arrays", OBJECT_SUPER, &[], PUBLIC, &[], natives!(crate::collections::ARRAYS)),
+    class("java/util/Collections", OBJECT_SUPER, &[], PUBLIC, &[], natives!(crate::collections::COLLECTIONS)),
+    interface("java/lang/Iterable", &[], natives!(crate::collections::ITERABLE)),
+    interface("java/util/Collection", &["java/lang/Iterable"], natives!()),
+    interface("java/util/List", &["java/util/Collection"], natives!(crate::collections::LIST_STATICS)),
+    interface("java/util/Set", &["java/util/Collection"], natives!(crate::collections::SET_STATICS)),
+    interface("java/util/Map", &[], natives!(crate::collections::MAP_STATICS)),
+    interface("java/util/Comparator", &[], natives!(crate::collections::COMPARATOR)),
+    interface("java/util/function/Function", &[], natives!(crate::collections::FUNCTION)),
+    interface("java/util/function/BiFunction", &[], natives!(crate::collections::BI_FUNCTION)),
+    interface(
+        "java/util/function/UnaryOperator",
+        &["java/util/function/Function"],
+        natives!(crate::collections::UNARY),
+    ),
+    interface("java/util/function/BinaryOperator", &["java/util/function/BiFunction"], natives!()),
+    interface("java/util/function/Predicate", &[], natives!(crate::collections::PREDICATE)),
+    interface("java/util/function/Consumer", &[], natives!(crate::collections::CONSUMER)),
     class(
         "java/util/ArrayList",
         OBJECT_SUPER,
         &["java/util/List", "java/util/RandomAccess", "java/lang/Cloneable", "java/io/Serializable"],
         PUBLIC,
         &[],
-        &[crate::collections::ARRAY_LIST],
+        natives!(crate::collections::ARRAY_LIST),
     ),
     class(
         "java/util/ImmutableCollections$ListN",
@@ -235,7 +259,7 @@ static LIBRARY: &[LibraryClass] = &[
         &[],
         FINAL,
         &[],
-        &[crate::collections::IMMUTABLE],
+        natives!(crate::collections::IMMUTABLE),
     ),
     class(
         "java/util/Arrays$ArrayList",
@@ -243,7 +267,7 @@ static LIBRARY: &[LibraryClass] = &[
         &[],
         FINAL,
         &[],
-        &[crate::collections::FIXED_SIZE],
+        natives!(crate::collections::FIXED_SIZE),
     ),
     class(
         "java/util/HashMap",
@@ -251,7 +275,7 @@ static LIBRARY: &[LibraryClass] = &[
         &["java/util/Map", "java/lang/Cloneable", "java/io/Serializable"],
         PUBLIC,
         &[],
-        &[crate::collections::HASH_MAP],
+        natives!(crate::collections::HASH_MAP),
     ),
     class(
         "java/util/ImmutableCollections$MapN",
@@ -259,7 +283,7 @@ static LIBRARY: &[LibraryClass] = &[
         &[],
         FINAL,
         &[],
-        &[crate::collections::IMMUTABLE_MAP],
+        natives!(crate::collections::IMMUTABLE_MAP),
     ),
     class(
         "java/util/HashSet",
@@ -267,7 +291,7 @@ static LIBRARY: &[LibraryClass] = &[
         &["java/util/Set", "java/lang/Cloneable", "java/io/Serializable"],
         PUBLIC,
         &[],
-        &[crate::collections::HASH_SET],
+        natives!(crate::collections::HASH_SET),
     ),
     class(
         "java/util/HashMap$View",
@@ -275,7 +299,7 @@ static LIBRARY: &[LibraryClass] = &[
         &["java/util/Set"],
         FINAL,
         &[("map", "Ljava/util/HashMap;"), ("kind", "I")],
-        &[crate::collections::MAP_VIEW],
+        natives!(crate::collections::MAP_VIEW),
     ),
     class(
         "java/util/HashMap$Node",
@@ -283,16 +307,23 @@ static LIBRARY: &[LibraryClass] = &[
         &["java/util/Map$Entry"],
         FINAL,
         &[("key", "Ljava/lang/Object;"), ("value", "Ljava/lang/Object;"), ("map", "Ljava/util/HashMap;")],
-        &[crate::collections::NODE],
+        natives!(crate::collections::NODE),
     ),
-    class("java/util/Iterator$Of", OBJECT_SUPER, &["java/util/Iterator"], FINAL, &[], &[crate::collections::ITERATOR]),
+    class(
+        "java/util/Iterator$Of",
+        OBJECT_SUPER,
+        &["java/util/Iterator"],
+        FINAL,
+        &[],
+        natives!(crate::collections::ITERATOR),
+    ),
     class(
         "java/util/Comparator$Of",
         OBJECT_SUPER,
         &["java/util/Comparator"],
         FINAL,
         &[("kind", "I"), ("first", "Ljava/lang/Object;"), ("second", "Ljava/lang/Object;")],
-        &[crate::collections::COMPARATOR_OF],
+        natives!(crate::collections::COMPARATOR_OF),
     ),
     class(
         "java/util/function$Of",
@@ -306,7 +337,7 @@ static LIBRARY: &[LibraryClass] = &[
         ],
         FINAL,
         &[("kind", "I"), ("first", "Ljava/lang/Object;"), ("second", "Ljava/lang/Object;")],
-        &[crate::collections::FUNCTION_OF],
+        natives!(crate::collections::FUNCTION_OF),
     ),
 ];
 
@@ -317,9 +348,9 @@ pub fn library_class(name: &str) -> Option<LibraryClass> {
         return Some(*class);
     }
     if let Some((name, super_name)) = EXCEPTIONS.iter().find(|(exception, _)| *exception == name) {
-        return Some(class(name, Some(super_name), &[], PUBLIC, &[], &[]));
+        return Some(class(name, Some(super_name), &[], PUBLIC, &[], Natives::NONE));
     }
-    MARKERS.iter().find(|marker| **marker == name).map(|name| interface(name, &[], &[]))
+    MARKERS.iter().find(|marker| **marker == name).map(|name| interface(name, &[], Natives::NONE))
 }
 
 /// A library class's static initialisation (the library has no `<clinit>` methods).
