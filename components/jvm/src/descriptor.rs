@@ -102,10 +102,10 @@ pub fn split(descriptor: &str) -> Option<(Vec<&str>, &str)> {
     let mut parameters = Vec::new();
     while *bytes.get(at)? != b')' {
         let length = field_length(&bytes[at..])?;
-        parameters.push(&descriptor[at..at + length]);
+        parameters.push(descriptor.get(at..at + length)?);
         at += length;
     }
-    Some((parameters, &descriptor[at + 1..]))
+    Some((parameters, descriptor.get(at + 1..)?))
 }
 
 #[cfg(test)]

@@ -329,7 +329,7 @@ impl Machine {
     }
 
     fn array_class(&mut self, name: &str) -> Result<ClassId, LinkError> {
-        let element = &name[1..];
+        let element = name.get(1..).unwrap_or_default();
         if crate::descriptor::field_kind(element).is_none() {
             return Err(LinkError::NoClass(String::from(name)));
         }

@@ -56,8 +56,8 @@ pub(crate) fn parse_double(vm: &mut Vm, string: Ref) -> Result<f64, Unwind> {
     }
     let body = trimmed.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(trimmed);
     let (sign, magnitude) = match body.as_bytes().first() {
-        Some(b'-') => (-1.0, &body[1..]),
-        Some(b'+') => (1.0, &body[1..]),
+        Some(b'-') => (-1.0, body.get(1..).unwrap_or_default()),
+        Some(b'+') => (1.0, body.get(1..).unwrap_or_default()),
         _ => (1.0, body),
     };
     let value = match magnitude {
