@@ -30,6 +30,7 @@ const PROGRAMS: &[(&str, &[&str])] = &[
     ("ThreadsGc", &[]),
     ("Edges", &[]),
     ("Interrupts", &[]),
+    ("Records", &[]),
 ];
 
 /// What the serial console shows for a run: its standard output, then its standard error.

@@ -284,7 +284,11 @@ pub fn pad(body: String, spec: &Spec) -> String {
         out.extend(core::iter::repeat_n(' ', fill));
         out
     } else if spec.zero {
-        let (sign, digits) = if body.starts_with(['-', '+', ' ']) { body.split_at_checked(1).unwrap_or_default() } else { ("", body.as_str()) };
+        let (sign, digits) = if body.starts_with(['-', '+', ' ']) {
+            body.split_at_checked(1).unwrap_or_default()
+        } else {
+            ("", body.as_str())
+        };
         let mut out = String::from(sign);
         out.extend(core::iter::repeat_n('0', fill));
         out.push_str(digits);

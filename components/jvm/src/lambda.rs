@@ -1,10 +1,13 @@
-//! invokedynamic: the two bootstraps javac 17 emits for ordinary code.
+//! invokedynamic: the three bootstraps javac 17 emits for ordinary code.
 //! - `StringConcatFactory.makeConcatWithConstants` (and `makeConcat`): `"a" + x + "b"`. The
 //!   recipe is kept per call site and run here, with Java's text for every type.
 //! - `LambdaMetafactory.metafactory` (and `altMetafactory`): lambdas and method references. Each
 //!   call site gets a class implementing the functional interface; an object of it carries the
 //!   captured values, and its one method calls the target, adapting arguments and result the way
 //!   `MethodHandle.asType` does (boxing, unboxing, widening).
+//! - `ObjectMethods.bootstrap`: a record's `toString`, `equals` and `hashCode`, from its
+//!   components' fields, with the JDK's text (`Point[x=1, y=2]`), comparisons (floats and
+//!   doubles as `compare` does them, references by `equals`) and hash (`31 * h + hash(c)`).
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -19,8 +22,35 @@ use crate::threads::Vm;
 use crate::vm::{Cached, ClassId, MethodId, Outcome, Unwind};
 
 pub enum CallSite {
-    Concat { recipe: Vec<Piece>, parameters: Vec<Box<str>> },
-    Lambda { class: ClassId, parameters: Vec<Box<str>> },
+    Concat {
+        recipe: Vec<Piece>,
+        parameters: Vec<Box<str>>,
+    },
+    Lambda {
+        class: ClassId,
+        parameters: Vec<Box<str>>,
+    },
+    Record {
+        method: RecordMethod,
+        class: ClassId,
+        name: Box<str>,
+        components: Vec<Component>,
+        parameters: Vec<Box<str>>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum RecordMethod {
+    ToString,
+    Equals,
+    HashCode,
+}
+
+/// A record component: its name, its field's slot in the record's objects, its descriptor.
+pub struct Component {
+    name: Box<str>,
+    slot: usize,
+    descriptor: Box<str>,
 }
 
 pub enum Piece {
@@ -158,7 +188,52 @@ fn bootstrap(vm: &mut Vm, file: &crate::classfile::ClassFile, index: u16) -> Res
                 .map_err(|e| String::from(e.message()))?;
             Ok(CallSite::Lambda { class, parameters })
         }
+        ("java/lang/runtime/ObjectMethods", "bootstrap") => {
+            let method = match (name, descriptor.as_bytes().last()) {
+                ("toString", Some(b';')) if parameters.len() == 1 => RecordMethod::ToString,
+                ("equals", Some(b'Z')) if parameters.len() == 2 => RecordMethod::Equals,
+                ("hashCode", Some(b'I')) if parameters.len() == 1 => RecordMethod::HashCode,
+                _ => return Err(String::from("ObjectMethods makes only toString, equals and hashCode")),
+            };
+            let arguments = &bootstrap.arguments;
+            let (Some(Ok(Constant::Class(record))), Some(Ok(Constant::String(names)))) =
+                (arguments.first().map(|a| pool.get(*a)), arguments.get(1).map(|a| pool.get(*a)))
+            else {
+                return Err(String::from("bad ObjectMethods arguments"));
+            };
+            let record_name = pool.utf8(*record).map_err(bad)?;
+            let names = pool.utf8(*names).map_err(bad)?;
+            let class = vm.load(record_name).map_err(|e| String::from(e.message()))?;
+            let getters = &arguments[2..];
+            let names: Vec<&str> = if names.is_empty() { Vec::new() } else { names.split(';').collect() };
+            if names.len() != getters.len() {
+                return Err(String::from("a record's component names do not match its getters"));
+            }
+            let mut components = Vec::with_capacity(names.len());
+            for (component, getter) in names.into_iter().zip(getters) {
+                let Ok(Constant::MethodHandle(1, field)) = pool.get(*getter) else {
+                    return Err(String::from("a record's getter is not a field"));
+                };
+                let (_, field_name, field_descriptor) = pool.member(*field).map_err(bad)?;
+                let slot = vm.classes[class as usize]
+                    .fields
+                    .iter()
+                    .rposition(|(n, d)| &**n == field_name && &**d == field_descriptor)
+                    .ok_or("a record's getter names a field it does not have")?;
+                components.push(Component { name: component.into(), slot, descriptor: field_descriptor.into() });
+            }
+            Ok(CallSite::Record { method, class, name: simple_name(record_name).into(), components, parameters })
+        }
         _ => Err(format!("bootstrap method {owner}.{method} is not supported")),
+    }
+}
+
+/// `Class.getSimpleName` of a named class: `Point` for `p/Outer$Point` and for a local `p/Outer$1Point`.
+fn simple_name(name: &str) -> &str {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    match name.rsplit_once('$') {
+        Some((_, inner)) => inner.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => name,
     }
 }
 
@@ -236,6 +311,97 @@ pub fn invoke_site(vm: &mut Vm, site: &CallSite) -> Result<Value, Unwind> {
             drop_arguments(vm, parameters);
             Ok(Value::Ref(object))
         }
+        CallSite::Record { method, class, name, components, parameters } => {
+            // The arguments stay on the stack (as roots) while equals, hashCode and toString run.
+            let values = take_arguments(vm, parameters);
+            let receiver = values.first().map_or(0, |v| v.reference());
+            let other = values.get(1).map_or(0, |v| v.reference());
+            if receiver == 0 {
+                return Err(vm.null_pointer());
+            }
+            let result = record_method(vm, *method, *class, name, components, receiver, other)?;
+            drop_arguments(vm, parameters);
+            Ok(result)
+        }
+    }
+}
+
+/// A record's `toString`, `equals` or `hashCode` of `receiver` (and `other`), as the JDK's
+/// `ObjectMethods` makes them.
+fn record_method(
+    vm: &mut Vm,
+    method: RecordMethod,
+    class: ClassId,
+    name: &str,
+    components: &[Component],
+    receiver: Ref,
+    other: Ref,
+) -> Result<Value, Unwind> {
+    let value = |vm: &Vm, object: Ref, c: &Component| crate::lang::field(vm, object, c.slot);
+    match method {
+        RecordMethod::ToString => {
+            let mut text: Vec<u16> = name.encode_utf16().collect();
+            text.push(u16::from(b'['));
+            for (i, component) in components.iter().enumerate() {
+                if i > 0 {
+                    text.extend(", ".encode_utf16());
+                }
+                text.extend(component.name.encode_utf16());
+                text.push(u16::from(b'='));
+                let v = value(vm, receiver, component);
+                text.extend(crate::lang::text_of(vm, v, &component.descriptor)?);
+            }
+            text.push(u16::from(b']'));
+            Ok(Value::Ref(vm.string_of(text)))
+        }
+        RecordMethod::HashCode => {
+            let mut hash: i32 = 0;
+            for component in components {
+                let v = value(vm, receiver, component);
+                let h = match component.descriptor.as_bytes()[0] {
+                    b'Z' => {
+                        if v.int() != 0 {
+                            1231
+                        } else {
+                            1237
+                        }
+                    }
+                    b'J' => (v.long() ^ (v.long() >> 32 & 0xffff_ffff)) as i32,
+                    b'F' => crate::lang::float_bits(v.float()),
+                    b'D' => {
+                        let bits = crate::lang::double_bits(v.double());
+                        (bits ^ (bits >> 32 & 0xffff_ffff)) as i32
+                    }
+                    b'L' | b'[' => crate::lang::java_hash(vm, v.reference())?,
+                    _ => v.int(),
+                };
+                hash = hash.wrapping_mul(31).wrapping_add(h);
+            }
+            Ok(Value::Int(hash))
+        }
+        RecordMethod::Equals => {
+            if receiver == other {
+                return Ok(Value::Int(1));
+            }
+            if other == 0 || !vm.instance_of(other, class) {
+                return Ok(Value::Int(0));
+            }
+            // The JDK's handle tests the last component first.
+            for component in components.iter().rev() {
+                let (a, b) = (value(vm, receiver, component), value(vm, other, component));
+                let same = match component.descriptor.as_bytes()[0] {
+                    b'J' => a.long() == b.long(),
+                    b'F' => crate::lang::float_bits(a.float()) == crate::lang::float_bits(b.float()),
+                    b'D' => crate::lang::double_bits(a.double()) == crate::lang::double_bits(b.double()),
+                    b'L' | b'[' => crate::lang::java_equals(vm, a.reference(), b.reference())?,
+                    _ => a.int() == b.int(),
+                };
+                if !same {
+                    return Ok(Value::Int(0));
+                }
+            }
+            Ok(Value::Int(1))
+        }
     }
 }
 
@@ -291,4 +457,19 @@ pub fn call(vm: &mut Vm, target: &Target, args: &[Value]) -> Outcome {
     }
     let value = result.unwrap_or(Value::NULL);
     Ok(Some(crate::lang::adapt(vm, value, &target.result, &target.interface_result)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::simple_name;
+
+    #[test]
+    fn a_records_simple_name_is_javas() {
+        assert_eq!(simple_name("Point"), "Point");
+        assert_eq!(simple_name("shapes/Point"), "Point");
+        assert_eq!(simple_name("shapes/Outer$Point"), "Point");
+        assert_eq!(simple_name("Outer$Inner$Point"), "Point");
+        // A record declared in a method: javac numbers it.
+        assert_eq!(simple_name("Records$1Local"), "Local");
+    }
 }

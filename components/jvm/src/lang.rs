@@ -590,6 +590,7 @@ pub(crate) mod classes;
 mod library;
 pub(crate) mod natives;
 
+pub(crate) use boxes::float_bits;
 pub use boxes::{compare_doubles, double_bits, java_equals, java_hash};
 pub use classes::{array_items, string_hash};
 pub(crate) use classes::{main_thread, thread_finished};

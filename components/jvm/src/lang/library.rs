@@ -217,6 +217,16 @@ static LIBRARY: &[LibraryClass] = &[
         &[("name", "Ljava/lang/String;"), ("ordinal", "I")],
         natives!(ENUM),
     ),
+    // The super class of records: their toString, equals and hashCode come by invokedynamic
+    // (`lambda.rs`).
+    class(
+        "java/lang/Record",
+        OBJECT_SUPER,
+        &[],
+        PUBLIC | ABSTRACT,
+        &[],
+        natives!(&[("<init>", "()V", PUBLIC, |_, _| ok_void())]),
+    ),
     class("java/lang/Thread", OBJECT_SUPER, &["java/lang/Runnable"], PUBLIC, THREAD_FIELDS, natives!(THREAD)),
     class(
         "java/lang/Throwable",
