@@ -215,6 +215,9 @@ fn bootstrap(vm: &mut Vm, file: &crate::classfile::ClassFile, index: u16) -> Res
                     return Err(String::from("a record's getter is not a field"));
                 };
                 let (_, field_name, field_descriptor) = pool.member(*field).map_err(bad)?;
+                if crate::descriptor::field_kind(field_descriptor).is_none() {
+                    return Err(String::from("a record's getter has a bad field descriptor"));
+                }
                 let slot = vm.classes[class as usize]
                     .fields
                     .iter()
