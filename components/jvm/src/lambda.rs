@@ -189,12 +189,17 @@ fn bootstrap(vm: &mut Vm, file: &crate::classfile::ClassFile, index: u16) -> Res
             Ok(CallSite::Lambda { class, parameters })
         }
         ("java/lang/runtime/ObjectMethods", "bootstrap") => {
-            let method = match (name, descriptor.as_bytes().last()) {
-                ("toString", Some(b';')) if parameters.len() == 1 => RecordMethod::ToString,
-                ("equals", Some(b'Z')) if parameters.len() == 2 => RecordMethod::Equals,
-                ("hashCode", Some(b'I')) if parameters.len() == 1 => RecordMethod::HashCode,
+            // The receiver (and for equals an Object) in, the method's own result out.
+            let references = parameters.iter().all(|p| p.starts_with('L'));
+            let method = match (name, result) {
+                ("toString", "Ljava/lang/String;") if parameters.len() == 1 => RecordMethod::ToString,
+                ("equals", "Z") if parameters.len() == 2 => RecordMethod::Equals,
+                ("hashCode", "I") if parameters.len() == 1 => RecordMethod::HashCode,
                 _ => return Err(String::from("ObjectMethods makes only toString, equals and hashCode")),
             };
+            if !references {
+                return Err(String::from("ObjectMethods takes the record and an Object"));
+            }
             let arguments = &bootstrap.arguments;
             let (Some(Ok(Constant::Class(record))), Some(Ok(Constant::String(names)))) =
                 (arguments.first().map(|a| pool.get(*a)), arguments.get(1).map(|a| pool.get(*a)))
